@@ -1,0 +1,355 @@
+/**
+ * The one typed, validated configuration of the DR estate.
+ *
+ * Everything else receives a `DrConfig`; nothing else reads CDK context or the environment.
+ * Every invalid value fails synth with a `ConfigError` whose message names the setting
+ * (requirements §6).
+ */
+
+/** Account used when none is given, so that `cdk synth` works without credentials. Never deployable. */
+export const PLACEHOLDER_ACCOUNT = '000000000000';
+
+/** PostgreSQL major the product is built and tested for (requirements §3.1). */
+export const SUPPORTED_ENGINE_MAJOR = '14';
+/** Oldest 14.x minor that RDS still accepts for new instances (older minors are deprecated). */
+export const MINIMUM_ENGINE_MINOR = 17;
+
+/** Memory-optimised Graviton/Intel classes sized for a payment OLTP workload and supported by RDS PostgreSQL 14. */
+export const SUPPORTED_INSTANCE_CLASSES = [
+  'db.r6g.large', 'db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge', 'db.r6g.8xlarge',
+  'db.r6i.large', 'db.r6i.xlarge', 'db.r6i.2xlarge', 'db.r6i.4xlarge', 'db.r6i.8xlarge',
+  'db.r7g.large', 'db.r7g.xlarge', 'db.r7g.2xlarge', 'db.r7g.4xlarge', 'db.r7g.8xlarge',
+] as const;
+
+const KNOWN_REGIONS = [
+  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1',
+  'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2',
+  'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1',
+  'sa-east-1',
+];
+
+export interface RegionsConfig {
+  readonly primary: string;
+  readonly dr: string;
+  /** Where the delivery pipeline lives: neither database region, so losing one keeps delivery alive. */
+  readonly tooling: string;
+}
+
+export interface NetworkConfig {
+  readonly primaryCidr: string;
+  readonly drCidr: string;
+  /** Availability zones used in each region (names, not looked up, so synth needs no credentials). */
+  readonly primaryAvailabilityZones: string[];
+  readonly drAvailabilityZones: string[];
+  /** NAT gateways per region; one per AZ keeps Lambda egress alive through an AZ loss. */
+  readonly natGatewaysPerRegion: number;
+}
+
+export interface DatabaseConfig {
+  /** Full engine version, e.g. `14.22`. */
+  readonly engineVersion: string;
+  readonly instanceClass: string;
+  readonly allocatedStorageGiB: number;
+  readonly maxAllocatedStorageGiB: number;
+  readonly backupRetentionDays: number;
+  readonly port: number;
+  readonly databaseName: string;
+  readonly masterUsername: string;
+}
+
+export interface MonitoringConfig {
+  /** Replication lag above which an alert fires (requirements §3.4: 300 s). */
+  readonly replicationLagAlarmSeconds: number;
+  /** Replication lag above which the orchestrator refuses to promote without `force` (RPO budget). */
+  readonly maxPromotionLagSeconds: number;
+  /** How often the probes run. */
+  readonly probeIntervalMinutes: number;
+  /** Consecutive failed probe periods before the "primary unreachable" alarm fires. */
+  readonly unreachableEvaluationPeriods: number;
+  /** TTL of the failover DNS records. */
+  readonly dnsTtlSeconds: number;
+  /** Optional e-mail subscribed to the alert topics. */
+  readonly alertEmail?: string;
+}
+
+export interface PipelineConfig {
+  /** CodeConnections (GitHub) connection ARN; a placeholder is used for synth when missing. */
+  readonly connectionArn: string;
+  readonly connectionArnIsPlaceholder: boolean;
+  /** `owner/repo` on GitHub. */
+  readonly repository: string;
+  readonly branch: string;
+}
+
+export interface DrConfig {
+  readonly environmentSuffix: string;
+  /** First part of every resource name: `{service}-{purpose}-{environmentSuffix}`. */
+  readonly serviceName: string;
+  /** Account of the database regions. */
+  readonly workloadAccount: string;
+  /** Account of the delivery pipeline. */
+  readonly toolingAccount: string;
+  /** True when no account was given and the placeholder is in use: synth works, deploy must not. */
+  readonly accountIsPlaceholder: boolean;
+  readonly regions: RegionsConfig;
+  readonly network: NetworkConfig;
+  readonly database: DatabaseConfig;
+  readonly monitoring: MonitoringConfig;
+  readonly pipeline: PipelineConfig;
+  /** Tags applied to every resource (validated for RDS by the compliance aspect). */
+  readonly tags: Record<string, string>;
+  /** Human-readable warnings to print at synth (placeholders in use and similar). */
+  readonly warnings: string[];
+}
+
+/** A configuration value is invalid; the message names the setting. */
+export class ConfigError extends Error {
+  constructor(public readonly setting: string, problem: string) {
+    super(`Invalid configuration "${setting}": ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Where configuration comes from: CDK context (`-c key=value` or cdk.json) and the process environment. */
+export interface ConfigSources {
+  readonly context: (key: string) => unknown;
+  readonly env: Record<string, string | undefined>;
+}
+
+/** Same shape as `scope.node.tryGetContext`. */
+export function configSourcesFrom(tryGetContext: (key: string) => unknown, env: Record<string, string | undefined> = process.env): ConfigSources {
+  return { context: tryGetContext, env };
+}
+
+const PLACEHOLDER_CONNECTION_ARN =
+  'arn:aws:codeconnections:us-west-2:000000000000:connection/00000000-0000-0000-0000-000000000000';
+
+export function loadConfig(sources: ConfigSources): DrConfig {
+  const warnings: string[] = [];
+  const read = (key: string): string | undefined => {
+    const value = sources.context(key);
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value === 'object') return JSON.stringify(value);
+    return String(value);
+  };
+
+  const environmentSuffix = read('environmentSuffix') ?? 'dev';
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(environmentSuffix) || environmentSuffix.length > 16) {
+    throw new ConfigError('environmentSuffix',
+      `"${environmentSuffix}" must be 1-16 lowercase letters, digits and single inner hyphens (it is part of S3 bucket and RDS instance names)`);
+  }
+
+  const serviceName = read('serviceName') ?? 'paydb';
+  if (!/^[a-z][a-z0-9]{1,11}$/.test(serviceName)) {
+    throw new ConfigError('serviceName', `"${serviceName}" must be 2-12 lowercase letters and digits, starting with a letter`);
+  }
+
+  const regions: RegionsConfig = {
+    primary: validRegion('primaryRegion', read('primaryRegion') ?? 'us-east-1'),
+    dr: validRegion('drRegion', read('drRegion') ?? 'us-east-2'),
+    tooling: validRegion('toolingRegion', read('toolingRegion') ?? 'us-west-2'),
+  };
+  if (regions.primary === regions.dr) {
+    throw new ConfigError('drRegion', `must differ from primaryRegion (both are ${regions.primary}); a DR copy in the same region survives no regional outage`);
+  }
+  if (regions.tooling === regions.primary || regions.tooling === regions.dr) {
+    warnings.push(`toolingRegion ${regions.tooling} is also a database region: losing that region also stops the delivery pipeline.`);
+  }
+
+  const givenAccount = read('account') ?? sources.env.CDK_DEFAULT_ACCOUNT;
+  let workloadAccount: string;
+  let accountIsPlaceholder = false;
+  if (givenAccount === undefined) {
+    workloadAccount = PLACEHOLDER_ACCOUNT;
+    accountIsPlaceholder = true;
+    warnings.push(`No AWS account given (context "account" or CDK_DEFAULT_ACCOUNT): using placeholder ${PLACEHOLDER_ACCOUNT}. ` +
+      'Synth works; do not deploy this output. Pass -c account=123456789012 to deploy.');
+  } else {
+    workloadAccount = validAccount('account', givenAccount);
+  }
+  const toolingAccount = validAccount('toolingAccount', read('toolingAccount') ?? workloadAccount);
+
+  const network: NetworkConfig = {
+    primaryCidr: validCidr('primaryVpcCidr', read('primaryVpcCidr') ?? '10.10.0.0/16'),
+    drCidr: validCidr('drVpcCidr', read('drVpcCidr') ?? '10.20.0.0/16'),
+    primaryAvailabilityZones: validZones('primaryAvailabilityZones', read('primaryAvailabilityZones'), regions.primary),
+    drAvailabilityZones: validZones('drAvailabilityZones', read('drAvailabilityZones'), regions.dr),
+    natGatewaysPerRegion: validInteger('natGatewaysPerRegion', read('natGatewaysPerRegion') ?? '2', 1, 3),
+  };
+  if (cidrsOverlap(network.primaryCidr, network.drCidr)) {
+    throw new ConfigError('drVpcCidr', `${network.drCidr} overlaps primaryVpcCidr ${network.primaryCidr}; VPC peering needs disjoint ranges`);
+  }
+
+  const database: DatabaseConfig = {
+    engineVersion: validEngineVersion(read('engineVersion') ?? '14.22'),
+    instanceClass: validInstanceClass(read('instanceClass') ?? 'db.r6g.xlarge'),
+    allocatedStorageGiB: validInteger('allocatedStorageGiB', read('allocatedStorageGiB') ?? '100', 20, 65536),
+    maxAllocatedStorageGiB: validInteger('maxAllocatedStorageGiB', read('maxAllocatedStorageGiB') ?? '500', 20, 65536),
+    backupRetentionDays: validInteger('backupRetentionDays', read('backupRetentionDays') ?? '7', 1, 35),
+    port: validInteger('databasePort', read('databasePort') ?? '5432', 1150, 65535),
+    databaseName: validIdentifier('databaseName', read('databaseName') ?? 'payments'),
+    masterUsername: validIdentifier('masterUsername', read('masterUsername') ?? 'dbadmin'),
+  };
+  if (database.maxAllocatedStorageGiB < database.allocatedStorageGiB) {
+    throw new ConfigError('maxAllocatedStorageGiB', `${database.maxAllocatedStorageGiB} is below allocatedStorageGiB ${database.allocatedStorageGiB}`);
+  }
+
+  const alertEmail = read('alertEmail');
+  if (alertEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alertEmail)) {
+    throw new ConfigError('alertEmail', `"${alertEmail}" is not an e-mail address`);
+  }
+  const monitoring: MonitoringConfig = {
+    replicationLagAlarmSeconds: validInteger('replicationLagAlarmSeconds', read('replicationLagAlarmSeconds') ?? '300', 10, 3600),
+    maxPromotionLagSeconds: validInteger('maxPromotionLagSeconds', read('maxPromotionLagSeconds') ?? '300', 1, 3600),
+    probeIntervalMinutes: validInteger('probeIntervalMinutes', read('probeIntervalMinutes') ?? '1', 1, 5),
+    unreachableEvaluationPeriods: validInteger('unreachableEvaluationPeriods', read('unreachableEvaluationPeriods') ?? '3', 1, 10),
+    dnsTtlSeconds: validInteger('dnsTtlSeconds', read('dnsTtlSeconds') ?? '30', 5, 300),
+    alertEmail,
+  };
+
+  const givenConnectionArn = read('connectionArn') ?? sources.env.CODECONNECTIONS_ARN;
+  if (givenConnectionArn !== undefined &&
+      !/^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/.test(givenConnectionArn)) {
+    throw new ConfigError('connectionArn', `"${givenConnectionArn}" is not a CodeConnections connection ARN`);
+  }
+  if (givenConnectionArn === undefined) {
+    warnings.push('No CodeConnections ARN given (context "connectionArn"): the pipeline source uses a placeholder. ' +
+      'Create the connection (see README) and pass -c connectionArn=... before deploying the pipeline.');
+  }
+  const repository = read('repository') ?? 'example-org/pg-multi-region-dr';
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
+    throw new ConfigError('repository', `"${repository}" must be "owner/name"`);
+  }
+  const pipeline: PipelineConfig = {
+    connectionArn: givenConnectionArn ?? PLACEHOLDER_CONNECTION_ARN,
+    connectionArnIsPlaceholder: givenConnectionArn === undefined,
+    repository,
+    branch: read('branch') ?? 'main',
+  };
+
+  const tags: Record<string, string> = {
+    Project: 'payments-dr',
+    Environment: environmentSuffix,
+    RpoTarget: '1h',
+    RtoTarget: '4h',
+    DataClassification: 'pci',
+    ...parseTags(read('tags')),
+  };
+
+  return {
+    environmentSuffix,
+    serviceName,
+    workloadAccount,
+    toolingAccount,
+    accountIsPlaceholder,
+    regions,
+    network,
+    database,
+    monitoring,
+    pipeline,
+    tags,
+    warnings,
+  };
+}
+
+/** `{service}-{purpose}-{environmentSuffix}`, the naming rule of requirements §3. */
+export function resourceName(config: Pick<DrConfig, 'serviceName' | 'environmentSuffix'>, purpose: string): string {
+  return `${config.serviceName}-${purpose}-${config.environmentSuffix}`;
+}
+
+/** The PostgreSQL major version of the configured engine version (`14.22` → `14`). */
+export function engineMajor(config: Pick<DrConfig, 'database'>): string {
+  return config.database.engineVersion.split('.')[0];
+}
+
+function validRegion(setting: string, value: string): string {
+  if (!KNOWN_REGIONS.includes(value)) {
+    throw new ConfigError(setting, `"${value}" is not a supported AWS region (one of ${KNOWN_REGIONS.join(', ')})`);
+  }
+  return value;
+}
+
+function validAccount(setting: string, value: string): string {
+  if (!/^\d{12}$/.test(value)) throw new ConfigError(setting, `"${value}" must be a 12-digit AWS account id`);
+  return value;
+}
+
+function validInteger(setting: string, value: string, min: number, max: number): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    throw new ConfigError(setting, `"${value}" must be a whole number from ${min} to ${max}`);
+  }
+  return parsed;
+}
+
+function validIdentifier(setting: string, value: string): string {
+  if (!/^[a-z][a-z0-9_]{0,62}$/.test(value)) {
+    throw new ConfigError(setting, `"${value}" must start with a lowercase letter and hold only lowercase letters, digits and underscores (max 63)`);
+  }
+  return value;
+}
+
+function validEngineVersion(value: string): string {
+  const match = /^(\d+)\.(\d+)$/.exec(value);
+  if (!match || match[1] !== SUPPORTED_ENGINE_MAJOR) {
+    throw new ConfigError('engineVersion', `"${value}" is not supported: use a PostgreSQL ${SUPPORTED_ENGINE_MAJOR}.x minor such as 14.22`);
+  }
+  if (Number(match[2]) < MINIMUM_ENGINE_MINOR) {
+    throw new ConfigError('engineVersion', `"${value}" is deprecated by RDS for new instances: use ${SUPPORTED_ENGINE_MAJOR}.${MINIMUM_ENGINE_MINOR} or later`);
+  }
+  return value;
+}
+
+function validInstanceClass(value: string): string {
+  if (!(SUPPORTED_INSTANCE_CLASSES as readonly string[]).includes(value)) {
+    throw new ConfigError('instanceClass', `"${value}" is not supported (one of ${SUPPORTED_INSTANCE_CLASSES.join(', ')})`);
+  }
+  return value;
+}
+
+function validCidr(setting: string, value: string): string {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  const octetsValid = match !== null && match.slice(1, 5).every((octet) => Number(octet) <= 255);
+  const prefix = match ? Number(match[5]) : -1;
+  if (!octetsValid || prefix < 16 || prefix > 24) {
+    throw new ConfigError(setting, `"${value}" must be an IPv4 CIDR with a prefix from /16 to /24`);
+  }
+  return value;
+}
+
+function cidrRange(cidr: string): [number, number] {
+  const [address, prefix] = cidr.split('/');
+  const base = address.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  const size = 2 ** (32 - Number(prefix));
+  const start = base - (base % size);
+  return [start, start + size - 1];
+}
+
+function cidrsOverlap(a: string, b: string): boolean {
+  const [aStart, aEnd] = cidrRange(a);
+  const [bStart, bEnd] = cidrRange(b);
+  return aStart <= bEnd && bStart <= aEnd;
+}
+
+function validZones(setting: string, value: string | undefined, region: string): string[] {
+  const zones = value === undefined ? [`${region}a`, `${region}b`] : value.split(',').map((zone) => zone.trim());
+  if (zones.length < 2 || zones.some((zone) => !new RegExp(`^${region}[a-z]$`).test(zone))) {
+    throw new ConfigError(setting, `"${zones.join(',')}" must list at least two availability zones of ${region} (e.g. ${region}a,${region}b); Multi-AZ needs two`);
+  }
+  return zones;
+}
+
+function parseTags(value: string | undefined): Record<string, string> {
+  if (value === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigError('tags', 'must be a JSON object of string values, e.g. {"CostCenter":"1234"}');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) ||
+      Object.values(parsed).some((tagValue) => typeof tagValue !== 'string')) {
+    throw new ConfigError('tags', 'must be a JSON object of string values, e.g. {"CostCenter":"1234"}');
+  }
+  return parsed as Record<string, string>;
+}
