@@ -1,0 +1,218 @@
+/**
+ * The ports the failover core runs over. The AWS adapters (functions/adapters/aws) and the local
+ * drill's adapters implement the same interfaces, so the same core decides and acts in both.
+ *
+ * Error contract, shared by every port: a method either does what it says or THROWS. A method
+ * never reports success for something it could not verify; "I could not tell" is an error (or an
+ * explicit `undefined` where the contract says so). The core retries with bounded backoff, keeps
+ * its state, and never promotes on doubt.
+ */
+
+/** Result of a data-plane probe (connect + query) of one database. */
+export interface ConnectivityProbe {
+  readonly reachable: boolean;
+  readonly latencyMs: number;
+  /** `pg_is_in_recovery()` when the probe got that far. */
+  readonly inRecovery?: boolean;
+  readonly error?: string;
+}
+
+/** Control-plane view of an instance (RDS DescribeDBInstances, or the local process table). */
+export interface InstanceStatus {
+  /** Raw status, e.g. `available`, `modifying`, `stopped`, `storage-full`. */
+  readonly status: string;
+  readonly available: boolean;
+}
+
+/**
+ * Role of the DR database as the control plane reports it:
+ * - `replica`: still replicating from (attached to) the old primary;
+ * - `promoting`: detached from the primary but not yet an available writer;
+ * - `writer`: a standalone writer (it is `available` when `available` is true).
+ */
+export type ReplicaRole = 'replica' | 'promoting' | 'writer';
+
+export interface ReplicaStatus extends InstanceStatus {
+  readonly role: ReplicaRole;
+  /** Replication health as the control plane reports it (RDS `StatusInfos` "read replication"), when known. */
+  readonly replicationState?: string;
+}
+
+/** What fencing actually did to the old primary. */
+export interface FenceOutcome {
+  /** The primary now accepts connections from nowhere (deny-all security group / pg_hba / stopped). */
+  readonly isolated: boolean;
+  /** The primary is stopped or stopping. */
+  readonly stopped: boolean;
+  /** Why stopping was impossible or what else happened, for the report. */
+  readonly detail?: string;
+}
+
+export interface DatabaseControl {
+  /**
+   * Data-plane probe of the OLD primary from where the orchestrator runs (TLS connect + query).
+   * NEVER throws: any failure (timeout, refused, auth, TLS) is `reachable: false` with `error`.
+   */
+  probePrimary(timeoutMs: number): Promise<ConnectivityProbe>;
+
+  /** Control-plane status of the old primary. THROWS if its control plane does not answer (region down). */
+  describePrimary(): Promise<InstanceStatus>;
+
+  /** Control-plane status of the DR database. THROWS if the control plane does not answer or the instance is missing. */
+  describeReplica(): Promise<ReplicaStatus>;
+
+  /**
+   * The most recent replication lag measurement in seconds, taken while replication was still
+   * measurable (e.g. the monitor's last `ReplicationLagSeconds` datum inside a short look-back).
+   * Returns `undefined` when there is no recent measurement (the core treats that as over budget).
+   * THROWS only if the source of measurements itself fails.
+   */
+  replicationLagSeconds(): Promise<number | undefined>;
+
+  /**
+   * Starts promoting the DR database to a standalone writer (RDS keeps automated backups, so it has
+   * PITR once promoted). Returns once the promotion is accepted, not when it is finished (the core
+   * polls `describeReplica`). If the database is already promoting or promoted, resolves without
+   * acting. THROWS if the request is rejected for any other reason.
+   */
+  promoteReplica(): Promise<void>;
+
+  /**
+   * Fences the OLD primary so it cannot take writes again without an operator: isolate it
+   * (deny-all security group with immediate effect) and, where possible, stop it. Idempotent.
+   * A refused stop is not an error (reported in `detail`) as long as isolation succeeded.
+   * THROWS if the primary's control plane does not answer or isolation is refused.
+   */
+  fencePrimary(): Promise<FenceOutcome>;
+}
+
+export interface Dns {
+  /**
+   * Data-plane failover signal: from now on the writer name must resolve to the DR database without
+   * any call to the DNS control plane (AWS: `FailedOver=1` in the DR region, which keeps the PRIMARY
+   * record's alarm health check unhealthy). THROWS if the signal could not be published.
+   */
+  publishFailoverSignal(): Promise<void>;
+
+  /**
+   * Sticky control-plane change: the PRIMARY writer record itself points at the DR database, so the
+   * name never fails back to the old primary, even if the signal stops. Idempotent. THROWS if the
+   * DNS control plane does not answer or rejects the change.
+   */
+  pinWriterToDr(): Promise<void>;
+
+  /** Current target of the PRIMARY writer record, `undefined` if the record is missing. THROWS if the control plane fails. */
+  currentWriterTarget(): Promise<string | undefined>;
+}
+
+export interface Alerts {
+  /** Sends a human-readable notification. THROWS on failure (the core logs it and carries on). */
+  notify(subject: string, message: string): Promise<void>;
+}
+
+export type MetricUnit = 'Seconds' | 'Milliseconds' | 'Count';
+
+export interface MetricDatum {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: MetricUnit;
+  /** Extra dimensions; the adapter always adds the environment's own dimension. */
+  readonly dimensions?: Readonly<Record<string, string>>;
+}
+
+export interface Metrics {
+  /** Publishes the data (one call where the backend allows). THROWS on failure. */
+  record(data: readonly MetricDatum[]): Promise<void>;
+}
+
+/** Progress of one failover step, persisted after every step. */
+export type StepStatus = 'pending' | 'done' | 'failed';
+
+export interface StepRecord {
+  readonly status: StepStatus;
+  readonly attempts: number;
+  /** Seconds spent in this step, summed over all runs that worked on it. */
+  readonly seconds: number;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly detail?: string;
+  readonly error?: string;
+}
+
+/**
+ * `in_progress`: some step is not done (a live run holds the lease, or the lease is free and the
+ *   next trigger/resume continues); `completed`: every step done; `aborted`: stopped before any
+ *   promotion (a later trigger may start afresh).
+ */
+export type FailoverStatus = 'in_progress' | 'completed' | 'aborted';
+
+export type FailoverMode = 'failover' | 'switchover';
+
+export interface FailoverState {
+  readonly runId: string;
+  readonly status: FailoverStatus;
+  readonly mode: FailoverMode;
+  /** What started the failover: `alarm:<name>` or `operator`. */
+  readonly trigger: string;
+  readonly reason: string;
+  readonly force: boolean;
+  /** ISO time the failover started (the measured timeline starts here). */
+  readonly startedAt: string;
+  readonly completedAt?: string;
+  /** Set once the data-plane DNS signal says "failed over" (the monitor re-publishes `FailedOver` from it). */
+  readonly failedOver: boolean;
+  /** Who holds the lease and until when (epoch ms). A lease in the past is free. */
+  readonly leaseOwner: string;
+  readonly leaseExpiresAt: number;
+  /** Optimistic-concurrency counter, incremented by every successful `save`. */
+  readonly version: number;
+  /** Lag seen at decision time; `undefined` if unknown (only possible with `force`). */
+  readonly lagSecondsAtDecision?: number;
+  readonly steps: Readonly<Record<string, StepRecord>>;
+}
+
+export type AcquireResult =
+  | { readonly acquired: true; readonly state: FailoverState; readonly resumed: boolean }
+  | { readonly acquired: false; readonly state: FailoverState };
+
+export interface FailoverStateStore {
+  /**
+   * Atomically takes the single failover lock:
+   * - no record, or an `aborted` one → stores `initial` (acquired, `resumed: false`);
+   * - an `in_progress` record whose lease expired (`leaseExpiresAt <= now`) → sets `leaseOwner`/
+   *   `leaseExpiresAt` to `initial`'s, keeps all progress (acquired, `resumed: true`);
+   * - otherwise (lease held, or `completed`) → not acquired, returns the existing record.
+   * Two concurrent callers never both acquire. THROWS if the store does not answer.
+   */
+  acquire(initial: FailoverState, now: number): Promise<AcquireResult>;
+
+  /** The current record, `undefined` if none. THROWS if the store does not answer. */
+  read(): Promise<FailoverState | undefined>;
+
+  /**
+   * Persists `state` only if the stored record still has `state.version` and `state.leaseOwner`;
+   * returns it with `version + 1`. THROWS `LeaseLostError` if the condition fails, other errors if
+   * the store does not answer.
+   */
+  save(state: FailoverState): Promise<FailoverState>;
+}
+
+export class LeaseLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LeaseLostError';
+  }
+}
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** Structured logs: a short stable message plus fields. Never throws. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
