@@ -159,6 +159,8 @@ export interface FailoverState {
   /** ISO time the failover started (the measured timeline starts here). */
   readonly startedAt: string;
   readonly completedAt?: string;
+  /** ISO time the data-plane DNS signal was published: from here traffic reaches the DR writer (RTO end). */
+  readonly recoveredAt?: string;
   /** Set once the data-plane DNS signal says "failed over" (the monitor re-publishes `FailedOver` from it). */
   readonly failedOver: boolean;
   /** Who holds the lease and until when (epoch ms). A lease in the past is free. */
