@@ -1,0 +1,155 @@
+import {
+  DEFAULT_FAILOVER_SETTINGS, type FailoverPorts, type FailoverSettings, type RunOptions,
+} from '../../../functions/core/failover-orchestrator';
+import { InMemoryFailoverStateStore } from '../../../functions/core/in-memory-state-store';
+import type {
+  Alerts, Clock, ConnectivityProbe, DatabaseControl, Dns, FenceOutcome, InstanceStatus, Logger, MetricDatum, Metrics,
+  ReplicaStatus,
+} from '../../../functions/core/ports';
+
+export const START = Date.parse('2026-11-21T10:00:00.000Z');
+
+/** Time moves only when the code under test sleeps (or a fake op takes time): tests never wait. */
+export class FakeClock implements Clock {
+  readonly sleeps: number[] = [];
+  constructor(public time = START) {}
+  now(): number {
+    return this.time;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms);
+    this.time += ms;
+  }
+}
+
+type Behaviour<T> = () => T | Promise<T>;
+
+/** Every port call lands in `calls` so tests can assert the order of effects. */
+export class FakeDatabase implements DatabaseControl {
+  probe: Behaviour<ConnectivityProbe> = () => ({ reachable: false, latencyMs: 5000, error: 'timeout' });
+  primary: Behaviour<InstanceStatus> = () => { throw new Error('primary region control plane unreachable'); };
+  lag: Behaviour<number | undefined> = () => 4;
+  replica: ReplicaStatus = { role: 'replica', status: 'available', available: true, replicationState: 'error' };
+  /** Role/status the replica reaches on each describe after promotion was requested. */
+  promotionProgress: ReplicaStatus[] = [
+    { role: 'promoting', status: 'modifying', available: false },
+    { role: 'writer', status: 'available', available: true },
+  ];
+  describeReplicaFailures: Behaviour<void> = () => undefined;
+  promote: Behaviour<void> = () => undefined;
+  fence: Behaviour<FenceOutcome> = () => ({ isolated: true, stopped: true });
+  promoteCalls = 0;
+
+  constructor(private readonly calls: string[]) {}
+
+  async probePrimary(timeoutMs: number): Promise<ConnectivityProbe> {
+    this.calls.push(`probePrimary(${timeoutMs})`);
+    return this.probe();
+  }
+  async describePrimary(): Promise<InstanceStatus> {
+    this.calls.push('describePrimary');
+    return this.primary();
+  }
+  async describeReplica(): Promise<ReplicaStatus> {
+    this.calls.push('describeReplica');
+    await this.describeReplicaFailures();
+    if (this.replica.role !== 'replica' && this.promotionProgress.length > 0) {
+      this.replica = this.promotionProgress.shift()!;
+      return this.replica;
+    }
+    return this.replica;
+  }
+  async replicationLagSeconds(): Promise<number | undefined> {
+    this.calls.push('replicationLagSeconds');
+    return this.lag();
+  }
+  async promoteReplica(): Promise<void> {
+    this.calls.push('promoteReplica');
+    await this.promote();
+    this.promoteCalls++;
+    this.replica = { role: 'promoting', status: 'modifying', available: false };
+  }
+  async fencePrimary(): Promise<FenceOutcome> {
+    this.calls.push('fencePrimary');
+    return this.fence();
+  }
+}
+
+export class FakeDns implements Dns {
+  signal: Behaviour<void> = () => undefined;
+  pin: Behaviour<void> = () => undefined;
+  target = 'primary.example';
+  constructor(private readonly calls: string[]) {}
+  async publishFailoverSignal(): Promise<void> {
+    this.calls.push('publishFailoverSignal');
+    await this.signal();
+  }
+  async pinWriterToDr(): Promise<void> {
+    this.calls.push('pinWriterToDr');
+    await this.pin();
+    this.target = 'replica.example';
+  }
+  async currentWriterTarget(): Promise<string | undefined> {
+    this.calls.push('currentWriterTarget');
+    return this.target;
+  }
+}
+
+export class FakeAlerts implements Alerts {
+  readonly sent: { subject: string; message: string }[] = [];
+  failing = false;
+  async notify(subject: string, message: string): Promise<void> {
+    if (this.failing) throw new Error('SNS down');
+    this.sent.push({ subject, message });
+  }
+  get subjects(): string[] {
+    return this.sent.map((alert) => alert.subject);
+  }
+}
+
+export class FakeMetrics implements Metrics {
+  readonly data: MetricDatum[] = [];
+  async record(data: readonly MetricDatum[]): Promise<void> {
+    this.data.push(...data);
+  }
+}
+
+export class SilentLogger implements Logger {
+  readonly entries: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  info(message: string, fields?: Record<string, unknown>): void { this.entries.push({ level: 'info', message, fields }); }
+  warn(message: string, fields?: Record<string, unknown>): void { this.entries.push({ level: 'warn', message, fields }); }
+  error(message: string, fields?: Record<string, unknown>): void { this.entries.push({ level: 'error', message, fields }); }
+}
+
+/** Store that records its calls into the shared log. */
+export class RecordingStore extends InMemoryFailoverStateStore {
+  constructor(private readonly calls: string[]) {
+    super();
+  }
+  override async acquire(...args: Parameters<InMemoryFailoverStateStore['acquire']>) {
+    this.calls.push('acquireLock');
+    return super.acquire(...args);
+  }
+}
+
+export const SETTINGS: FailoverSettings = {
+  ...DEFAULT_FAILOVER_SETTINGS,
+  maxPromotionLagSeconds: 300,
+  promotionTimeoutSeconds: 600,
+};
+
+export function world() {
+  const calls: string[] = [];
+  const clock = new FakeClock();
+  const ports = {
+    database: new FakeDatabase(calls),
+    dns: new FakeDns(calls),
+    alerts: new FakeAlerts(),
+    metrics: new FakeMetrics(),
+    store: new RecordingStore(calls),
+    clock,
+    logger: new SilentLogger(),
+  } satisfies FailoverPorts;
+  const run = (id: string, budgetMs = 840_000): RunOptions => ({ runId: id, deadline: clock.now() + budgetMs });
+  return { calls, clock, ports, run };
+}
