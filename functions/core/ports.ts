@@ -51,7 +51,10 @@ export interface FenceOutcome {
 export interface DatabaseControl {
   /**
    * Data-plane probe of the OLD primary from where the orchestrator runs (TLS connect + query).
-   * NEVER throws: any failure (timeout, refused, auth, TLS) is `reachable: false` with `error`.
+   * `reachable: true` whenever the server answered at all (even with an auth or SQL error): a server
+   * that answers may still take writes. Connection failures (timeout, refused, TLS) are
+   * `reachable: false` with `error`. THROWS only if the probe could not be attempted (e.g. the
+   * credentials are unreadable): that is doubt, not evidence of an outage.
    */
   probePrimary(timeoutMs: number): Promise<ConnectivityProbe>;
 

@@ -1,0 +1,155 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeDBInstancesCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, StopDBInstanceCommand,
+  type DBInstance,
+} from '@aws-sdk/client-rds';
+import type {
+  ConnectivityProbe, DatabaseControl, FenceOutcome, InstanceStatus, ReplicaStatus,
+} from '../../core/ports';
+import { describeError } from '../../core/retry';
+import type { DatabaseTarget, ProbeResult } from '../postgres/connectivity';
+import { ENVIRONMENT_DIMENSION } from './cloudwatch-metrics';
+
+export interface RdsDatabaseControlOptions {
+  /** RDS client in the PRIMARY region: only used for the old primary (describe, fence). */
+  readonly primaryRds: RDSClient;
+  /** RDS client in the DR region: the replica. */
+  readonly drRds: RDSClient;
+  /** CloudWatch client in the DR region, where the monitor publishes `ReplicationLagSeconds`. */
+  readonly drCloudWatch: CloudWatchClient;
+  readonly primaryInstanceId: string;
+  readonly replicaInstanceId: string;
+  readonly fenceSecurityGroupId: string;
+  readonly metricNamespace: string;
+  readonly environmentSuffix: string;
+  /** How the primary is reached (credentials are read lazily; a failure there throws from `probePrimary`). */
+  readonly primaryTarget: () => Promise<DatabaseTarget>;
+  readonly probe: (target: DatabaseTarget, timeoutMs: number) => Promise<ProbeResult>;
+  /** Lag data older than this is no measurement at all. */
+  readonly lagLookbackMinutes: number;
+  /** Injectable for tests. */
+  readonly now?: () => Date;
+}
+
+/** A PostgreSQL error code (SQLSTATE, 5 characters) means the server itself answered. */
+const SQLSTATE_PREFIX = /^[0-9A-Z]{5}: /;
+/** RDS states in which a replica is (or has just been asked to be) turned into a standalone instance. */
+const PROMOTION_IN_FLIGHT_STATES = new Set(['modifying', 'rebooting', 'backing-up']);
+const REPLICATION_STATUS_TYPE = 'read replication';
+
+/**
+ * `DatabaseControl` over RDS (SDK v3). IAM: `rds:DescribeDBInstances` (both instance ARNs),
+ * `rds:PromoteReadReplica` (replica ARN), `rds:ModifyDBInstance` + `rds:StopDBInstance` (primary ARN),
+ * `cloudwatch:GetMetricData` (`*`), and whatever `primaryTarget` needs (Secrets Manager).
+ */
+export class RdsDatabaseControl implements DatabaseControl {
+  constructor(private readonly options: RdsDatabaseControlOptions) {}
+
+  async probePrimary(timeoutMs: number): Promise<ConnectivityProbe> {
+    const result = await this.options.probe(await this.options.primaryTarget(), timeoutMs);
+    if (!result.reachable && result.error && SQLSTATE_PREFIX.test(result.error)) {
+      return { ...result, reachable: true };
+    }
+    return result;
+  }
+
+  async describePrimary(): Promise<InstanceStatus> {
+    const instance = await this.describe(this.options.primaryRds, this.options.primaryInstanceId);
+    const status = instance.DBInstanceStatus ?? 'unknown';
+    return { status, available: status === 'available' };
+  }
+
+  async describeReplica(): Promise<ReplicaStatus> {
+    return replicaStatusOf(await this.describe(this.options.drRds, this.options.replicaInstanceId));
+  }
+
+  async replicationLagSeconds(): Promise<number | undefined> {
+    const end = this.options.now?.() ?? new Date();
+    const response = await this.options.drCloudWatch.send(new GetMetricDataCommand({
+      StartTime: new Date(end.getTime() - this.options.lagLookbackMinutes * 60_000),
+      EndTime: end,
+      ScanBy: 'TimestampDescending',
+      MetricDataQueries: [{
+        Id: 'lag',
+        ReturnData: true,
+        MetricStat: {
+          Metric: {
+            Namespace: this.options.metricNamespace,
+            MetricName: 'ReplicationLagSeconds',
+            Dimensions: [{ Name: ENVIRONMENT_DIMENSION, Value: this.options.environmentSuffix }],
+          },
+          Period: 60,
+          Stat: 'Maximum',
+        },
+      }],
+    }));
+    const values = response.MetricDataResults?.find((result) => result.Id === 'lag')?.Values ?? [];
+    return values.length > 0 ? values[0] : undefined;
+  }
+
+  async promoteReplica(): Promise<void> {
+    const replica = await this.describe(this.options.drRds, this.options.replicaInstanceId);
+    if (!replica.ReadReplicaSourceDBInstanceIdentifier) return;
+    // Omitting BackupRetentionPeriod would reset it to RDS's default of 1 day: keep the replica's PITR window.
+    const retention = replica.BackupRetentionPeriod;
+    try {
+      await this.options.drRds.send(new PromoteReadReplicaCommand({
+        DBInstanceIdentifier: this.options.replicaInstanceId,
+        ...(retention !== undefined && retention > 0 ? { BackupRetentionPeriod: retention } : {}),
+      }));
+    } catch (error) {
+      if (errorName(error) !== 'InvalidDBInstanceStateFault') throw error;
+      // A repeated request (a run died after promoting) is refused while the first one is under way.
+      const replica = await this.describeReplica();
+      if (replica.role === 'replica' && !PROMOTION_IN_FLIGHT_STATES.has(replica.status)) throw error;
+    }
+  }
+
+  async fencePrimary(): Promise<FenceOutcome> {
+    const { primaryRds, primaryInstanceId, fenceSecurityGroupId } = this.options;
+    const instance = await this.describe(primaryRds, primaryInstanceId);
+    const groups = (instance.VpcSecurityGroups ?? []).map((group) => group.VpcSecurityGroupId);
+    const alreadyIsolated = groups.length === 1 && groups[0] === fenceSecurityGroupId;
+    if (!alreadyIsolated) {
+      await primaryRds.send(new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: primaryInstanceId,
+        VpcSecurityGroupIds: [fenceSecurityGroupId],
+        ApplyImmediately: true,
+      }));
+    }
+    const status = instance.DBInstanceStatus ?? 'unknown';
+    if (status === 'stopped' || status === 'stopping') return { isolated: true, stopped: true, detail: `already ${status}` };
+    try {
+      await primaryRds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: primaryInstanceId }));
+      return { isolated: true, stopped: true, detail: 'stop requested (RDS restarts a stopped instance after 7 days; the deny-all security group stays)' };
+    } catch (error) {
+      // Stopping is a bonus: RDS refuses it while the fence modification is applied or replicas exist.
+      return { isolated: true, stopped: false, detail: `stop refused: ${describeError(error)}` };
+    }
+  }
+
+  private async describe(client: RDSClient, instanceId: string): Promise<DBInstance> {
+    const response = await client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId }));
+    const instance = response.DBInstances?.[0];
+    if (!instance) throw new Error(`RDS instance ${instanceId} not found`);
+    return instance;
+  }
+}
+
+/** Maps an RDS instance description to the core's replica role. */
+export function replicaStatusOf(instance: DBInstance): ReplicaStatus {
+  const status = instance.DBInstanceStatus ?? 'unknown';
+  const available = status === 'available';
+  const replicationState = instance.StatusInfos?.find((info) => info.StatusType === REPLICATION_STATUS_TYPE)?.Status;
+  const stillReplica = Boolean(instance.ReadReplicaSourceDBInstanceIdentifier);
+  return {
+    role: stillReplica ? 'replica' : available ? 'writer' : 'promoting',
+    status,
+    available,
+    ...(replicationState ? { replicationState } : {}),
+  };
+}
+
+function errorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
