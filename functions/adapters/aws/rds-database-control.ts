@@ -9,6 +9,7 @@ import type {
 import { describeError } from '../../core/retry';
 import type { DatabaseTarget, ProbeResult } from '../postgres/connectivity';
 import { ENVIRONMENT_DIMENSION } from './cloudwatch-metrics';
+import { describeInstanceStatus } from './rds-instance-status';
 
 export interface RdsDatabaseControlOptions {
   /** RDS client in the PRIMARY region: only used for the old primary (describe, fence). */
@@ -53,10 +54,8 @@ export class RdsDatabaseControl implements DatabaseControl {
     return result;
   }
 
-  async describePrimary(): Promise<InstanceStatus> {
-    const instance = await this.describe(this.options.primaryRds, this.options.primaryInstanceId);
-    const status = instance.DBInstanceStatus ?? 'unknown';
-    return { status, available: status === 'available' };
+  describePrimary(): Promise<InstanceStatus> {
+    return describeInstanceStatus(this.options.primaryRds, this.options.primaryInstanceId);
   }
 
   async describeReplica(): Promise<ReplicaStatus> {
