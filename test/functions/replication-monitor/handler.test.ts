@@ -1,0 +1,306 @@
+import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { clearDatabaseCredentialsCache } from '../../../functions/adapters/aws/database-credentials';
+import type { ProbeResult } from '../../../functions/adapters/postgres/connectivity';
+import { NotInRecoveryError, type ReplicationLag } from '../../../functions/adapters/postgres/replication-probe';
+import { postgresReplicationProbes, type ReplicationProbes } from '../../../functions/adapters/postgres/replication-probes';
+
+jest.mock('../../../functions/adapters/postgres/replication-probes');
+
+const ENV = {
+  ENVIRONMENT_SUFFIX: 'test',
+  METRIC_NAMESPACE: 'PaymentsDR',
+  PRIMARY_REGION: 'us-east-1',
+  DR_REGION: 'us-east-2',
+  PRIMARY_DB_INSTANCE_ID: 'rds-payments-primary-test',
+  REPLICA_DB_INSTANCE_ID: 'rds-payments-replica-test',
+  PRIMARY_DB_ENDPOINT: 'primary.abc.us-east-1.rds.amazonaws.com',
+  REPLICA_DB_ENDPOINT: 'replica.abc.us-east-2.rds.amazonaws.com',
+  DB_PORT: '5432',
+  DB_NAME: 'payments',
+  DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-2:111111111111:secret:paydb-test-AbCdEf',
+  FAILOVER_STATE_TABLE: 'dynamodb-failover-state-test',
+  ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-2:111111111111:sns-alerts-test',
+  POWERTOOLS_LOG_LEVEL: 'SILENT', // the run logs every datum; keep test output readable
+};
+Object.assign(process.env, ENV);
+// Loaded after the environment is in place: the handler validates it at module load (cold start).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { handler } = require('../../../functions/replication-monitor/handler') as typeof import('../../../functions/replication-monitor/handler');
+
+const rds = mockClient(RDSClient);
+const cloudWatch = mockClient(CloudWatchClient);
+const secrets = mockClient(SecretsManagerClient);
+const dynamo = mockClient(DynamoDBClient);
+const buildProbes = jest.mocked(postgresReplicationProbes);
+
+const HEARTBEAT_LSN = '0/3000148';
+const up = (inRecovery: boolean): ProbeResult => ({ reachable: true, latencyMs: 12, inRecovery });
+const caughtUp: ReplicationLag = { lagSeconds: 0.05, method: 'caught-up', bytesBehind: 0 };
+
+function fakeProbes(overrides: Partial<ReplicationProbes> = {}): jest.Mocked<ReplicationProbes> {
+  const probes = {
+    probePrimary: jest.fn().mockResolvedValue(up(false)),
+    probeReplica: jest.fn().mockResolvedValue(up(true)),
+    writeHeartbeat: jest.fn().mockResolvedValue({ lsn: HEARTBEAT_LSN, writtenAt: new Date() }),
+    measureLag: jest.fn().mockResolvedValue(caughtUp),
+    ...overrides,
+  } as jest.Mocked<ReplicationProbes>;
+  buildProbes.mockReturnValue(probes);
+  return probes;
+}
+
+function describeAs(instanceId: string, status: string) {
+  rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: instanceId }).resolves({ DBInstances: [{ DBInstanceIdentifier: instanceId, DBInstanceStatus: status }] });
+}
+
+/** The single PutMetricData call of the run, as `{ name: datum }`. */
+function published(): Record<string, MetricDatum> {
+  const calls = cloudWatch.commandCalls(PutMetricDataCommand);
+  expect(calls).toHaveLength(1);
+  expect(calls[0].args[0].input.Namespace).toBe('PaymentsDR');
+  return Object.fromEntries((calls[0].args[0].input.MetricData ?? []).map((datum) => [datum.MetricName, datum]));
+}
+
+const values = (data: Record<string, MetricDatum>) => Object.fromEntries(Object.entries(data).map(([name, datum]) => [name, datum.Value]));
+
+beforeEach(() => {
+  rds.reset();
+  cloudWatch.reset();
+  secrets.reset();
+  dynamo.reset();
+  buildProbes.mockReset();
+  clearDatabaseCredentialsCache();
+  secrets.on(GetSecretValueCommand, { SecretId: ENV.DB_SECRET_ARN }).resolves({ SecretString: JSON.stringify({ username: 'monitor', password: 's3cret' }) });
+  describeAs(ENV.PRIMARY_DB_INSTANCE_ID, 'available');
+  describeAs(ENV.REPLICA_DB_INSTANCE_ID, 'available');
+  dynamo.on(GetItemCommand).resolves({ Item: { pk: { S: 'failover' }, status: { S: 'aborted' }, failedOver: { BOOL: false } } });
+  cloudWatch.on(PutMetricDataCommand).resolves({});
+});
+
+test('a healthy run publishes every metric with its unit and the environment dimension', async () => {
+  const probes = fakeProbes();
+
+  const summary = await handler();
+
+  const data = published();
+  expect(values(data)).toEqual({
+    PrimaryReachable: 1,
+    ReplicaReachable: 1,
+    PrimaryAvailable: 1,
+    ReplicaAvailable: 1,
+    ReplicationLagSeconds: 0.05,
+    FailedOver: 0,
+    MonitorErrors: 0,
+  });
+  expect(Object.fromEntries(Object.entries(data).map(([name, datum]) => [name, datum.Unit]))).toEqual({
+    PrimaryReachable: 'Count',
+    ReplicaReachable: 'Count',
+    PrimaryAvailable: 'Count',
+    ReplicaAvailable: 'Count',
+    ReplicationLagSeconds: 'Seconds',
+    FailedOver: 'Count',
+    MonitorErrors: 'Count',
+  });
+  for (const datum of Object.values(data)) expect(datum.Dimensions).toEqual([{ Name: 'EnvironmentSuffix', Value: 'test' }]);
+  expect(summary).toEqual({ metrics: values(data), errors: [] });
+  expect(probes.measureLag).toHaveBeenCalledWith(HEARTBEAT_LSN);
+});
+
+test('databases are reached over verified TLS with the secret\'s credentials and a short timeout', async () => {
+  fakeProbes();
+
+  await handler();
+
+  const target = (host: string) => ({ host, port: 5432, database: 'payments', user: 'monitor', password: 's3cret', ssl: { rejectUnauthorized: true } });
+  expect(buildProbes).toHaveBeenCalledWith({ primary: target(ENV.PRIMARY_DB_ENDPOINT), replica: target(ENV.REPLICA_DB_ENDPOINT), timeoutMs: 5000 });
+});
+
+test('each instance is described in its own region', async () => {
+  fakeProbes();
+
+  await handler();
+
+  const regions = Object.fromEntries(
+    await Promise.all(
+      rds.commandCalls(DescribeDBInstancesCommand).map(async (call) => [call.args[0].input.DBInstanceIdentifier, await (call.thisValue as RDSClient).config.region()]),
+    ),
+  );
+  expect(regions).toEqual({ [ENV.PRIMARY_DB_INSTANCE_ID]: 'us-east-1', [ENV.REPLICA_DB_INSTANCE_ID]: 'us-east-2' });
+  expect(dynamo.commandCalls(GetItemCommand)[0].args[0].input).toEqual({
+    TableName: ENV.FAILOVER_STATE_TABLE,
+    Key: { pk: { S: 'failover' } },
+    ConsistentRead: true,
+  });
+});
+
+test('an unreachable primary publishes PrimaryReachable=0, skips the heartbeat and still publishes the rest', async () => {
+  const probes = fakeProbes({
+    probePrimary: jest.fn().mockResolvedValue({ reachable: false, latencyMs: 5000, error: 'timeout expired' }),
+    measureLag: jest.fn().mockResolvedValue({ lagSeconds: 42, method: 'heartbeat-age' }),
+  });
+
+  await handler();
+
+  expect(values(published())).toEqual({
+    PrimaryReachable: 0,
+    ReplicaReachable: 1,
+    PrimaryAvailable: 1,
+    ReplicaAvailable: 1,
+    ReplicationLagSeconds: 42,
+    FailedOver: 0,
+    MonitorErrors: 0,
+  });
+  expect(probes.writeHeartbeat).not.toHaveBeenCalled();
+  expect(probes.measureLag).toHaveBeenCalledWith(undefined);
+});
+
+test('an RDS API failure publishes PrimaryAvailable=0 and counts a monitor error', async () => {
+  fakeProbes();
+  rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: ENV.PRIMARY_DB_INSTANCE_ID }).rejects(new Error('connect ETIMEDOUT rds.us-east-1.amazonaws.com'));
+
+  const summary = await handler();
+
+  expect(values(published())).toEqual({
+    PrimaryReachable: 1,
+    ReplicaReachable: 1,
+    PrimaryAvailable: 0,
+    ReplicaAvailable: 1,
+    ReplicationLagSeconds: 0.05,
+    FailedOver: 0,
+    MonitorErrors: 1,
+  });
+  expect(summary.errors).toEqual([expect.stringMatching(/^describe primary instance: .*ETIMEDOUT/)]);
+});
+
+test('a missing replica instance and a non-available status both count as unavailable', async () => {
+  fakeProbes();
+  rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: ENV.REPLICA_DB_INSTANCE_ID }).rejects(new DBInstanceNotFoundFault({ message: 'not found', $metadata: {} }));
+  describeAs(ENV.PRIMARY_DB_INSTANCE_ID, 'storage-full');
+
+  const summary = await handler();
+
+  expect(values(published())).toMatchObject({ PrimaryAvailable: 0, ReplicaAvailable: 0, MonitorErrors: 1 });
+  expect(summary.errors).toEqual([expect.stringMatching(/^describe replica instance: /)]);
+});
+
+test.each([
+  ['the failedOver flag is set', { pk: { S: 'failover' }, status: { S: 'in_progress' }, failedOver: { BOOL: true } }, 1],
+  ['the failover completed', { pk: { S: 'failover' }, status: { S: 'completed' } }, 1],
+  ['a failover is under way but DNS not switched', { pk: { S: 'failover' }, status: { S: 'in_progress' }, failedOver: { BOOL: false } }, 0],
+])('FailedOver is re-published from the state table when %s', async (_, item, expected) => {
+  fakeProbes();
+  dynamo.on(GetItemCommand).resolves({ Item: item });
+
+  await handler();
+
+  expect(published().FailedOver.Value).toBe(expected);
+});
+
+test('FailedOver is 0 when there is no failover item', async () => {
+  fakeProbes();
+  dynamo.on(GetItemCommand).resolves({});
+
+  await handler();
+
+  expect(published().FailedOver.Value).toBe(0);
+});
+
+test('FailedOver is omitted, not guessed, when the state table does not answer', async () => {
+  fakeProbes();
+  dynamo.on(GetItemCommand).rejects(new Error('ResourceNotFoundException'));
+
+  const summary = await handler();
+
+  const data = published();
+  expect(data.FailedOver).toBeUndefined();
+  expect(values(data)).toMatchObject({ PrimaryReachable: 1, ReplicaReachable: 1, ReplicationLagSeconds: 0.05, MonitorErrors: 1 });
+  expect(summary.errors).toEqual([expect.stringMatching(/^read failover state: /)]);
+});
+
+test('a promoted replica publishes no lag and no error', async () => {
+  fakeProbes({
+    probeReplica: jest.fn().mockResolvedValue(up(false)),
+    measureLag: jest.fn().mockRejectedValue(new NotInRecoveryError()),
+  });
+
+  const summary = await handler();
+
+  const data = published();
+  expect(data.ReplicationLagSeconds).toBeUndefined();
+  expect(values(data)).toMatchObject({ ReplicaReachable: 1, MonitorErrors: 0 });
+  expect(summary.errors).toEqual([]);
+});
+
+test('an unreachable replica publishes ReplicaReachable=0 and no lag', async () => {
+  const probes = fakeProbes({ probeReplica: jest.fn().mockResolvedValue({ reachable: false, latencyMs: 3, error: 'ECONNREFUSED' }) });
+
+  await handler();
+
+  const data = published();
+  expect(data.ReplicationLagSeconds).toBeUndefined();
+  expect(values(data)).toMatchObject({ PrimaryReachable: 1, ReplicaReachable: 0, MonitorErrors: 0 });
+  expect(probes.writeHeartbeat).toHaveBeenCalled();
+  expect(probes.measureLag).not.toHaveBeenCalled();
+});
+
+test('a failed heartbeat is an error and lag falls back to the replica\'s own evidence', async () => {
+  const probes = fakeProbes({ writeHeartbeat: jest.fn().mockRejectedValue(new Error('25006: cannot execute INSERT in a read-only transaction')) });
+
+  const summary = await handler();
+
+  expect(probes.measureLag).toHaveBeenCalledWith(undefined);
+  expect(values(published())).toMatchObject({ PrimaryReachable: 1, ReplicationLagSeconds: 0.05, MonitorErrors: 1 });
+  expect(summary.errors).toEqual([expect.stringMatching(/^write heartbeat on primary: 25006/)]);
+});
+
+test('unreadable credentials make both databases unreachable but the control-plane metrics still go out', async () => {
+  fakeProbes();
+  secrets.on(GetSecretValueCommand).rejects(new Error('AccessDeniedException'));
+
+  const summary = await handler();
+
+  expect(values(published())).toEqual({
+    PrimaryReachable: 0,
+    ReplicaReachable: 0,
+    PrimaryAvailable: 1,
+    ReplicaAvailable: 1,
+    FailedOver: 0,
+    MonitorErrors: 1,
+  });
+  expect(buildProbes).not.toHaveBeenCalled();
+  expect(summary.errors).toEqual([expect.stringMatching(/^read database credentials: .*AccessDenied/)]);
+});
+
+test('a failure to publish the metrics fails the invocation', async () => {
+  fakeProbes();
+  cloudWatch.on(PutMetricDataCommand).rejects(new Error('Throttling'));
+
+  await expect(handler()).rejects.toThrow('Throttling');
+});
+
+describe('cold-start validation of the environment', () => {
+  const loadWith = (env: Record<string, string | undefined>) => {
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    for (const [name, value] of Object.entries(env)) if (value === undefined) delete process.env[name];
+    try {
+      jest.isolateModules(() => require('../../../functions/replication-monitor/handler'));
+    } finally {
+      process.env = saved;
+    }
+  };
+
+  test('a missing variable fails with its name', () => {
+    expect(() => loadWith({ DB_SECRET_ARN: undefined, REPLICA_DB_ENDPOINT: '' })).toThrow(
+      'replication-monitor: missing environment variable(s): REPLICA_DB_ENDPOINT, DB_SECRET_ARN',
+    );
+  });
+
+  test('a non-numeric port is rejected by name', () => {
+    expect(() => loadWith({ DB_PORT: 'postgres' })).toThrow('DB_PORT must be a TCP port number, got "postgres"');
+  });
+});
