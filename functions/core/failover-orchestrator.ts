@@ -419,7 +419,7 @@ class FailoverOrchestrator {
   }
 
   private finish(outcome: FailoverOutcome, message: string, state?: FailoverState, timeline?: FailoverTimeline): FailoverResult {
-    this.ports.logger.info('failover run finished', { runId: this.options.runId, outcome, message });
+    this.ports.logger.info('failover run finished', { runId: this.options.runId, outcome, summary: message });
     return {
       outcome,
       message,

@@ -1,0 +1,44 @@
+import { ORCHESTRATOR_ENV_VARS, readOrchestratorConfig } from '../../../functions/failover-orchestrator/config';
+import { CONFIG } from './aws-fakes';
+
+const ENV: NodeJS.ProcessEnv = {
+  ENVIRONMENT_SUFFIX: 'dev', METRIC_NAMESPACE: 'PaymentsDR', PRIMARY_REGION: 'us-east-1', DR_REGION: 'us-east-2',
+  PRIMARY_DB_INSTANCE_ID: CONFIG.primaryInstanceId, REPLICA_DB_INSTANCE_ID: CONFIG.replicaInstanceId,
+  PRIMARY_DB_ENDPOINT: CONFIG.primaryEndpoint, REPLICA_DB_ENDPOINT: CONFIG.replicaEndpoint, DB_PORT: '5432', DB_NAME: 'payments',
+  DB_SECRET_ARN: CONFIG.secretArn, ALERT_TOPIC_ARN: CONFIG.alertTopicArn, FAILOVER_STATE_TABLE: CONFIG.failoverStateTable,
+  FENCE_SECURITY_GROUP_ID: 'sg-fence', HOSTED_ZONE_ID: 'Z123', WRITER_RECORD_NAME: CONFIG.writerRecordName,
+  PRIMARY_RECORD_SET_ID: 'primary', MAX_PROMOTION_LAG_SECONDS: '300', PROMOTION_TIMEOUT_SECONDS: '600',
+};
+
+test('reads every variable into a typed configuration', () => {
+  expect(readOrchestratorConfig(ENV)).toEqual(CONFIG);
+  expect(ORCHESTRATOR_ENV_VARS.sort()).toEqual(Object.keys(ENV).sort());
+});
+
+test('names every missing and invalid variable in one error', () => {
+  const env = { ...ENV, HOSTED_ZONE_ID: ' ', DB_SECRET_ARN: undefined, DB_PORT: '99999', MAX_PROMOTION_LAG_SECONDS: '1.5' };
+  expect(() => readOrchestratorConfig(env)).toThrow(
+    'failover-orchestrator: missing environment variable(s): DB_SECRET_ARN, HOSTED_ZONE_ID; '
+    + 'DB_PORT must be an integer from 1 to 65535, got "99999"; MAX_PROMOTION_LAG_SECONDS must be an integer from 1 to 86400, got "1.5"',
+  );
+});
+
+test('refuses the same primary and DR region', () => {
+  expect(() => readOrchestratorConfig({ ...ENV, DR_REGION: 'us-east-1' })).toThrow('PRIMARY_REGION and DR_REGION must differ (both "us-east-1")');
+});
+
+test('the Lambda entry point validates the environment at cold start', () => {
+  const saved = process.env;
+  process.env = { ...saved, ...ENV, FENCE_SECURITY_GROUP_ID: undefined };
+  try {
+    jest.isolateModules(() => {
+      expect(() => require('../../../functions/failover-orchestrator/handler')).toThrow(/missing environment variable\(s\): FENCE_SECURITY_GROUP_ID/);
+    });
+    process.env = { ...saved, ...ENV, POWERTOOLS_LOG_LEVEL: 'SILENT' };
+    jest.isolateModules(() => {
+      expect(typeof require('../../../functions/failover-orchestrator/handler').handler).toBe('function');
+    });
+  } finally {
+    process.env = saved;
+  }
+});
