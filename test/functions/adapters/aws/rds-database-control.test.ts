@@ -1,0 +1,132 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeDBInstancesCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, StopDBInstanceCommand,
+} from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { RdsDatabaseControl, replicaStatusOf } from '../../../../functions/adapters/aws/rds-database-control';
+import type { ProbeResult } from '../../../../functions/adapters/postgres/connectivity';
+
+const rds = mockClient(RDSClient);
+const cloudWatch = mockClient(CloudWatchClient);
+const SOURCE = 'arn:aws:rds:us-east-1:111111111111:db:paydb-primary-dev';
+const NOW = new Date('2026-11-21T10:00:00Z');
+const stateFault = () => Object.assign(new Error('not in available state'), { name: 'InvalidDBInstanceStateFault' });
+
+function control(probeResult: ProbeResult = { reachable: false, latencyMs: 1 }, target = async () => ({
+  host: 'primary', port: 5432, database: 'payments', user: 'u', password: 'p', ssl: true as const,
+})) {
+  return new RdsDatabaseControl({
+    primaryRds: new RDSClient({ region: 'us-east-1' }), drRds: new RDSClient({ region: 'us-east-2' }),
+    drCloudWatch: new CloudWatchClient({ region: 'us-east-2' }), primaryInstanceId: 'paydb-primary-dev',
+    replicaInstanceId: 'paydb-replica-dev', fenceSecurityGroupId: 'sg-fence', metricNamespace: 'PaymentsDR',
+    environmentSuffix: 'dev', primaryTarget: target, probe: async () => probeResult, lagLookbackMinutes: 10, now: () => NOW,
+  });
+}
+
+beforeEach(() => {
+  rds.reset();
+  cloudWatch.reset();
+});
+
+describe('probePrimary', () => {
+  test('a PostgreSQL error (SQLSTATE) means the server answered', async () => {
+    const probe = await control({ reachable: false, latencyMs: 30, error: '57P03: the database system is starting up' }).probePrimary(5000);
+    expect(probe.reachable).toBe(true);
+  });
+  test('a network error means unreachable', async () => {
+    expect((await control({ reachable: false, latencyMs: 5000, error: 'ECONNREFUSED: connect ECONNREFUSED' }).probePrimary(5000)).reachable).toBe(false);
+  });
+  test('unreadable credentials throw (doubt, not evidence)', async () => {
+    await expect(control(undefined, async () => { throw new Error('AccessDenied'); }).probePrimary(5000)).rejects.toThrow('AccessDenied');
+  });
+});
+
+test.each([
+  [{ DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SOURCE, StatusInfos: [{ StatusType: 'read replication', Status: 'replicating' }] },
+    { role: 'replica', status: 'available', available: true, replicationState: 'replicating' }],
+  [{ DBInstanceStatus: 'modifying' }, { role: 'promoting', status: 'modifying', available: false }],
+  [{ DBInstanceStatus: 'available' }, { role: 'writer', status: 'available', available: true }],
+])('replicaStatusOf(%j)', (instance, expected) => {
+  expect(replicaStatusOf(instance)).toEqual(expected);
+});
+
+test('replicationLagSeconds reads the newest ReplicationLagSeconds datum of the environment', async () => {
+  cloudWatch.on(GetMetricDataCommand).resolvesOnce({ MetricDataResults: [{ Id: 'lag', Values: [7, 400] }] })
+    .resolvesOnce({ MetricDataResults: [{ Id: 'lag', Values: [] }] });
+  expect(await control().replicationLagSeconds()).toBe(7);
+  expect(await control().replicationLagSeconds()).toBeUndefined();
+  expect(cloudWatch.commandCalls(GetMetricDataCommand)[0].args[0].input).toEqual({
+    StartTime: new Date('2026-11-21T09:50:00Z'), EndTime: NOW, ScanBy: 'TimestampDescending',
+    MetricDataQueries: [{
+      Id: 'lag', ReturnData: true,
+      MetricStat: {
+        Metric: { Namespace: 'PaymentsDR', MetricName: 'ReplicationLagSeconds', Dimensions: [{ Name: 'EnvironmentSuffix', Value: 'dev' }] },
+        Period: 60, Stat: 'Maximum',
+      },
+    }],
+  });
+});
+
+describe('promoteReplica', () => {
+  test('promotes the replica keeping its backup retention', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SOURCE, BackupRetentionPeriod: 14 }] });
+    rds.on(PromoteReadReplicaCommand).resolves({});
+    await control().promoteReplica();
+    expect(rds.commandCalls(DescribeDBInstancesCommand)[0].args[0].input).toEqual({ DBInstanceIdentifier: 'paydb-replica-dev' });
+    expect(rds.commandCalls(PromoteReadReplicaCommand).map((call) => call.args[0].input))
+      .toEqual([{ DBInstanceIdentifier: 'paydb-replica-dev', BackupRetentionPeriod: 14 }]);
+  });
+  test('an instance that is no longer a replica is not promoted again', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'modifying' }] });
+    await control().promoteReplica();
+    expect(rds.commandCalls(PromoteReadReplicaCommand)).toHaveLength(0);
+  });
+  test('a refusal while a promotion is under way counts as done; otherwise it is an error', async () => {
+    rds.on(PromoteReadReplicaCommand).rejects(stateFault());
+    rds.on(DescribeDBInstancesCommand)
+      .resolvesOnce({ DBInstances: [{ DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SOURCE }] })
+      .resolvesOnce({ DBInstances: [{ DBInstanceStatus: 'modifying', ReadReplicaSourceDBInstanceIdentifier: SOURCE }] })
+      .resolves({ DBInstances: [{ DBInstanceStatus: 'storage-full', ReadReplicaSourceDBInstanceIdentifier: SOURCE }] });
+    await expect(control().promoteReplica()).resolves.toBeUndefined();
+    await expect(control().promoteReplica()).rejects.toThrow('not in available state');
+  });
+  test('other errors propagate', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SOURCE }] });
+    rds.on(PromoteReadReplicaCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    await expect(control().promoteReplica()).rejects.toThrow('Rate exceeded');
+  });
+});
+
+describe('fencePrimary', () => {
+  test('replaces every security group with the deny-all one immediately, then asks to stop', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-app' }] }] });
+    rds.on(ModifyDBInstanceCommand).resolves({});
+    rds.on(StopDBInstanceCommand).resolves({});
+    expect(await control().fencePrimary()).toMatchObject({ isolated: true, stopped: true });
+    expect(rds.commandCalls(ModifyDBInstanceCommand)[0].args[0].input)
+      .toEqual({ DBInstanceIdentifier: 'paydb-primary-dev', VpcSecurityGroupIds: ['sg-fence'], ApplyImmediately: true });
+    expect(rds.commandCalls(StopDBInstanceCommand)[0].args[0].input).toEqual({ DBInstanceIdentifier: 'paydb-primary-dev' });
+  });
+  test('a refused stop is reported, not an error', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-app' }] }] });
+    rds.on(ModifyDBInstanceCommand).resolves({});
+    rds.on(StopDBInstanceCommand).rejects(stateFault());
+    expect(await control().fencePrimary()).toEqual({ isolated: true, stopped: false, detail: 'stop refused: InvalidDBInstanceStateFault: not in available state' });
+  });
+  test('idempotent: an isolated, stopped primary is left alone', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'stopped', VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-fence' }] }] });
+    expect(await control().fencePrimary()).toEqual({ isolated: true, stopped: true, detail: 'already stopped' });
+    expect(rds.commandCalls(ModifyDBInstanceCommand)).toHaveLength(0);
+    expect(rds.commandCalls(StopDBInstanceCommand)).toHaveLength(0);
+  });
+  test('a primary region that does not answer throws', async () => {
+    rds.on(DescribeDBInstancesCommand).rejects(new Error('connect ETIMEDOUT'));
+    await expect(control().fencePrimary()).rejects.toThrow('ETIMEDOUT');
+    expect(rds.commandCalls(ModifyDBInstanceCommand)).toHaveLength(0);
+  });
+  test('a refused isolation throws', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-app' }] }] });
+    rds.on(ModifyDBInstanceCommand).rejects(stateFault());
+    await expect(control().fencePrimary()).rejects.toThrow('not in available state');
+  });
+});

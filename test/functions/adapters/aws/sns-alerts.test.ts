@@ -1,0 +1,26 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { SnsAlerts, toSnsSubject } from '../../../../functions/adapters/aws/sns-alerts';
+
+const sns = mockClient(SNSClient);
+const TOPIC = 'arn:aws:sns:us-east-2:111111111111:paydb-alerts-dev';
+
+beforeEach(() => sns.reset());
+
+test('publishes to the topic with an environment-tagged subject', async () => {
+  sns.on(PublishCommand).resolves({ MessageId: '1' });
+  await new SnsAlerts(new SNSClient({}), TOPIC, 'dev').notify('DR failover: completed', 'timeline…');
+  expect(sns.commandCalls(PublishCommand)[0].args[0].input).toEqual({ TopicArn: TOPIC, Subject: '[dev] DR failover: completed', Message: 'timeline…' });
+});
+
+test('subjects are made SNS-safe: printable ASCII, at most 100 characters', () => {
+  expect(toSnsSubject('a\nb → c')).toBe('a b   c');
+  const long = toSnsSubject('x'.repeat(150));
+  expect(long).toHaveLength(100);
+  expect(long.endsWith('...')).toBe(true);
+});
+
+test('a failed publish throws', async () => {
+  sns.on(PublishCommand).rejects(new Error('KMSAccessDenied'));
+  await expect(new SnsAlerts(new SNSClient({}), TOPIC, 'dev').notify('s', 'm')).rejects.toThrow('KMSAccessDenied');
+});
