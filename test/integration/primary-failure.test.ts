@@ -1,4 +1,7 @@
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Client } from 'pg';
 import { PostgresCluster, startCluster } from '../../functions/adapters/local/postgres-cluster';
 import { probeDatabase } from '../../functions/adapters/postgres/connectivity';
@@ -107,4 +110,27 @@ test('the old primary restarts on its own data as a second writer: fencing is th
   expect(await probeDatabase(cluster.primary.target, PROBE_TIMEOUT_MS)).toMatchObject({ reachable: true, inRecovery: false });
   const rows = await cluster.primary.query<{ written_at: Date }>('SELECT written_at FROM dr_monitor.heartbeat');
   expect(rows).toEqual([{ written_at: lastHeartbeat.writtenAt }]);
+});
+
+test('configure() fences the old primary read-only without a restart, and the fence survives one', async () => {
+  await cluster.primary.configure({ default_transaction_read_only: 'on' });
+
+  const write = () => cluster.primary.query('UPDATE dr_monitor.heartbeat SET written_at = now()');
+  await expect(write()).rejects.toThrow(/read-only transaction/);
+  await cluster.primary.stop();
+  await cluster.primary.start();
+  await expect(write()).rejects.toThrow(/read-only transaction/);
+});
+
+test('a cluster that fails to start removes its processes and directories and reports the server log', async () => {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-start-failure-'));
+  fs.chmodSync(parent, 0o755);
+  try {
+    await expect(startCluster({ baseDir: parent, settings: { shared_buffers: 'plenty' } })).rejects.toThrow(
+      /primary PostgreSQL exited during start-up[\s\S]*invalid value for parameter "shared_buffers"/,
+    );
+    expect(fs.readdirSync(parent)).toEqual([]);
+  } finally {
+    fs.rmSync(parent, { recursive: true, force: true });
+  }
 });

@@ -22,17 +22,23 @@ import * as path from 'node:path';
 import { Client, ClientConfig } from 'pg';
 import type { DatabaseTarget } from '../postgres/connectivity';
 
+/** postgresql.conf parameters; values are written quoted (`'100ms'`, `'on'`, `'16MB'`). */
+export type ServerSettings = Record<string, string | number>;
+
 export interface StartClusterOptions {
   /** Database created on the primary (and so on the replica) for the caller. Default `postgres`. */
   database?: string;
   /** Unprivileged OS user that runs the servers when this process is root. Default `pgdrill`. */
   osUser?: string;
-  /** Parent of the cluster's temporary directory. Default /dev/shm when it has room (tmpfs: faster clone and cleanup), else `os.tmpdir()`. */
+  /**
+   * Parent of the cluster's temporary directory; must be traversable by the server user. Default /dev/shm when
+   * it has room (tmpfs: faster clone and cleanup), else `os.tmpdir()`.
+   */
   baseDir?: string;
   /** Keep the data directories after stop (for post-mortems). Default false. */
   keepData?: boolean;
-  /** Extra postgresql.conf settings for both nodes. */
-  settings?: Record<string, string | number>;
+  /** Extra postgresql.conf settings for both nodes, e.g. `{ work_mem: '8MB' }`. */
+  settings?: ServerSettings;
   /** How long one node may take to accept connections. Default 30 s. */
   readyTimeoutMs?: number;
 }
@@ -63,6 +69,12 @@ export interface NodeHandle {
   start(): Promise<void>;
   /** `pg_promote(wait => true)`: ends recovery; resolves once the node accepts writes. */
   promote(timeoutSeconds?: number): Promise<void>;
+  /**
+   * Appends settings to the node's postgresql.auto.conf (so they survive restarts) and reloads a running
+   * server. E.g. fencing: `{ default_transaction_read_only: 'on' }` (reloadable) or `{ listen_addresses: '' }`
+   * (no TCP at the next start).
+   */
+  configure(settings: ServerSettings): Promise<void>;
   /** Last `maxBytes` of the server log, for error messages. */
   readLogTail(maxBytes?: number): string;
 }
@@ -316,6 +328,12 @@ class PostgresNode implements NodeHandle {
     if (!rows[0]?.promoted) throw new Error(`${this.name} was not promoted within ${timeoutSeconds} s`);
   }
 
+  async configure(settings: ServerSettings): Promise<void> {
+    // Appending keeps the file's owner (the server user), which ALTER SYSTEM needs later.
+    fs.appendFileSync(path.join(this.dataDir, 'postgresql.auto.conf'), `${formatSettings(settings)}\n`);
+    if (this.isRunning()) await this.query('SELECT pg_reload_conf()');
+  }
+
   readLogTail(maxBytes = 4000): string {
     try {
       const content = fs.readFileSync(this.logFile, 'utf8');
@@ -412,11 +430,11 @@ function runInitdb(binDir: string, dataDir: string, passwordFile: string, identi
   }
 }
 
-function clusterSettings(extra: Record<string, string | number>): string {
-  const settings: Record<string, string | number> = {
-    listen_addresses: "'127.0.0.1'",
+function clusterSettings(extra: ServerSettings): string {
+  return formatSettings({
+    listen_addresses: '127.0.0.1',
     max_connections: 40,
-    shared_buffers: "'16MB'",
+    shared_buffers: '16MB',
     fsync: 'off',
     full_page_writes: 'off',
     wal_level: 'replica',
@@ -425,14 +443,20 @@ function clusterSettings(extra: Record<string, string | number>): string {
     hot_standby: 'on',
     hot_standby_feedback: 'on',
     // Standbys retry WAL sources every 5 s by default; that delay dominates pg_promote() (~5 s vs ~0.1 s).
-    wal_retrieve_retry_interval: "'100ms'",
-    wal_receiver_status_interval: "'1s'",
+    wal_retrieve_retry_interval: '100ms',
+    wal_receiver_status_interval: '1s',
+    // posix segments live in /dev/shm and outlive a SIGKILLed server; mmap keeps them in the data directory.
+    dynamic_shared_memory_type: 'mmap',
     log_min_messages: 'warning',
-    log_line_prefix: "'%m [%p] '",
+    log_line_prefix: '%m [%p] ',
     ...extra,
-  };
+  });
+}
+
+/** postgresql.conf lines; every value quoted, which the parser accepts for all parameter types. */
+function formatSettings(settings: ServerSettings): string {
   return Object.entries(settings)
-    .map(([key, value]) => `${key} = ${value}`)
+    .map(([key, value]) => `${key} = '${String(value).replace(/'/g, "''")}'`)
     .join('\n');
 }
 
@@ -516,6 +540,6 @@ async function cloneStandby(cluster: ClusterImpl, identity: OsIdentity | undefin
   }
   fs.writeFileSync(path.join(replica.dataDir, 'standby.signal'), '');
   const conninfo = `host=127.0.0.1 port=${primary.port} user=${REPLICATION_USER} password=${replicationPassword} application_name=replica`;
-  fs.appendFileSync(path.join(replica.dataDir, 'postgresql.auto.conf'), `primary_conninfo = '${conninfo}'\nprimary_slot_name = '${REPLICATION_SLOT}'\n`);
+  fs.appendFileSync(path.join(replica.dataDir, 'postgresql.auto.conf'), `${formatSettings({ primary_conninfo: conninfo, primary_slot_name: REPLICATION_SLOT })}\n`);
   chownTree(replica.dataDir, identity);
 }
