@@ -9,7 +9,7 @@ let primary: Client;
 let replica: Client;
 
 beforeAll(async () => {
-  cluster = await startCluster();
+  cluster = await startCluster({ database: 'payments' });
   primary = await cluster.primary.connect();
   replica = await cluster.replica.connect();
   await primary.query('CREATE TABLE payments (id bigserial primary key, amount numeric not null)');

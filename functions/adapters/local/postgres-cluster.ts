@@ -57,8 +57,8 @@ export interface NodeHandle {
   /** PID of the postmaster, undefined while stopped. */
   readonly pid: number | undefined;
   isRunning(): boolean;
-  /** Opens a connected client; the caller ends it. */
-  connect(): Promise<Client>;
+  /** Opens a connected client (to the cluster's database unless named); the caller ends it. */
+  connect(database?: string): Promise<Client>;
   /** One-shot query on a fresh connection. */
   query<Row extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
   /** Sends `signal` (default SIGKILL) to the node's whole process group and waits until the postmaster is gone. */
@@ -245,8 +245,8 @@ class PostgresNode implements NodeHandle {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  async connect(): Promise<Client> {
-    const client = new Client(this.connectionConfig);
+  async connect(database = this.connectionConfig.database): Promise<Client> {
+    const client = new Client({ ...this.connectionConfig, database });
     client.on('error', () => undefined); // a killed server must not crash the caller through an unhandled 'error'
     try {
       await client.connect();
@@ -257,8 +257,17 @@ class PostgresNode implements NodeHandle {
     return client;
   }
 
-  async query<Row extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]> {
-    const client = await this.connect();
+  query<Row extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]> {
+    return this.queryIn(this.connectionConfig.database, sql, params);
+  }
+
+  /** In the `postgres` database, which exists before the caller's database is created. */
+  maintenanceQuery(sql: string): Promise<unknown[]> {
+    return this.queryIn('postgres', sql);
+  }
+
+  private async queryIn<Row extends object>(database: string, sql: string, params?: unknown[]): Promise<Row[]> {
+    const client = await this.connect(database);
     try {
       return (await client.query<Row>(sql, params)).rows;
     } finally {
@@ -269,7 +278,7 @@ class PostgresNode implements NodeHandle {
   async start(): Promise<void> {
     if (this.isRunning()) return;
     this.spawnServer();
-    await retryUntil(() => this.query('SELECT 1'), this.readyTimeoutMs, `${this.name} PostgreSQL on port ${this.port} accepting connections`, () =>
+    await retryUntil(() => this.maintenanceQuery('SELECT 1'), this.readyTimeoutMs, `${this.name} PostgreSQL on port ${this.port} accepting connections`, () =>
       this.isRunning() ? undefined : new Error(`${this.name} PostgreSQL exited during start-up; log tail:\n${this.readLogTail()}`),
     );
   }
@@ -495,8 +504,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<P
 
     let phaseStart = Date.now();
     await cluster.primary.start();
-    await cluster.primary.query(`CREATE ROLE ${REPLICATION_USER} WITH REPLICATION LOGIN PASSWORD '${replicationPassword}'`);
-    if (database !== 'postgres') await cluster.primary.query(`CREATE DATABASE "${database}"`);
+    await cluster.primary.maintenanceQuery(`CREATE ROLE ${REPLICATION_USER} WITH REPLICATION LOGIN PASSWORD '${replicationPassword}'`);
+    if (database !== 'postgres') await cluster.primary.maintenanceQuery(`CREATE DATABASE "${database}"`);
     cluster.startupTimings.primaryStartMs = Date.now() - phaseStart;
 
     phaseStart = Date.now();
