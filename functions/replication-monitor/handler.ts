@@ -14,7 +14,7 @@
  * - `NODE_EXTRA_CA_CERTS`     (set by infra, read by Node itself) RDS CA bundle for verified TLS
  *
  * IAM: `rds:DescribeDBInstances` on both instance ARNs (each in its region), `secretsmanager:GetSecretValue` on
- * the secret (+ `kms:Decrypt` on its key), `dynamodb:GetItem` on the table, `cloudwatch:PutMetricData`
+ * the secret (+ `kms:Decrypt` on its key), `dynamodb:GetItem` on the table (+ `kms:Decrypt` if it has a CMK), `cloudwatch:PutMetricData`
  * (condition `cloudwatch:namespace`), plus the VPC-access ENI permissions.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -25,11 +25,11 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger as LoggerPort } from '../core/ports';
 import { CloudWatchMetrics } from '../adapters/aws/cloudwatch-metrics';
 import { readDatabaseCredentials } from '../adapters/aws/database-credentials';
+import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-state-store';
 import { describeInstanceStatus } from '../adapters/aws/rds-instance-status';
 import type { DatabaseTarget } from '../adapters/postgres/connectivity';
 import { postgresReplicationProbes } from '../adapters/postgres/replication-probes';
 import { readMonitorConfig } from './config';
-import { readFailedOver } from './failover-flag';
 import { runMonitorCycle } from './monitor';
 
 /**
@@ -48,7 +48,7 @@ const logger: LoggerPort = {
 const secrets = new SecretsManagerClient({ region: config.drRegion });
 const primaryRds = new RDSClient({ region: config.primaryRegion });
 const drRds = new RDSClient({ region: config.drRegion });
-const dynamo = new DynamoDBClient({ region: config.drRegion });
+const failoverState = new DynamoDbFailoverStateStore(new DynamoDBClient({ region: config.drRegion }), config.failoverStateTable);
 const metrics = new CloudWatchMetrics({
   client: new CloudWatchClient({ region: config.drRegion }),
   namespace: config.metricNamespace,
@@ -81,7 +81,7 @@ export async function handler(): Promise<MonitorSummary> {
     },
     describePrimary: () => describeInstanceStatus(primaryRds, config.primaryInstanceId),
     describeReplica: () => describeInstanceStatus(drRds, config.replicaInstanceId),
-    readFailedOver: () => readFailedOver(dynamo, config.failoverStateTable),
+    failoverState,
     metrics,
     logger,
   });

@@ -1,4 +1,4 @@
-import type { InstanceStatus, Logger, MetricDatum, Metrics } from '../core/ports';
+import type { FailoverState, FailoverStateStore, InstanceStatus, Logger, MetricDatum, Metrics } from '../core/ports';
 import { describeError, ProbeResult } from '../adapters/postgres/connectivity';
 import { Heartbeat, NotInRecoveryError, ReplicationLag } from '../adapters/postgres/replication-probe';
 import type { ReplicationProbes } from '../adapters/postgres/replication-probes';
@@ -19,7 +19,8 @@ export interface MonitorDependencies {
   readonly probes: () => Promise<ReplicationProbes>;
   readonly describePrimary: () => Promise<InstanceStatus>;
   readonly describeReplica: () => Promise<InstanceStatus>;
-  readonly readFailedOver: () => Promise<boolean>;
+  /** Only read: the monitor re-publishes what the orchestrator recorded. */
+  readonly failoverState: Pick<FailoverStateStore, 'read'>;
   readonly metrics: Metrics;
   readonly logger: Logger;
 }
@@ -34,6 +35,9 @@ export interface MonitorRunResult {
 }
 
 const flag = (value: boolean | undefined) => (value ? 1 : 0);
+
+/** Sticky: once the DNS signal was published (or the run completed) until an operator clears the record. */
+const hasFailedOver = (state: FailoverState | undefined) => state !== undefined && (state.failedOver || state.status === 'completed');
 
 /**
  * One monitor run. Every check is isolated: a failing probe, API or table read costs only its own metric
@@ -70,7 +74,7 @@ export async function runMonitorCycle(deps: MonitorDependencies): Promise<Monito
     probeOrUnreachable('replica', probes?.probeReplica),
     attempt('describe primary instance', deps.describePrimary),
     attempt('describe replica instance', deps.describeReplica),
-    attempt('read failover state', deps.readFailedOver),
+    attempt('read failover state', async () => hasFailedOver(await deps.failoverState.read())),
   ]);
 
   let heartbeat: Heartbeat | undefined;

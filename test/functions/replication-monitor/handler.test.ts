@@ -53,6 +53,19 @@ function fakeProbes(overrides: Partial<ReplicationProbes> = {}): jest.Mocked<Rep
   return probes;
 }
 
+/** The failover item as the orchestrator's DynamoDB state store writes it (top-level attributes + JSON `state`). */
+function failoverItem(status: string, failedOver: boolean) {
+  const state = { runId: 'run-1', status, mode: 'failover', trigger: 'alarm:paydb-primary-down', failedOver, version: 3, steps: {} };
+  return {
+    pk: { S: 'failover' },
+    runId: { S: 'run-1' },
+    status: { S: status },
+    failedOver: { BOOL: failedOver },
+    version: { N: '3' },
+    state: { S: JSON.stringify(state) },
+  };
+}
+
 function describeAs(instanceId: string, status: string) {
   rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: instanceId }).resolves({ DBInstances: [{ DBInstanceIdentifier: instanceId, DBInstanceStatus: status }] });
 }
@@ -77,7 +90,7 @@ beforeEach(() => {
   secrets.on(GetSecretValueCommand, { SecretId: ENV.DB_SECRET_ARN }).resolves({ SecretString: JSON.stringify({ username: 'monitor', password: 's3cret' }) });
   describeAs(ENV.PRIMARY_DB_INSTANCE_ID, 'available');
   describeAs(ENV.REPLICA_DB_INSTANCE_ID, 'available');
-  dynamo.on(GetItemCommand).resolves({ Item: { pk: { S: 'failover' }, status: { S: 'aborted' }, failedOver: { BOOL: false } } });
+  dynamo.on(GetItemCommand).resolves({ Item: failoverItem('aborted', false) });
   cloudWatch.on(PutMetricDataCommand).resolves({});
 });
 
@@ -188,9 +201,9 @@ test('a missing replica instance and a non-available status both count as unavai
 });
 
 test.each([
-  ['the failedOver flag is set', { pk: { S: 'failover' }, status: { S: 'in_progress' }, failedOver: { BOOL: true } }, 1],
-  ['the failover completed', { pk: { S: 'failover' }, status: { S: 'completed' } }, 1],
-  ['a failover is under way but DNS not switched', { pk: { S: 'failover' }, status: { S: 'in_progress' }, failedOver: { BOOL: false } }, 0],
+  ['the failedOver flag is set', failoverItem('in_progress', true), 1],
+  ['the failover completed (even without the flag)', failoverItem('completed', false), 1],
+  ['a failover is under way but DNS not switched', failoverItem('in_progress', false), 0],
 ])('FailedOver is re-published from the state table when %s', async (_, item, expected) => {
   fakeProbes();
   dynamo.on(GetItemCommand).resolves({ Item: item });
@@ -207,6 +220,16 @@ test('FailedOver is 0 when there is no failover item', async () => {
   await handler();
 
   expect(published().FailedOver.Value).toBe(0);
+});
+
+test('a malformed failover item is an error, not a "no failover"', async () => {
+  fakeProbes();
+  dynamo.on(GetItemCommand).resolves({ Item: { pk: { S: 'failover' }, status: { S: 'completed' } } });
+
+  const summary = await handler();
+
+  expect(published().FailedOver).toBeUndefined();
+  expect(summary.errors).toEqual([expect.stringMatching(/^read failover state: .*malformed/)]);
 });
 
 test('FailedOver is omitted, not guessed, when the state table does not answer', async () => {
