@@ -1,6 +1,9 @@
 import { Client } from 'pg';
 import { PostgresCluster, startCluster } from '../../functions/adapters/local/postgres-cluster';
 import { measureReplicationLag, writeHeartbeat } from '../../functions/adapters/postgres/replication-probe';
+import { postgresReplicationProbes } from '../../functions/adapters/postgres/replication-probes';
+import type { MetricDatum } from '../../functions/core/ports';
+import { runMonitorCycle } from '../../functions/replication-monitor/monitor';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -108,4 +111,24 @@ test('lag grows while replay is paused under write load and returns to about zer
 
 test('measuring lag on the primary is refused: there is no replication to lag', async () => {
   await expect(measureReplicationLag(primary)).rejects.toThrow(/not a replica/);
+});
+
+test('a monitor run against real PostgreSQL publishes both nodes reachable and about zero lag', async () => {
+  const recorded: MetricDatum[] = [];
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+  const result = await runMonitorCycle({
+    probes: async () => postgresReplicationProbes({ primary: cluster.primary.target, replica: cluster.replica.target, timeoutMs: 2000 }),
+    describePrimary: async () => ({ status: 'available', available: true }),
+    describeReplica: async () => ({ status: 'available', available: true }),
+    failoverState: { read: async () => undefined },
+    metrics: { record: async (data) => void recorded.push(...data) },
+    logger: quiet,
+  });
+
+  expect(result.errors).toEqual([]);
+  expect(result.lag?.method).toBe('caught-up');
+  const values = Object.fromEntries(recorded.map((datum) => [datum.name, datum.value]));
+  expect(values).toMatchObject({ PrimaryReachable: 1, ReplicaReachable: 1, FailedOver: 0, MonitorErrors: 0 });
+  expect(values.ReplicationLagSeconds).toBeLessThan(1);
 });
