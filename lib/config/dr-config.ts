@@ -257,6 +257,11 @@ export function resourceName(config: Pick<DrConfig, 'serviceName' | 'environment
   return `${config.serviceName}-${purpose}-${config.environmentSuffix}`;
 }
 
+/** Name of a region's backup bucket; globally unique through the account id. */
+export function backupBucketName(config: Pick<DrConfig, 'serviceName' | 'environmentSuffix' | 'workloadAccount'>, side: 'primary' | 'dr'): string {
+  return resourceName(config, `backup-${side}-${config.workloadAccount}`);
+}
+
 /** The PostgreSQL major version of the configured engine version (`14.22` → `14`). */
 export function engineMajor(config: Pick<DrConfig, 'database'>): string {
   return config.database.engineVersion.split('.')[0];

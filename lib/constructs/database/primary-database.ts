@@ -1,0 +1,101 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { acknowledgeFindings } from '../../compliance/nag';
+import { DatabaseConfig } from '../../config/dr-config';
+import { DatabaseSecurityGroup } from './database-security-group';
+import { createEnhancedMonitoringRole } from './enhanced-monitoring-role';
+import { createPostgresParameterGroup, instanceTypeName, postgresEngine } from './postgres-engine';
+
+export interface PrimaryDatabaseProps {
+  readonly instanceIdentifier: string;
+  readonly secretName: string;
+  readonly database: DatabaseConfig;
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  /** Where the hosted rotation function runs (needs the Secrets Manager endpoint and the database). */
+  readonly functionSubnets: ec2.SubnetSelection;
+  readonly key: kms.IKey;
+  readonly clientCidrs: Record<string, string>;
+  /** The DR region and its key: the credentials secret is replicated there so the DR side can log in when this region is down. */
+  readonly secretReplica: { region: string; key: kms.IKey };
+}
+
+/**
+ * The writer: RDS PostgreSQL, Multi-AZ, encrypted with the region's key, TLS forced, PITR backups,
+ * credentials generated into Secrets Manager, no public endpoint, destroyable.
+ */
+export class PrimaryDatabase extends Construct {
+  readonly instance: rds.DatabaseInstance;
+  readonly secret: rds.DatabaseSecret;
+  readonly securityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: PrimaryDatabaseProps) {
+    super(scope, id);
+    const { database } = props;
+    this.securityGroup = new DatabaseSecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      port: database.port,
+      clientCidrs: props.clientCidrs,
+      description: `PostgreSQL clients of ${props.instanceIdentifier}`,
+    }).securityGroup;
+
+    this.secret = new rds.DatabaseSecret(this, 'Credentials', {
+      secretName: props.secretName,
+      username: database.masterUsername,
+      encryptionKey: props.key,
+      replicaRegions: [{ region: props.secretReplica.region, encryptionKey: props.secretReplica.key }],
+    });
+
+    this.instance = new rds.DatabaseInstance(this, 'Instance', {
+      instanceIdentifier: props.instanceIdentifier,
+      engine: postgresEngine(database.engineVersion),
+      instanceType: new ec2.InstanceType(instanceTypeName(database.instanceClass)),
+      vpc: props.vpc,
+      vpcSubnets: props.subnets,
+      securityGroups: [this.securityGroup],
+      port: database.port,
+      databaseName: database.databaseName,
+      credentials: rds.Credentials.fromSecret(this.secret),
+      parameterGroup: createPostgresParameterGroup(this, 'Parameters', `${props.instanceIdentifier}-params`, database.engineVersion),
+      multiAz: true,
+      storageType: rds.StorageType.GP3,
+      allocatedStorage: database.allocatedStorageGiB,
+      maxAllocatedStorage: database.maxAllocatedStorageGiB,
+      storageEncrypted: true,
+      storageEncryptionKey: props.key,
+      backupRetention: Duration.days(database.backupRetentionDays),
+      preferredBackupWindow: '03:00-04:00',
+      preferredMaintenanceWindow: 'sun:05:00-sun:06:00',
+      copyTagsToSnapshot: true,
+      iamAuthentication: true,
+      enablePerformanceInsights: true,
+      performanceInsightEncryptionKey: props.key,
+      monitoringInterval: Duration.seconds(60),
+      monitoringRole: createEnhancedMonitoringRole(this, 'EnhancedMonitoringRole'),
+      cloudwatchLogsExports: ['postgresql', 'upgrade'],
+      caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
+      // The replica's maintenance window comes a day earlier, so it is upgraded first.
+      autoMinorVersionUpgrade: true,
+      publiclyAccessible: false,
+      deletionProtection: false,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.secret.addRotationSchedule('Rotation', {
+      automaticallyAfter: Duration.days(30),
+      hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
+        functionName: `${props.instanceIdentifier}-rotation`,
+        vpc: props.vpc,
+        vpcSubnets: props.functionSubnets,
+      }),
+    });
+
+    acknowledgeFindings(this.instance, 'The estate must be destroyable (requirements §3.1); deletion is guarded by the pipeline and IAM, not by the flag.',
+      ['AwsSolutions-RDS10', 'PCI.DSS.321-RDSInstanceDeletionProtectionEnabled']);
+    acknowledgeFindings(this.instance, 'Clients, monitors and drills use the standard PostgreSQL port; access is limited by security groups to the two VPC CIDRs and TLS is forced.',
+      ['AwsSolutions-RDS11']);
+  }
+}

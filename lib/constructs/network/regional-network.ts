@@ -1,0 +1,91 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledgeRoleInlineGrants } from '../../compliance/inline-grants';
+import { acknowledgeFindings } from '../../compliance/nag';
+
+export interface RegionalNetworkProps {
+  /** Base of the resource names, e.g. `paydb-primary-dev`. */
+  readonly name: string;
+  readonly cidr: string;
+  readonly availabilityZones: string[];
+  readonly natGateways: number;
+  /** Encrypts the flow-log group. */
+  readonly key: kms.IKey;
+}
+
+/** AWS APIs the functions of this product call; reached over PrivateLink instead of the internet. */
+const INTERFACE_ENDPOINTS: Record<string, ec2.InterfaceVpcEndpointAwsService> = {
+  Rds: ec2.InterfaceVpcEndpointAwsService.RDS,
+  SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+  Sns: ec2.InterfaceVpcEndpointAwsService.SNS,
+  CloudWatchMonitoring: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
+  CloudWatchLogs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+};
+
+/**
+ * One region's VPC: public subnets only for NAT gateways, private subnets with egress for the
+ * functions, isolated subnets for the databases; flow logs; VPC endpoints for the AWS APIs.
+ */
+export class RegionalNetwork extends Construct {
+  readonly vpc: ec2.Vpc;
+  readonly databaseSubnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+  readonly functionSubnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+
+  constructor(scope: Construct, id: string, props: RegionalNetworkProps) {
+    super(scope, id);
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      vpcName: props.name,
+      ipAddresses: ec2.IpAddresses.cidr(props.cidr),
+      availabilityZones: props.availabilityZones,
+      natGateways: props.natGateways,
+      restrictDefaultSecurityGroup: true,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
+        { name: 'functions', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+        { name: 'databases', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
+    });
+
+    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      logGroupName: `/vpc/flow-logs/${props.name}`,
+      encryptionKey: props.key,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const flowLog = this.vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+    acknowledgeRoleInlineGrants(flowLog.node.findChild('IAMRole') as iam.Role);
+    for (const subnet of this.vpc.publicSubnets) {
+      acknowledgeFindings(subnet.node.findChild('DefaultRoute'), 'Public subnets hold only the NAT gateways, whose egress needs the route to the internet gateway; no instance or database is placed there.',
+        ['PCI.DSS.321-VPCNoUnrestrictedRouteToIGW']);
+    }
+
+    const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc: this.vpc,
+      description: `HTTPS to AWS API endpoints from inside ${props.name}`,
+      allowAllOutbound: false,
+    });
+    endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(props.cidr), ec2.Port.tcp(443), 'AWS API calls from this VPC');
+    for (const [endpointId, service] of Object.entries(INTERFACE_ENDPOINTS)) {
+      this.vpc.addInterfaceEndpoint(endpointId, {
+        service,
+        subnets: this.functionSubnets,
+        securityGroups: [endpointSecurityGroup],
+        open: false,
+      });
+    }
+    this.vpc.addGatewayEndpoint('DynamoDb', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB });
+    this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+  }
+
+  /** Route tables of the subnets that must reach the peer region (functions and databases). */
+  get peeredRouteTableIds(): string[] {
+    return [...this.vpc.privateSubnets, ...this.vpc.isolatedSubnets].map((subnet) => subnet.routeTable.routeTableId);
+  }
+}

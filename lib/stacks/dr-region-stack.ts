@@ -1,0 +1,53 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { backupBucketName, DrConfig, resourceName } from '../config/dr-config';
+import { acknowledgeFindings } from '../compliance/nag';
+import { RegionalKey } from '../constructs/encryption/regional-key';
+import { AlertTopic } from '../constructs/monitoring/alert-topic';
+import { RegionalNetwork } from '../constructs/network/regional-network';
+import { BackupBucket } from '../constructs/storage/backup-bucket';
+
+export interface DRRegionStackProps extends StackProps {
+  readonly config: DrConfig;
+}
+
+/**
+ * DR-region foundation, deployed first: key, VPC, the destination of the backup replication
+ * (no replication configuration here: the primary stack owns it) and the DR alert topic.
+ */
+export class DRRegionStack extends Stack {
+  readonly key: kms.Key;
+  readonly network: RegionalNetwork;
+  readonly backupBucket: s3.Bucket;
+  readonly alertTopic: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: DRRegionStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.key = new RegionalKey(this, 'Encryption', {
+      aliasName: resourceName(config, 'dr-key'),
+      description: `Encrypts the DR-region database, backups, logs and topics of ${config.serviceName} (${config.environmentSuffix})`,
+    }).key;
+    this.network = new RegionalNetwork(this, 'Network', {
+      name: resourceName(config, 'dr-vpc'),
+      cidr: config.network.drCidr,
+      availabilityZones: config.network.drAvailabilityZones,
+      natGateways: config.network.natGatewaysPerRegion,
+      key: this.key,
+    });
+    this.backupBucket = new BackupBucket(this, 'Backups', {
+      bucketName: backupBucketName(config, 'dr'),
+      key: this.key,
+    }).bucket;
+    acknowledgeFindings(this.backupBucket, 'This bucket is the DR-region destination of the primary bucket\'s replication; a further copy would need a third region, which the RPO/RTO targets do not require.',
+      ['PCI.DSS.321-S3BucketReplicationEnabled']);
+    this.alertTopic = new AlertTopic(this, 'Alerts', {
+      topicName: resourceName(config, 'dr-alerts'),
+      key: this.key,
+      alertEmail: config.monitoring.alertEmail,
+    }).topic;
+  }
+}

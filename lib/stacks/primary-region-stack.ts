@@ -1,0 +1,107 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { backupBucketName, DrConfig, resourceName } from '../config/dr-config';
+import { acknowledgeFindings } from '../compliance/nag';
+import { PrimaryDatabase } from '../constructs/database/primary-database';
+import { RegionalKey } from '../constructs/encryption/regional-key';
+import { AlertTopic } from '../constructs/monitoring/alert-topic';
+import { CrossRegionPeering } from '../constructs/network/cross-region-peering';
+import { RegionalNetwork } from '../constructs/network/regional-network';
+import { BackupBucket } from '../constructs/storage/backup-bucket';
+
+export interface PrimaryRegionStackProps extends StackProps {
+  readonly config: DrConfig;
+  /** From the DR-region stack (cross-region references). */
+  readonly drVpcId: string;
+  readonly drKey: kms.IKey;
+  readonly drBackupBucketArn: string;
+}
+
+/**
+ * Primary-region resources: key, VPC and the peering to the DR VPC, the PostgreSQL primary, the
+ * backup bucket with its replication to the DR bucket, and the security group that fences the old
+ * primary after a failover.
+ */
+export class PrimaryRegionStack extends Stack {
+  readonly key: kms.Key;
+  readonly network: RegionalNetwork;
+  readonly database: PrimaryDatabase;
+  readonly backupBucket: s3.Bucket;
+  readonly alertTopic: sns.Topic;
+  readonly peeringConnectionId: string;
+  /** Deny-all group the failover orchestrator moves the old primary into, so it takes no writes if it comes back. */
+  readonly fenceSecurityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: PrimaryRegionStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.key = new RegionalKey(this, 'Encryption', {
+      aliasName: resourceName(config, 'primary-key'),
+      description: `Encrypts the primary-region database, backups, logs and topics of ${config.serviceName} (${config.environmentSuffix})`,
+    }).key;
+    this.network = new RegionalNetwork(this, 'Network', {
+      name: resourceName(config, 'primary-vpc'),
+      cidr: config.network.primaryCidr,
+      availabilityZones: config.network.primaryAvailabilityZones,
+      natGateways: config.network.natGatewaysPerRegion,
+      key: this.key,
+    });
+    this.peeringConnectionId = new CrossRegionPeering(this, 'PeeringToDr', {
+      name: resourceName(config, 'primary-dr-peering'),
+      vpcId: this.network.vpc.vpcId,
+      routeTableIds: this.network.peeredRouteTableIds,
+      peerVpcId: props.drVpcId,
+      peerRegion: config.regions.dr,
+      peerCidr: config.network.drCidr,
+    }).peeringConnectionId;
+
+    this.database = new PrimaryDatabase(this, 'Database', {
+      instanceIdentifier: resourceName(config, 'primary-db'),
+      secretName: resourceName(config, 'db-credentials'),
+      database: config.database,
+      vpc: this.network.vpc,
+      subnets: this.network.databaseSubnets,
+      functionSubnets: this.network.functionSubnets,
+      key: this.key,
+      clientCidrs: { 'primary VPC': config.network.primaryCidr, 'DR VPC (monitor and orchestrator over peering)': config.network.drCidr },
+      secretReplica: { region: config.regions.dr, key: props.drKey },
+    });
+    this.fenceSecurityGroup = new ec2.SecurityGroup(this, 'FenceSecurityGroup', {
+      vpc: this.network.vpc,
+      securityGroupName: resourceName(config, 'primary-db-fence'),
+      description: 'Deny-all: the old primary is moved here after a failover so no client can write to it',
+      allowAllOutbound: false,
+    });
+
+    this.alertTopic = new AlertTopic(this, 'Alerts', {
+      topicName: resourceName(config, 'primary-alerts'),
+      key: this.key,
+      alertEmail: config.monitoring.alertEmail,
+    }).topic;
+    this.backupBucket = new BackupBucket(this, 'Backups', {
+      bucketName: backupBucketName(config, 'primary'),
+      key: this.key,
+      replication: {
+        ruleId: resourceName(config, 'backup-to-dr'),
+        destinationBucketArn: props.drBackupBucketArn,
+        destinationBucketName: backupBucketName(config, 'dr'),
+        destinationKeyArn: props.drKey.keyArn,
+      },
+    }).bucket;
+    const replicationAlerts = new s3n.SnsDestination(this.alertTopic);
+    for (const event of [
+      s3.EventType.REPLICATION_OPERATION_FAILED_REPLICATION,
+      s3.EventType.REPLICATION_OPERATION_MISSED_THRESHOLD,
+      s3.EventType.REPLICATION_OPERATION_NOT_TRACKED,
+    ]) {
+      this.backupBucket.addEventNotification(event, replicationAlerts);
+    }
+    acknowledgeFindings(this.backupBucket.node.findChild('Notifications'), 'CDK writes the notification handler\'s permission to configure this one bucket as an inline policy; it grants only s3:PutBucketNotification on this bucket.',
+      ['PCI.DSS.321-IAMNoInlinePolicy']);
+  }
+}
