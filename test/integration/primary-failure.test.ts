@@ -38,11 +38,18 @@ test('the probe reports both running nodes reachable, with their roles', async (
   expect(replicaProbe).toEqual({ reachable: true, latencyMs: expect.any(Number), inRecovery: true });
 });
 
-test('a wrong password is unreachable with the server error, not a throw', async () => {
+test('a wrong password is unreachable with the SQLSTATE-prefixed server error, not a throw', async () => {
   const result = await probeDatabase({ ...cluster.primary.target, password: 'wrong' }, PROBE_TIMEOUT_MS);
 
   expect(result.reachable).toBe(false);
-  expect(result.error).toMatch(/password authentication failed/);
+  // The orchestrator's RDS adapter reads a leading SQLSTATE as "the server itself answered".
+  expect(result.error).toMatch(/^28P01: password authentication failed/);
+});
+
+test('a probe that requires TLS never falls back to plaintext', async () => {
+  const result = await probeDatabase({ ...cluster.primary.target, ssl: { rejectUnauthorized: true } }, PROBE_TIMEOUT_MS);
+
+  expect(result).toMatchObject({ reachable: false, error: expect.stringMatching(/does not support SSL/) });
 });
 
 test('a server that accepts TCP but never answers is unreachable after the timeout, not later', async () => {
