@@ -70,6 +70,20 @@ test('a server that accepts TCP but never answers is unreachable after the timeo
   }
 });
 
+test('a frozen primary (SIGSTOP) is unreachable after the probe timeout and reachable again once thawed', async () => {
+  await cluster.primary.kill('SIGSTOP');
+  let frozen;
+  try {
+    frozen = await probeDatabase(cluster.primary.target, 500);
+  } finally {
+    await cluster.primary.kill('SIGCONT');
+  }
+
+  expect(frozen).toMatchObject({ reachable: false, error: expect.stringMatching(/timeout/i) });
+  expect(frozen.latencyMs).toBeLessThan(1500);
+  expect(await probeDatabase(cluster.primary.target, PROBE_TIMEOUT_MS)).toMatchObject({ reachable: true, inRecovery: false });
+});
+
 let lastHeartbeat: Heartbeat;
 
 test('after SIGKILL of the primary its probe fails fast and its open connections drop', async () => {

@@ -61,7 +61,11 @@ export interface NodeHandle {
   connect(database?: string): Promise<Client>;
   /** One-shot query on a fresh connection. */
   query<Row extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
-  /** Sends `signal` (default SIGKILL) to the node's whole process group and waits until the postmaster is gone. */
+  /**
+   * Sends `signal` (default SIGKILL: a crash) to the node's whole process group and waits until the postmaster
+   * is gone. SIGSTOP freezes the node instead (TCP still connects, nothing answers: a black hole) and SIGCONT
+   * thaws it; those two return at once.
+   */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Fast shutdown (SIGINT); falls back to SIGKILL after `timeoutMs`. No-op when stopped. */
   stop(timeoutMs?: number): Promise<void>;
@@ -100,6 +104,7 @@ export interface PostgresCluster {
   stop(): Promise<void>;
 }
 
+const PAUSE_SIGNALS = new Set<NodeJS.Signals>(['SIGSTOP', 'SIGCONT']);
 const SUPERUSER = 'postgres';
 const REPLICATION_USER = 'replicator';
 const REPLICATION_SLOT = 'dr_replica';
@@ -307,7 +312,7 @@ class PostgresNode implements NodeHandle {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }
-    await this.exited;
+    if (!PAUSE_SIGNALS.has(signal)) await this.exited;
   }
 
   async stop(timeoutMs = 10_000): Promise<void> {
