@@ -1,4 +1,4 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -9,6 +9,7 @@ import { RegionalKey } from '../constructs/encryption/regional-key';
 import { AlertTopic } from '../constructs/monitoring/alert-topic';
 import { RegionalNetwork } from '../constructs/network/regional-network';
 import { BackupBucket } from '../constructs/storage/backup-bucket';
+import { PinnedZonesStack } from './pinned-zones-stack';
 
 export interface DRRegionStackProps extends StackProps {
   readonly config: DrConfig;
@@ -18,14 +19,14 @@ export interface DRRegionStackProps extends StackProps {
  * DR-region foundation, deployed first: key, VPC, the destination of the backup replication
  * (no replication configuration here: the primary stack owns it) and the DR alert topic.
  */
-export class DRRegionStack extends Stack {
+export class DRRegionStack extends PinnedZonesStack {
   readonly key: kms.Key;
   readonly network: RegionalNetwork;
   readonly backupBucket: s3.Bucket;
   readonly alertTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: DRRegionStackProps) {
-    super(scope, id, props);
+    super(scope, id, { ...props, availabilityZones: props.config.network.drAvailabilityZones });
     const { config } = props;
     this.key = new RegionalKey(this, 'Encryption', {
       aliasName: resourceName(config, 'dr-key'),

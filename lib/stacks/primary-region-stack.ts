@@ -1,4 +1,4 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -13,6 +13,7 @@ import { AlertTopic } from '../constructs/monitoring/alert-topic';
 import { CrossRegionPeering } from '../constructs/network/cross-region-peering';
 import { RegionalNetwork } from '../constructs/network/regional-network';
 import { BackupBucket } from '../constructs/storage/backup-bucket';
+import { PinnedZonesStack } from './pinned-zones-stack';
 
 export interface PrimaryRegionStackProps extends StackProps {
   readonly config: DrConfig;
@@ -27,7 +28,7 @@ export interface PrimaryRegionStackProps extends StackProps {
  * backup bucket with its replication to the DR bucket, and the security group that fences the old
  * primary after a failover.
  */
-export class PrimaryRegionStack extends Stack {
+export class PrimaryRegionStack extends PinnedZonesStack {
   readonly key: kms.Key;
   readonly network: RegionalNetwork;
   readonly database: PrimaryDatabase;
@@ -38,7 +39,7 @@ export class PrimaryRegionStack extends Stack {
   readonly fenceSecurityGroup: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: PrimaryRegionStackProps) {
-    super(scope, id, props);
+    super(scope, id, { ...props, availabilityZones: props.config.network.primaryAvailabilityZones });
     const { config } = props;
     this.key = new RegionalKey(this, 'Encryption', {
       aliasName: resourceName(config, 'primary-key'),
