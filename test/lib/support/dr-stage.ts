@@ -1,0 +1,65 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { DrConfig, loadConfig } from '../../../lib/config/dr-config';
+import { DisasterRecoveryStage } from '../../../lib/stages/disaster-recovery-stage';
+
+/** A concrete account, so tests can see it flow into stack environments and ARNs. */
+export const TEST_ACCOUNT = '123456789012';
+
+/** Configuration as `loadConfig` builds it from the given context, with no process environment. */
+export function configFrom(context: Record<string, unknown> = {}, env: Record<string, string | undefined> = {}): DrConfig {
+  return loadConfig({ context: (key) => context[key], env });
+}
+
+/** The default configuration of the product, with the test account. */
+export function testConfig(context: Record<string, unknown> = {}): DrConfig {
+  return configFrom({ account: TEST_ACCOUNT, ...context });
+}
+
+/** A `DisasterRecoveryStage` in a fresh App; synthesizes (cdk-nag included) on the first `Template.fromStack`. */
+export function buildStage(config: DrConfig = testConfig()): DisasterRecoveryStage {
+  return new DisasterRecoveryStage(new App(), 'DisasterRecovery', { config });
+}
+
+type Json = Record<string, unknown>;
+
+/** The one resource of `type` whose properties match `properties`; fails when none or several match. */
+export function findOne(template: Template, type: string, properties: object = {}): { logicalId: string; resource: Json } {
+  const found = template.findResources(type, { Properties: properties });
+  const ids = Object.keys(found);
+  if (ids.length !== 1) throw new Error(`expected exactly one ${type} matching ${JSON.stringify(properties)}, found ${ids.length}: ${ids.join(', ')}`);
+  return { logicalId: ids[0], resource: found[ids[0]] as Json };
+}
+
+/** Properties of the one resource of `type` matching `properties`. */
+export function propertiesOf(template: Template, type: string, properties: object = {}): Json {
+  return (findOne(template, type, properties).resource.Properties ?? {}) as Json;
+}
+
+/**
+ * Follows a CDK cross-region reference: `value` is `Fn::GetAtt` on the consumer's
+ * `Custom::CrossRegionExportReader`; returns the expression the producer's
+ * `Custom::CrossRegionExportWriter` publishes under the same SSM name (e.g. `{ Ref: <logical id> }`).
+ */
+export function crossRegionSource(value: unknown, consumer: Template, producer: Template): unknown {
+  const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+  if (!getAtt) throw new Error(`not a cross-region reference: ${JSON.stringify(value)}`);
+  const [readerId, exportName] = getAtt;
+  const reader = consumer.findResources('Custom::CrossRegionExportReader')[readerId] as Json | undefined;
+  if (!reader) throw new Error(`${readerId} is not a CrossRegionExportReader of the consumer`);
+  const imports = ((reader.Properties as Json).ReaderProps as Json).imports as Json;
+  if (!(exportName in imports)) throw new Error(`reader does not import ${exportName}`);
+  for (const writer of Object.values(producer.findResources('Custom::CrossRegionExportWriter')) as Json[]) {
+    const exports = ((writer.Properties as Json).WriterProps as Json).exports as Json;
+    if (exportName in exports) return exports[exportName];
+  }
+  throw new Error(`no CrossRegionExportWriter of the producer writes ${exportName}`);
+}
+
+/** Logical id of the resource an intrinsic `{ Ref: id }` or `{ 'Fn::GetAtt': [id, attr] }` points at. */
+export function referencedLogicalId(value: unknown): string {
+  const intrinsic = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  const id = intrinsic.Ref ?? intrinsic['Fn::GetAtt']?.[0];
+  if (!id) throw new Error(`not a Ref or GetAtt: ${JSON.stringify(value)}`);
+  return id;
+}
