@@ -1,0 +1,41 @@
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { DatabaseControl } from '../../core/ports';
+import { RdsDatabaseControl } from './rds-database-control';
+
+export interface ReplicaLagViewOptions {
+  /** Clients in the DR region. */
+  readonly rds: RDSClient;
+  readonly cloudWatch: CloudWatchClient;
+  readonly replicaInstanceId: string;
+  readonly metricNamespace: string;
+  readonly environmentSuffix: string;
+  readonly lagLookbackMinutes: number;
+}
+
+/**
+ * The orchestrator's own read-only views of the DR replica (role/status/replication state and the latest
+ * `ReplicationLagSeconds`), so a drill judges the replica exactly as a failover would. Only these two
+ * methods are exposed: nothing that touches the primary, promotes or fences is reachable from here.
+ * IAM: `rds:DescribeDBInstances` (replica ARN), `cloudwatch:GetMetricData` (`*`).
+ */
+export function describeReplicaAndLag(options: ReplicaLagViewOptions): Pick<DatabaseControl, 'describeReplica' | 'replicationLagSeconds'> {
+  const refuse = () => Promise.reject(new Error('read-only replica view: the primary is out of reach by design'));
+  const control = new RdsDatabaseControl({
+    primaryRds: options.rds,
+    drRds: options.rds,
+    drCloudWatch: options.cloudWatch,
+    primaryInstanceId: '',
+    replicaInstanceId: options.replicaInstanceId,
+    fenceSecurityGroupId: '',
+    metricNamespace: options.metricNamespace,
+    environmentSuffix: options.environmentSuffix,
+    primaryTarget: refuse,
+    probe: refuse,
+    lagLookbackMinutes: options.lagLookbackMinutes,
+  });
+  return {
+    describeReplica: () => control.describeReplica(),
+    replicationLagSeconds: () => control.replicationLagSeconds(),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Synthetic DR drill (DR region, read-only: never promotes, never changes DNS). Invoked daily by EventBridge
+ * Scheduler and by the pipeline after each deployment with `{"mode":"synthetic","trigger":"pipeline"}`; the
+ * pipeline fails unless the response has `"ready": true`.
+ *
+ * Environment (all required, validated at cold start; a missing one fails the init naming it):
+ * - `ENVIRONMENT_SUFFIX`, `METRIC_NAMESPACE`   metric dimension and namespace (`DrillReady`, `DrillDurationSeconds`,
+ *                                               dimension `Drill=synthetic`)
+ * - `DR_REGION`                                 region of every regional client
+ * - `REPLICA_DB_INSTANCE_ID`, `REPLICA_DB_ENDPOINT`, `REPLICA_DB_INSTANCE_ARN`, `PRIMARY_DB_INSTANCE_ARN`
+ * - `ALERT_TOPIC_ARN`                           SNS topic of the report
+ * - `FAILOVER_STATE_TABLE`, `FAILOVER_STATE_TABLE_ARN`  failover state/lock table (item `pk = "failover"`)
+ * - `HOSTED_ZONE_ID`, `WRITER_RECORD_NAME`      the private zone and the failover writer name
+ * - `ESTATE_ALARM_NAMES`                        comma-separated: every alarm of the estate (none may be in ALARM)
+ * - `COMPOSITE_ALARM_NAME`, `FAILOVER_RULE_NAME`, `ORCHESTRATOR_FUNCTION_ARN`, `ORCHESTRATOR_ROLE_ARN`
+ * - `MAX_REPLICATION_LAG_SECONDS`               lag budget (the orchestrator's promotion budget)
+ *
+ * IAM: see `AwsDrillInspection`, plus `dynamodb:GetItem` (table), `cloudwatch:GetMetricData` + `PutMetricData`
+ * (no resource-level permissions), `sns:Publish` (topic).
+ */
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { runSyntheticDrill, type SyntheticDrillResult } from '../core/drill-readiness';
+import type { Logger } from '../core/ports';
+import { describeError } from '../core/retry';
+import { CloudWatchMetrics } from '../adapters/aws/cloudwatch-metrics';
+import { AwsDrillInspection } from '../adapters/aws/drill-inspection';
+import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-state-store';
+import { describeReplicaAndLag } from '../adapters/aws/replica-lag-view';
+import { SnsAlerts } from '../adapters/aws/sns-alerts';
+import { parseSyntheticDrillEvent, readSyntheticDrillConfig } from './config';
+
+/** Each API gets seconds, not the SDK's default minutes: the pipeline waits on this answer. */
+const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 } };
+/** The monitor publishes lag every minute; older data cannot vouch for the replica. */
+const LAG_LOOKBACK_MINUTES = 10;
+
+export type SyntheticDrillResponse = SyntheticDrillResult | { readonly ready: false; readonly rejected: string };
+
+const config = readSyntheticDrillConfig(process.env);
+const powertools = new PowertoolsLogger({ serviceName: 'synthetic-drill' });
+const logger: Logger = {
+  info: (message, fields) => powertools.info(message, { ...fields }),
+  warn: (message, fields) => powertools.warn(message, { ...fields }),
+  error: (message, fields) => powertools.error(message, { ...fields }),
+};
+const region = { region: config.drRegion, ...SDK_CLIENT_OPTIONS };
+const cloudWatch = new CloudWatchClient(region);
+const rds = new RDSClient(region);
+const ports = {
+  inspection: new AwsDrillInspection({
+    cloudWatch,
+    rds,
+    route53: new Route53Client(region),
+    iam: new IAMClient(region),
+    eventBridge: new EventBridgeClient(region),
+    replicaInstanceId: config.replicaInstanceId,
+    hostedZoneId: config.hostedZoneId,
+    writerRecordName: config.writerRecordName,
+    orchestratorRoleArn: config.orchestratorRoleArn,
+    failoverRuleName: config.failoverRuleName,
+  }),
+  database: describeReplicaAndLag({
+    rds, cloudWatch, replicaInstanceId: config.replicaInstanceId, metricNamespace: config.metricNamespace,
+    environmentSuffix: config.environmentSuffix, lagLookbackMinutes: LAG_LOOKBACK_MINUTES,
+  }),
+  failoverState: new DynamoDbFailoverStateStore(new DynamoDBClient(region), config.failoverStateTable),
+  metrics: new CloudWatchMetrics({ client: cloudWatch, namespace: config.metricNamespace, environmentSuffix: config.environmentSuffix }),
+  alerts: new SnsAlerts(new SNSClient(region), config.alertTopicArn, config.environmentSuffix),
+  logger,
+  now: () => Date.now(),
+};
+
+export async function handler(event: unknown): Promise<SyntheticDrillResponse> {
+  let trigger: string;
+  try {
+    ({ trigger } = parseSyntheticDrillEvent(event));
+  } catch (error) {
+    logger.error('rejected malformed event', { error: describeError(error) });
+    return { ready: false, rejected: `Rejected, nothing checked: ${describeError(error)}` };
+  }
+  return runSyntheticDrill(trigger, ports, config.settings);
+}
