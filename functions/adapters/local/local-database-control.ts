@@ -1,0 +1,100 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ConnectivityProbe, DatabaseControl, FenceOutcome, InstanceStatus, ReplicaStatus } from '../../core/ports';
+import { probeDatabase } from '../postgres/connectivity';
+import type { NodeHandle, ServerSettings } from './postgres-cluster';
+
+export interface LocalDatabaseControlOptions {
+  readonly primary: NodeHandle;
+  readonly replica: NodeHandle;
+  /**
+   * The latest replication lag measurement, as the monitor recorded it; `undefined` when there is no
+   * recent one (the AWS adapter reads the monitor's CloudWatch datum the same way).
+   */
+  readonly latestLagSeconds: () => number | undefined;
+}
+
+/** A PostgreSQL error code (SQLSTATE, 5 characters) at the start of a probe error: the server itself answered. */
+const SERVER_ANSWERED = /^[0-9A-Z]{5}: /;
+/** SQLSTATE 55000 object_not_in_prerequisite_state: pg_promote() on a server that is no longer in recovery. */
+const NOT_IN_RECOVERY = '55000';
+
+/**
+ * Survives restarts (postgresql.auto.conf): every transaction on the old primary starts read-only, so it
+ * refuses writes from any ordinary client even if someone starts it again.
+ */
+export const FENCE_SETTINGS: ServerSettings = { default_transaction_read_only: 'on' };
+
+/**
+ * `DatabaseControl` over the local cluster: the "control plane" is the process table and the data
+ * directory, the data plane the same probe the AWS adapter uses.
+ */
+export class LocalDatabaseControl implements DatabaseControl {
+  constructor(private readonly options: LocalDatabaseControlOptions) {}
+
+  async probePrimary(timeoutMs: number): Promise<ConnectivityProbe> {
+    const result = await probeDatabase(this.options.primary.target, timeoutMs);
+    if (!result.reachable && result.error && SERVER_ANSWERED.test(result.error)) return { ...result, reachable: true };
+    return result;
+  }
+
+  async describePrimary(): Promise<InstanceStatus> {
+    return processStatus(this.options.primary);
+  }
+
+  async describeReplica(): Promise<ReplicaStatus> {
+    const { replica } = this.options;
+    if (!replica.isRunning()) {
+      // A stopped node's role is on disk: a standby keeps standby.signal until its promotion completes.
+      const standby = fs.existsSync(path.join(replica.dataDir, 'standby.signal'));
+      return { ...processStatus(replica), role: standby ? 'replica' : 'writer' };
+    }
+    const [row] = await replica.query<{ in_recovery: boolean; receiver: string | null }>(
+      'SELECT pg_is_in_recovery() AS in_recovery, (SELECT status FROM pg_stat_wal_receiver) AS receiver',
+    );
+    if (!row.in_recovery) return { role: 'writer', status: 'available', available: true };
+    return {
+      role: 'replica',
+      status: 'available',
+      available: true,
+      replicationState: row.receiver === 'streaming' ? 'replicating' : `not streaming (wal receiver ${row.receiver ?? 'stopped'})`,
+    };
+  }
+
+  async replicationLagSeconds(): Promise<number | undefined> {
+    return this.options.latestLagSeconds();
+  }
+
+  /** `pg_promote(wait => false)`: returns once the request is signalled; the core polls `describeReplica`. */
+  async promoteReplica(): Promise<void> {
+    const { replica } = this.options;
+    const [{ in_recovery }] = await replica.query<{ in_recovery: boolean }>('SELECT pg_is_in_recovery() AS in_recovery');
+    if (!in_recovery) return;
+    try {
+      await replica.query('SELECT pg_promote(false)');
+    } catch (error) {
+      // A second caller raced us and the promotion has already finished.
+      if ((error as { code?: string }).code !== NOT_IN_RECOVERY) throw error;
+    }
+  }
+
+  /**
+   * Persists the read-only fence, then stops a running old primary (fast shutdown: a live primary ships
+   * all its WAL to the standby before it exits). Idempotent: the setting is the same every time.
+   */
+  async fencePrimary(): Promise<FenceOutcome> {
+    const { primary } = this.options;
+    const wasRunning = primary.isRunning();
+    await primary.configure(FENCE_SETTINGS);
+    if (wasRunning) await primary.stop();
+    return {
+      isolated: true,
+      stopped: true,
+      detail: `default_transaction_read_only=on persisted in postgresql.auto.conf; ${wasRunning ? 'server stopped (fast shutdown)' : 'server was already down'}`,
+    };
+  }
+}
+
+function processStatus(node: NodeHandle): InstanceStatus {
+  return node.isRunning() ? { status: 'running', available: true } : { status: 'stopped', available: false };
+}
