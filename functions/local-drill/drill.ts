@@ -21,7 +21,7 @@ import { LocalDns } from '../adapters/local/local-dns';
 import { startCluster, type NodeHandle, type PostgresCluster } from '../adapters/local/postgres-cluster';
 import { RecordingAlerts, RecordingMetrics, type ProgressSink, type RecordedAlert } from '../adapters/local/recording-observability';
 import { WriterEndpoint, type EndpointTarget } from '../adapters/local/writer-endpoint';
-import { ensureHeartbeatSchema } from '../adapters/postgres/replication-probe';
+import { ensureHeartbeatSchema, measureReplicationLag } from '../adapters/postgres/replication-probe';
 import { postgresReplicationProbes } from '../adapters/postgres/replication-probes';
 import { MonitorMetric } from '../replication-monitor/monitor';
 import { CompositeMonitor } from './composite-monitor';
@@ -57,8 +57,13 @@ export interface ScenarioReport {
   readonly promoteSeconds: number;
   /** Orchestrator steps publishDnsSignal + pinDnsRecord (the endpoint switch). */
   readonly switchSeconds: number;
-  /** Replication lag the monitor had measured at the fault (the orchestrator's RPO view). */
-  readonly rpoSeconds: number | null;
+  /**
+   * Seconds of data at risk at the fault: 0 when the replica held every acknowledged commit, else fault time
+   * minus the commit time of the newest transaction the replica had replayed (from the shared lag probe).
+   */
+  readonly rpoSeconds: number;
+  /** The monitor's last replication-lag measurement before the fault (what the orchestrator decided on). */
+  readonly monitorLagAtFaultSeconds: number | null;
   readonly writesAcknowledged: number;
   /** Acknowledged commits missing on the new primary. */
   readonly lostCommittedWrites: number;
@@ -171,7 +176,7 @@ async function runScenario(scenario: ScenarioName, options: DrillOptions, keep: 
     await cluster.stop();
   };
   try {
-    progress(`cluster up in ${cluster.startupTimings.totalMs} ms: primary 127.0.0.1:${cluster.primary.port}, replica 127.0.0.1:${cluster.replica.port} (streaming)`);
+    progress(`cluster up in ${cluster.startupTimings.totalMs} ms: primary 127.0.0.1:${cluster.primary.port}, replica 127.0.0.1:${cluster.replica.port} (streaming), data in ${cluster.baseDir}`);
     await prepareSchema(cluster);
     endpoint = await WriterEndpoint.start(endpointTarget(cluster.primary));
     const { user, password, database } = cluster.primary.connectionConfig;
@@ -257,7 +262,8 @@ async function runScenario(scenario: ScenarioName, options: DrillOptions, keep: 
       detectSeconds: scenario === 'crash' && alarmAt !== undefined ? seconds(alarmAt - faultAt) : 0,
       promoteSeconds: roundSeconds(step('promoteReplica') + step('waitForWriter')),
       switchSeconds: roundSeconds(step('publishDnsSignal') + step('pinDnsRecord')),
-      rpoSeconds: fault.lagAtFaultSeconds !== undefined ? roundSeconds(fault.lagAtFaultSeconds) : null,
+      rpoSeconds: expectedLost > 0 && fault.newestReplicatedCommitAt ? seconds(Math.max(0, faultAt - fault.newestReplicatedCommitAt.getTime())) : 0,
+      monitorLagAtFaultSeconds: fault.lagAtFaultSeconds !== undefined ? roundSeconds(fault.lagAtFaultSeconds) : null,
       writesAcknowledged: load.acknowledged.length,
       lostCommittedWrites: lost,
       promoted,
@@ -315,6 +321,8 @@ interface FaultOutcome {
   readonly lagAtFaultSeconds: number | undefined;
   /** Rows the replica held once it had replayed everything it received (crash only). */
   readonly replicaIdsAtFault?: ReadonlySet<number>;
+  /** Commit time of the newest transaction the replica had replayed (crash only). */
+  readonly newestReplicatedCommitAt?: Date;
   readonly catchUpSeconds?: number;
 }
 
@@ -331,10 +339,10 @@ async function crashPrimary(
   const faultAt = Date.now();
   await cluster.primary.kill('SIGKILL');
   progress(`FAULT: primary killed (SIGKILL); last measured replication lag ${lagAtFaultSeconds ?? 'unknown'} s`);
-  const replicaIdsAtFault = await idsOnceReplayed(cluster.replica);
+  const { ids: replicaIdsAtFault, newestReplicatedCommitAt } = await replicaStateOnceReplayed(cluster.replica);
   const alarm = await waitFor(() => monitor.alarmActions[0], WAIT_FOR_FAILOVER_MS);
   const result = alarm ? ((await alarm) as FailoverResult) : undefined;
-  return { faultAt, result, lagAtFaultSeconds, replicaIdsAtFault };
+  return { faultAt, result, lagAtFaultSeconds, replicaIdsAtFault, ...(newestReplicatedCommitAt ? { newestReplicatedCommitAt } : {}) };
 }
 
 async function planSwitchover(
@@ -395,15 +403,25 @@ async function committedIds(node: NodeHandle): Promise<Set<number>> {
   return new Set(rows.map((row) => Number(row.id)));
 }
 
-/** The replica's rows once it has replayed all WAL it received (nothing more arrives after the kill). */
-async function idsOnceReplayed(replica: NodeHandle): Promise<Set<number>> {
+/**
+ * The replica's rows, and the commit time of the newest transaction it replayed, once it has replayed all WAL
+ * it received (nothing more arrives after the kill). Raced by the promotion, which replays the same WAL first.
+ */
+async function replicaStateOnceReplayed(replica: NodeHandle): Promise<{ ids: Set<number>; newestReplicatedCommitAt?: Date }> {
   await waitFor(async () => {
     const [row] = await replica.query<{ done: boolean }>(
       'SELECT NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() IS NULL OR pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn() AS done',
     );
     return row.done || undefined;
   }, 2000);
-  return committedIds(replica);
+  const client = await replica.connect();
+  try {
+    const lag = await measureReplicationLag(client).catch(() => undefined); // undefined once promoted
+    const ids = await committedIds(replica);
+    return { ids, ...(lag?.lastReplayedCommitAt ? { newestReplicatedCommitAt: lag.lastReplayedCommitAt } : {}) };
+  } finally {
+    await client.end();
+  }
 }
 
 async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {

@@ -7,7 +7,7 @@ export interface DrillJsonRow {
   readonly detectSeconds: number;
   readonly promoteSeconds: number;
   readonly switchSeconds: number;
-  readonly rpoSeconds: number | null;
+  readonly rpoSeconds: number;
   readonly writesAcknowledged: number;
   readonly lostCommittedWrites: number;
   readonly promoted: boolean;
@@ -24,7 +24,7 @@ const yesNo = (value: boolean) => (value ? 'yes' : 'NO');
 
 /** A readable end-of-drill report: a summary table, then each scenario's evidence and orchestrator timeline. */
 export function formatDrillReport(runs: readonly ScenarioRun[], wallSeconds: number): string {
-  const header = ['scenario', 'result', 'RTO', 'detect', 'promote', 'switch', 'RPO (lag)', 'acked', 'lost/expected', 'fenced', 'no fail-back'];
+  const header = ['scenario', 'result', 'RTO', 'detect', 'promote', 'switch', 'RPO', 'acked', 'lost/expected', 'fenced', 'no fail-back'];
   const rows = runs.map(({ report }) => [
     report.scenario,
     report.passed ? 'PASS' : 'FAIL',
@@ -45,6 +45,7 @@ export function formatDrillReport(runs: readonly ScenarioRun[], wallSeconds: num
     `${report.scenario}: ${report.passed ? 'PASS' : `FAIL — ${report.failures.join('; ')}`}`,
     `  orchestrator outcome: ${report.orchestratorOutcome}`,
     ...(report.catchUpSeconds !== undefined ? [`  writes stopped → replica at the primary's last WAL position: ${secondsText(report.catchUpSeconds)}`] : []),
+    `  replication lag last measured by the monitor before the fault: ${secondsText(report.monitorLagAtFaultSeconds)}`,
     `  acknowledged commits: ${report.writesAcknowledged}; missing on the new primary: ${report.lostCommittedWrites}`
       + ` (the replica lacked ${report.expectedLostWrites} of them at the fault)`,
     `  restarted old primary refuses writes: ${yesNo(report.oldPrimaryFenced)}; endpoint stayed on the new writer: ${yesNo(report.noFailBack)}`,
@@ -54,7 +55,8 @@ export function formatDrillReport(runs: readonly ScenarioRun[], wallSeconds: num
 
   return [
     'Local failover drill — PostgreSQL 14 primary + streaming replica on 127.0.0.1, orchestrator core with local adapters',
-    'RTO = fault → first write acknowledged by the new writer through the endpoint; RPO = lag measured at the fault, and lost acknowledged commits.',
+    'RTO = fault → first write acknowledged by the new writer through the endpoint. RPO = acknowledged commits missing on the new primary,',
+    'and in seconds: fault − commit time of the newest transaction the replica had (0 when it had every acknowledged commit).',
     '',
     line(header),
     line(widths.map((width) => '-'.repeat(width))),
