@@ -1,0 +1,94 @@
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as pipelines from 'aws-cdk-lib/pipelines';
+import { Construct } from 'constructs';
+import { applyComplianceChecks } from '../compliance/nag';
+import { DrConfig, resourceName } from '../config/dr-config';
+import { DisasterRecoveryStage } from '../stages/disaster-recovery-stage';
+import { acknowledgePipelineFindings } from './pipeline-findings';
+import { PullRequestChecks } from './pull-request-checks';
+import { synthCommand } from './synth-context';
+import { syntheticDrillStep } from './synthetic-drill-step';
+
+export interface PipelineStackProps extends StackProps {
+  readonly config: DrConfig;
+}
+
+/** Node.js 20+ for `npm ci`, the tests and esbuild bundling (STANDARD_7_0 ships Node 18 and 20). */
+const BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0;
+const NODE_RUNTIME = codebuild.BuildSpec.fromObject({
+  version: '0.2',
+  phases: { install: { 'runtime-versions': { nodejs: '20' } } },
+});
+
+/**
+ * The self-mutating delivery pipeline in the tooling region: source from a CodeConnections
+ * connection, synth (tests + cdk-nag gate), the DR stage in dependency order across the primary
+ * and DR regions, then the synthetic drill that fails the pipeline when the DR side is not ready.
+ * Also hosts the pull-request checks.
+ */
+export class PipelineStack extends Stack {
+  readonly pipeline: pipelines.CodePipeline;
+  readonly stage: DisasterRecoveryStage;
+  readonly pullRequestChecks: PullRequestChecks;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    const { config } = props;
+    super(scope, id, {
+      stackName: `PipelineStack-${config.environmentSuffix}`,
+      description: `Delivery pipeline of the PostgreSQL DR estate (${config.environmentSuffix})`,
+      ...props,
+      // Cross-region deploy actions need a concrete account on the pipeline stack.
+      env: { account: config.toolingAccount, region: config.regions.tooling },
+    });
+
+    const source = pipelines.CodePipelineSource.connection(config.pipeline.repository, config.pipeline.branch, {
+      connectionArn: config.pipeline.connectionArn,
+    });
+
+    this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
+      pipelineName: resourceName(config, 'delivery-pipeline'),
+      selfMutation: true,
+      // KMS-encrypted artifact buckets here and in the cross-region support stacks.
+      crossAccountKeys: true,
+      enableKeyRotation: true,
+      // A handful of small file assets: one publishing project instead of one per asset.
+      publishAssetsInParallel: false,
+      // NodejsFunction bundles with the local esbuild; nothing in the app needs Docker.
+      dockerEnabledForSynth: false,
+      dockerEnabledForSelfMutation: false,
+      codeBuildDefaults: {
+        buildEnvironment: { buildImage: BUILD_IMAGE },
+        partialBuildSpec: NODE_RUNTIME,
+      },
+      synth: new pipelines.ShellStep('Synth', {
+        input: source,
+        commands: ['npm ci', 'npm test', synthCommand(config)],
+        primaryOutputDirectory: 'cdk.out',
+      }),
+      synthCodeBuildDefaults: {
+        // The integration tests start a local PostgreSQL primary and replica.
+        buildEnvironment: { computeType: codebuild.ComputeType.MEDIUM },
+        timeout: Duration.minutes(30),
+      },
+    });
+
+    this.stage = new DisasterRecoveryStage(this, 'DisasterRecovery', { config });
+    this.pipeline.addStage(this.stage, { post: [syntheticDrillStep(this, config)] });
+
+    this.pullRequestChecks = new PullRequestChecks(this, 'PullRequestChecks', {
+      config, buildImage: BUILD_IMAGE, nodeRuntime: NODE_RUNTIME,
+    });
+
+    // Suppressions name constructs that exist only once the pipeline is built.
+    this.pipeline.buildPipeline();
+    const crossRegionSupport = Object.values(this.pipeline.pipeline.crossRegionSupport);
+    // Versioning keeps an overwritten or deleted artifact recoverable (PCI DSS S3BucketVersioningEnabled).
+    for (const bucket of [this.pipeline.pipeline.artifactBucket, ...crossRegionSupport.map((support) => support.replicationBucket)]) {
+      (bucket.node.defaultChild as s3.CfnBucket).versioningConfiguration = { status: 'Enabled' };
+    }
+    acknowledgePipelineFindings(this.pipeline);
+    for (const scope of [this, ...crossRegionSupport.map((support) => support.stack)]) applyComplianceChecks(scope);
+  }
+}
