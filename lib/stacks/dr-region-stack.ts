@@ -1,10 +1,13 @@
 import { StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { backupBucketName, DrConfig, resourceName } from '../config/dr-config';
 import { acknowledgeFindings } from '../compliance/nag';
+import { drResourceNames } from '../config/resource-names';
+import { FailoverStateTable } from '../constructs/failover/failover-state-table';
 import { RegionalKey } from '../constructs/encryption/regional-key';
 import { AlertTopic } from '../constructs/monitoring/alert-topic';
 import { RegionalNetwork } from '../constructs/network/regional-network';
@@ -17,13 +20,15 @@ export interface DRRegionStackProps extends StackProps {
 
 /**
  * DR-region foundation, deployed first: key, VPC, the destination of the backup replication
- * (no replication configuration here: the primary stack owns it) and the DR alert topic.
+ * (no replication configuration here: the primary stack owns it), the DR alert topic and the
+ * failover state table.
  */
 export class DRRegionStack extends PinnedZonesStack {
   readonly key: kms.Key;
   readonly network: RegionalNetwork;
   readonly backupBucket: s3.Bucket;
   readonly alertTopic: sns.Topic;
+  readonly failoverStateTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: DRRegionStackProps) {
     super(scope, id, { ...props, availabilityZones: props.config.network.drAvailabilityZones });
@@ -50,5 +55,9 @@ export class DRRegionStack extends PinnedZonesStack {
       key: this.key,
       alertEmail: config.monitoring.alertEmail,
     }).topic;
+    this.failoverStateTable = new FailoverStateTable(this, 'FailoverState', {
+      tableName: drResourceNames(config).failoverStateTable,
+      key: this.key,
+    }).table;
   }
 }

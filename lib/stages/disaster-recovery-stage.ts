@@ -1,10 +1,12 @@
-import { Stage, StageProps, Tags } from 'aws-cdk-lib';
+import { Stack, Stage, StageProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledgeCdkManagedResources } from '../compliance/cdk-managed-resources';
 import { applyComplianceChecks } from '../compliance/nag';
 import { DrConfig } from '../config/dr-config';
 import { DRDatabaseStack } from '../stacks/dr-database-stack';
+import { DRMonitoringStack } from '../stacks/dr-monitoring-stack';
 import { DRRegionStack } from '../stacks/dr-region-stack';
+import { FailoverOrchestrationStack } from '../stacks/failover-orchestration-stack';
 import { PrimaryRegionStack } from '../stacks/primary-region-stack';
 import { Route53FailoverStack } from '../stacks/route53-failover-stack';
 
@@ -14,14 +16,16 @@ export interface DisasterRecoveryStageProps extends StageProps {
 
 /**
  * The whole DR estate in dependency order: DR-region foundation → primary region → DR database
- * (the replica needs the primary) → Route53 failover. Values cross regions through CDK's
+ * (the replica needs the primary) → DR monitoring → Route53 failover → failover orchestration. Values cross regions through CDK's
  * cross-region references (SSM-backed), see README.
  */
 export class DisasterRecoveryStage extends Stage {
   readonly drRegion: DRRegionStack;
   readonly primaryRegion: PrimaryRegionStack;
   readonly drDatabase: DRDatabaseStack;
+  readonly drMonitoring: DRMonitoringStack;
   readonly route53Failover: Route53FailoverStack;
+  readonly failoverOrchestration: FailoverOrchestrationStack;
 
   constructor(scope: Construct, id: string, props: DisasterRecoveryStageProps) {
     super(scope, id, props);
@@ -48,17 +52,48 @@ export class DisasterRecoveryStage extends Stage {
       primaryInstanceArn: this.primaryRegion.database.instance.instanceArn,
       peeringConnectionId: this.primaryRegion.peeringConnectionId,
     });
+    const databases = {
+      primaryEndpoint: this.primaryRegion.database.instance.dbInstanceEndpointAddress,
+      replicaEndpoint: this.drDatabase.replica.instance.attrEndpointAddress,
+    };
+    this.drMonitoring = new DRMonitoringStack(this, 'DRMonitoringStack', {
+      ...stackProps('DRMonitoringStack', config.regions.dr),
+      network: this.drRegion.network,
+      key: this.drRegion.key,
+      alertTopic: this.drRegion.alertTopic,
+      stateTable: this.drRegion.failoverStateTable,
+      databases,
+    });
     this.route53Failover = new Route53FailoverStack(this, 'Route53FailoverStack', {
       ...stackProps('Route53FailoverStack', config.regions.dr),
       drVpc: this.drRegion.network.vpc,
       primaryVpcId: this.primaryRegion.network.vpc.vpcId,
+      databases,
+    });
+    this.failoverOrchestration = new FailoverOrchestrationStack(this, 'FailoverOrchestrationStack', {
+      ...stackProps('FailoverOrchestrationStack', config.regions.dr),
+      network: this.drRegion.network,
+      key: this.drRegion.key,
+      alertTopic: this.drRegion.alertTopic,
+      stateTable: this.drRegion.failoverStateTable,
+      databases,
+      trigger: this.drMonitoring.monitor.primaryRegionFailed,
+      fenceSecurityGroupId: this.primaryRegion.fenceSecurityGroup.securityGroupId,
+      hostedZoneId: this.route53Failover.hostedZone.hostedZoneId,
+      writerRecordName: this.route53Failover.dns.writerRecordName,
+      primaryRecordSetId: this.route53Failover.dns.primaryRecordSetId,
     });
     this.primaryRegion.addStackDependency(this.drRegion, 'replicates backups into the DR bucket and peers with the DR VPC');
     this.drDatabase.addStackDependency(this.primaryRegion, 'the cross-region replica needs its source instance');
-    this.route53Failover.addStackDependency(this.drDatabase, 'failover records point at the replica');
+    this.drMonitoring.addStackDependency(this.drDatabase, 'probes the replica');
+    this.route53Failover.addStackDependency(this.drMonitoring, 'health checks follow the monitor\'s alarms, referenced by name');
+    this.failoverOrchestration.addStackDependency(this.route53Failover, 'pins the writer record of the failover zone');
 
-    for (const [key, value] of Object.entries(config.tags)) Tags.of(this).add(key, value);
-    for (const stack of [this.drRegion, this.primaryRegion, this.drDatabase, this.route53Failover]) acknowledgeCdkManagedResources(stack);
+    // CloudFormation's dashboard resource takes no tags (cfn-lint E3002) although CDK offers them.
+    for (const [key, value] of Object.entries(config.tags)) Tags.of(this).add(key, value, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
+    for (const stack of this.node.children) {
+      if (stack instanceof Stack) acknowledgeCdkManagedResources(stack);
+    }
     applyComplianceChecks(this);
   }
 }

@@ -1,0 +1,154 @@
+import { Aws, Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledgeFindings } from '../../compliance/nag';
+import { DrConfig } from '../../config/dr-config';
+import { DrResourceNames, METRIC_NAMESPACE } from '../../config/resource-names';
+import { DatabaseEndpoints, databaseEnvironment, databaseInstanceArn, grantDatabaseAccess } from '../functions/database-access';
+import { DrFunction } from '../functions/dr-function';
+import { grantPutMetrics } from '../monitoring/replication-monitor';
+
+export interface FailoverOrchestrationProps {
+  readonly config: DrConfig;
+  readonly names: DrResourceNames;
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  readonly key: kms.IKey;
+  readonly databases: DatabaseEndpoints;
+  readonly stateTable: dynamodb.ITable;
+  readonly alertTopic: sns.ITopic;
+  /** Composite alarm whose ALARM state starts the failover. */
+  readonly trigger: cloudwatch.IAlarm;
+  /** Deny-all security group in the primary VPC (cross-region reference). */
+  readonly fenceSecurityGroupId: string;
+  readonly hostedZoneId: string;
+  readonly writerRecordName: string;
+  readonly primaryRecordSetId: string;
+}
+
+/** Worst case RDS documents for promoting a replica is minutes; the function stops 20 s before its own timeout. */
+const ORCHESTRATOR_TIMEOUT = Duration.minutes(15);
+const PROMOTION_TIMEOUT = Duration.minutes(13);
+const RESUME_INTERVAL = Duration.minutes(5);
+
+/**
+ * The failover orchestrator in the DR region (a failover that needs the failed region is no
+ * failover): started by the composite alarm through EventBridge, or by an operator; resumed on a
+ * schedule until DNS pinning and fencing of the old primary are done.
+ */
+export class FailoverOrchestration extends Construct {
+  readonly function: DrFunction;
+  readonly triggerRule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: FailoverOrchestrationProps) {
+    super(scope, id);
+    const { config, names } = props;
+    this.function = new DrFunction(this, 'Orchestrator', {
+      functionName: names.failoverOrchestratorFunction,
+      description: 'Promotes the DR replica, switches the writer name, fences the old primary, reports every step',
+      entry: 'functions/failover-orchestrator/handler.ts',
+      vpc: props.vpc,
+      subnets: props.subnets,
+      key: props.key,
+      timeout: ORCHESTRATOR_TIMEOUT,
+      // Two: a status query must be answerable while a failover runs; the state table's lock keeps promotion single.
+      reservedConcurrentExecutions: 2,
+      databaseAccess: { port: config.database.port, cidrs: { 'primary VPC': config.network.primaryCidr } },
+      environment: {
+        ...databaseEnvironment(config, names, props.databases),
+        METRIC_NAMESPACE,
+        ALERT_TOPIC_ARN: props.alertTopic.topicArn,
+        FAILOVER_STATE_TABLE: props.stateTable.tableName,
+        FENCE_SECURITY_GROUP_ID: props.fenceSecurityGroupId,
+        HOSTED_ZONE_ID: props.hostedZoneId,
+        WRITER_RECORD_NAME: props.writerRecordName,
+        PRIMARY_RECORD_SET_ID: props.primaryRecordSetId,
+        MAX_PROMOTION_LAG_SECONDS: String(config.monitoring.maxPromotionLagSeconds),
+        PROMOTION_TIMEOUT_SECONDS: String(PROMOTION_TIMEOUT.toSeconds()),
+      },
+    });
+    const role = this.function.role;
+    grantDatabaseAccess(role, config, names, props.key);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'PromoteOnlyTheDrReplica',
+      actions: ['rds:PromoteReadReplica'],
+      resources: [databaseInstanceArn(config, 'dr', names)],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'FenceOnlyTheOldPrimary',
+      actions: ['rds:ModifyDBInstance', 'rds:StopDBInstance'],
+      resources: [databaseInstanceArn(config, 'primary', names)],
+    }));
+    const zoneArn = `arn:${Aws.PARTITION}:route53:::hostedzone/${props.hostedZoneId}`;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadTheWriterRecords',
+      actions: ['route53:ListResourceRecordSets'],
+      resources: [zoneArn],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'PinTheWriterRecord',
+      actions: ['route53:ChangeResourceRecordSets'],
+      resources: [zoneArn],
+      conditions: {
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': [props.writerRecordName],
+          'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+        },
+      },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadTheMonitorsLag',
+      actions: ['cloudwatch:GetMetricData'],
+      resources: ['*'],
+    }));
+    acknowledgeFindings(role, 'cloudwatch:GetMetricData supports no resource-level permissions; it only reads the monitor\'s lag before a promotion.',
+      ['AwsSolutions-IAM5[Resource::*]']);
+    grantPutMetrics(role);
+    props.stateTable.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.alertTopic.topicArn] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'PublishToTheEncryptedTopic',
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [props.key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `sns.${config.regions.dr}.amazonaws.com` } },
+    }));
+
+    const deadLetters = new sqs.Queue(this, 'UndeliveredTriggers', {
+      queueName: `${names.failoverOrchestratorFunction}-undelivered`,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledgeFindings(deadLetters, 'This queue is itself the dead-letter queue of the failover triggers.', ['AwsSolutions-SQS3']);
+
+    this.triggerRule = new events.Rule(this, 'OnPrimaryRegionFailed', {
+      ruleName: `${names.failoverOrchestratorFunction}-trigger`,
+      description: 'Starts the failover when the composite "primary region failed" alarm enters ALARM',
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        resources: [props.trigger.alarmArn],
+        detail: { state: { value: ['ALARM'] } },
+      },
+      targets: [new targets.LambdaFunction(this.function.function, { retryAttempts: 4, deadLetterQueue: deadLetters })],
+    });
+    new events.Rule(this, 'ResumeSchedule', {
+      ruleName: `${names.failoverOrchestratorFunction}-resume`,
+      description: 'Finishes pending steps of a failover (DNS pinning, fencing) once the primary region answers again',
+      schedule: events.Schedule.rate(RESUME_INTERVAL),
+      targets: [new targets.LambdaFunction(this.function.function, {
+        event: events.RuleTargetInput.fromObject({ action: 'resume' }),
+        retryAttempts: 0,
+      })],
+    });
+  }
+}

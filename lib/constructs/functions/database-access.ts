@@ -1,0 +1,59 @@
+import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { DrConfig } from '../../config/dr-config';
+import { DrResourceNames } from '../../config/resource-names';
+
+/** Host names of the two instances (the primary's crosses regions by reference). */
+export interface DatabaseEndpoints {
+  readonly primaryEndpoint: string;
+  readonly replicaEndpoint: string;
+}
+
+/** Environment every DR-region function that talks to the database pair reads (see functions/*). */
+export function databaseEnvironment(config: DrConfig, names: DrResourceNames, endpoints: DatabaseEndpoints): Record<string, string> {
+  return {
+    ENVIRONMENT_SUFFIX: config.environmentSuffix,
+    PRIMARY_REGION: config.regions.primary,
+    DR_REGION: config.regions.dr,
+    PRIMARY_DB_INSTANCE_ID: names.primaryDbInstance,
+    REPLICA_DB_INSTANCE_ID: names.replicaDbInstance,
+    PRIMARY_DB_ENDPOINT: endpoints.primaryEndpoint,
+    REPLICA_DB_ENDPOINT: endpoints.replicaEndpoint,
+    DB_PORT: String(config.database.port),
+    DB_NAME: config.database.databaseName,
+    // Secrets Manager accepts the name; in the DR region it resolves to the replica of the secret.
+    DB_SECRET_ARN: names.dbSecret,
+  };
+}
+
+export function databaseInstanceArn(config: DrConfig, side: 'primary' | 'dr', names: DrResourceNames): string {
+  const region = side === 'primary' ? config.regions.primary : config.regions.dr;
+  const instance = side === 'primary' ? names.primaryDbInstance : names.replicaDbInstance;
+  return `arn:${Aws.PARTITION}:rds:${region}:${config.workloadAccount}:db:${instance}`;
+}
+
+/**
+ * Read access every such function needs: RDS status of both instances, and the database
+ * credentials from the DR-region replica of the secret (decrypted with the DR key through
+ * Secrets Manager only).
+ */
+export function grantDatabaseAccess(role: iam.IRole, config: DrConfig, names: DrResourceNames, drKey: kms.IKey): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['rds:DescribeDBInstances'],
+    resources: [databaseInstanceArn(config, 'primary', names), databaseInstanceArn(config, 'dr', names)],
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['secretsmanager:GetSecretValue'],
+    // Secrets Manager appends six random characters to the name.
+    resources: [Stack.of(role).formatArn({
+      service: 'secretsmanager', region: config.regions.dr, resource: 'secret', resourceName: `${names.dbSecret}-??????`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    })],
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['kms:Decrypt'],
+    resources: [drKey.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${config.regions.dr}.amazonaws.com` } },
+  }));
+}

@@ -1,0 +1,165 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { acknowledgeFindings } from '../../compliance/nag';
+import { DrConfig } from '../../config/dr-config';
+import { DrResourceNames, METRIC_NAMESPACE } from '../../config/resource-names';
+import { DrFunction } from '../functions/dr-function';
+import { DatabaseEndpoints, databaseEnvironment, grantDatabaseAccess } from '../functions/database-access';
+
+export interface ReplicationMonitorProps {
+  readonly config: DrConfig;
+  readonly names: DrResourceNames;
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  readonly key: kms.IKey;
+  readonly databases: DatabaseEndpoints;
+  readonly stateTable: dynamodb.ITable;
+  readonly alertTopic: sns.ITopic;
+}
+
+/**
+ * Measures the database pair from the DR side every minute (heartbeat-based replication lag that
+ * stays right on an idle primary, TLS connectivity to both instances, RDS status) and turns the
+ * measurements into alarms: lag, reachability, availability, monitor health, and the composite
+ * "primary region failed" that triggers the failover orchestrator.
+ */
+export class ReplicationMonitor extends Construct {
+  readonly function: DrFunction;
+  readonly alarms: Record<'replicationLag' | 'primaryUnreachable' | 'replicaUnreachable' | 'primaryNotAvailable' |
+    'replicaNotAvailable' | 'monitorErrors' | 'failedOver', cloudwatch.Alarm>;
+  readonly primaryRegionFailed: cloudwatch.CompositeAlarm;
+
+  constructor(scope: Construct, id: string, props: ReplicationMonitorProps) {
+    super(scope, id);
+    const { config, names } = props;
+    const intervalMinutes = config.monitoring.probeIntervalMinutes;
+
+    this.function = new DrFunction(this, 'Monitor', {
+      functionName: names.replicationMonitorFunction,
+      description: 'Measures replication lag, connectivity and RDS status of the primary and the DR replica',
+      entry: 'functions/replication-monitor/handler.ts',
+      vpc: props.vpc,
+      subnets: props.subnets,
+      key: props.key,
+      timeout: Duration.seconds(45),
+      reservedConcurrentExecutions: 1,
+      databaseAccess: { port: config.database.port, cidrs: { 'primary VPC': config.network.primaryCidr, 'DR VPC': config.network.drCidr } },
+      environment: {
+        ...databaseEnvironment(config, names, props.databases),
+        METRIC_NAMESPACE,
+        FAILOVER_STATE_TABLE: props.stateTable.tableName,
+      },
+    });
+    grantDatabaseAccess(this.function.role, config, names, props.key);
+    props.stateTable.grant(this.function.role, 'dynamodb:GetItem');
+    grantPutMetrics(this.function.role);
+
+    new events.Rule(this, 'Schedule', {
+      ruleName: `${names.replicationMonitorFunction}-schedule`,
+      description: 'Runs the replication monitor',
+      schedule: events.Schedule.rate(Duration.minutes(intervalMinutes)),
+      targets: [new targets.LambdaFunction(this.function.function, { retryAttempts: 0 })],
+    });
+
+    const metric = (metricName: string, statistic: string) => new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName,
+      dimensionsMap: { EnvironmentSuffix: config.environmentSuffix },
+      statistic,
+      period: Duration.minutes(intervalMinutes),
+    });
+    const alertAction = new actions.SnsAction(props.alertTopic);
+    const alarm = (id: string, alarmProps: cloudwatch.AlarmProps) => {
+      const created = new cloudwatch.Alarm(this, id, alarmProps);
+      created.addAlarmAction(alertAction);
+      created.addOkAction(alertAction);
+      return created;
+    };
+    const sustained = config.monitoring.unreachableEvaluationPeriods;
+    const healthBelowOne = (id: string, alarmName: string, metricName: string, description: string) => alarm(id, {
+      alarmName,
+      alarmDescription: description,
+      metric: metric(metricName, 'Maximum'),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: sustained,
+      datapointsToAlarm: sustained,
+      // A silent monitor must not look healthy; it also cannot trigger a failover on its own,
+      // because the composite alarm requires the replica to be reachable.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+
+    this.alarms = {
+      replicationLag: alarm('ReplicationLagAlarm', {
+        alarmName: names.alarms.replicationLag,
+        alarmDescription: `DR replica more than ${config.monitoring.replicationLagAlarmSeconds} s behind the primary (RPO at risk)`,
+        metric: metric('ReplicationLagSeconds', 'Maximum'),
+        threshold: config.monitoring.replicationLagAlarmSeconds,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.MISSING,
+      }),
+      primaryUnreachable: healthBelowOne('PrimaryUnreachableAlarm', names.alarms.primaryUnreachable, 'PrimaryReachable', 'The primary does not answer TLS + SELECT 1 from the DR VPC'),
+      replicaUnreachable: healthBelowOne('ReplicaUnreachableAlarm', names.alarms.replicaUnreachable, 'ReplicaReachable', 'The DR replica does not answer TLS + SELECT 1'),
+      primaryNotAvailable: healthBelowOne('PrimaryNotAvailableAlarm', names.alarms.primaryNotAvailable, 'PrimaryAvailable', 'RDS does not report the primary as available (or its region\'s API does not answer)'),
+      replicaNotAvailable: healthBelowOne('ReplicaNotAvailableAlarm', names.alarms.replicaNotAvailable, 'ReplicaAvailable', 'RDS does not report the DR replica as available'),
+      monitorErrors: alarm('MonitorErrorsAlarm', {
+        alarmName: names.alarms.monitorErrors,
+        alarmDescription: 'The replication monitor fails or cannot measure',
+        metric: new cloudwatch.MathExpression({
+          expression: 'FILL(probeErrors, 0) + FILL(invocationErrors, 0)',
+          usingMetrics: { probeErrors: metric('MonitorErrors', 'Sum'), invocationErrors: this.function.function.metricErrors({ period: Duration.minutes(intervalMinutes) }) },
+          period: Duration.minutes(intervalMinutes),
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: sustained,
+        datapointsToAlarm: sustained,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      failedOver: alarm('FailedOverAlarm', {
+        alarmName: names.alarms.failedOver,
+        alarmDescription: 'The DR replica has been promoted: keeps the PRIMARY writer record unhealthy until an operator fails back',
+        metric: metric('FailedOver', 'Maximum'),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        // Sticky: with no new data the alarm keeps its state, so a failed-over estate never looks un-failed.
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      }),
+    };
+
+    this.primaryRegionFailed = new cloudwatch.CompositeAlarm(this, 'PrimaryRegionFailed', {
+      compositeAlarmName: names.alarms.primaryRegionFailed,
+      alarmDescription: 'Primary region failed: unreachable from the DR VPC AND not available per RDS, while the DR replica is reachable. Triggers the failover orchestrator.',
+      alarmRule: cloudwatch.AlarmRule.allOf(
+        cloudwatch.AlarmRule.fromAlarm(this.alarms.primaryUnreachable, cloudwatch.AlarmState.ALARM),
+        cloudwatch.AlarmRule.fromAlarm(this.alarms.primaryNotAvailable, cloudwatch.AlarmState.ALARM),
+        cloudwatch.AlarmRule.not(cloudwatch.AlarmRule.fromAlarm(this.alarms.replicaUnreachable, cloudwatch.AlarmState.ALARM)),
+        cloudwatch.AlarmRule.not(cloudwatch.AlarmRule.fromAlarm(this.alarms.failedOver, cloudwatch.AlarmState.ALARM)),
+      ),
+    });
+    this.primaryRegionFailed.addAlarmAction(alertAction);
+    this.primaryRegionFailed.addOkAction(alertAction);
+  }
+}
+
+/** PutMetricData has no resource-level permissions; the namespace condition limits it to ours. */
+export function grantPutMetrics(role: iam.IRole): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['cloudwatch:PutMetricData'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+  }));
+  acknowledgeFindings(role, `cloudwatch:PutMetricData supports no resource-level permissions; the condition limits it to the ${METRIC_NAMESPACE} namespace.`,
+    ['AwsSolutions-IAM5[Resource::*]']);
+}
