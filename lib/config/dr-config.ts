@@ -11,8 +11,11 @@ export const PLACEHOLDER_ACCOUNT = '000000000000';
 
 /** PostgreSQL major the product is built and tested for (requirements §3.1). */
 export const SUPPORTED_ENGINE_MAJOR = '14';
-/** Oldest 14.x minor that RDS still accepts for new instances (older minors are deprecated). */
-export const MINIMUM_ENGINE_MINOR = 17;
+/**
+ * Oldest 14.x minor that RDS still accepts for new instances: 14.14–14.17 reached the end of
+ * standard support on 31 May 2026 and cannot be created since 1 May 2026.
+ */
+export const MINIMUM_ENGINE_MINOR = 18;
 
 /** Memory-optimised Graviton/Intel classes sized for a payment OLTP workload and supported by RDS PostgreSQL 14. */
 export const SUPPORTED_INSTANCE_CLASSES = [
