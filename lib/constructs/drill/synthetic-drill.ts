@@ -1,0 +1,120 @@
+import { ArnFormat, Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledgeFindings } from '../../compliance/nag';
+import { createScheduleRole, DrillFunction, functionVersionsFinding } from './drill-function';
+import { acknowledgeRoleInlineGrants } from '../../compliance/inline-grants';
+
+export interface SyntheticDrillProps {
+  readonly functionName: string;
+  readonly scheduleName: string;
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  readonly key: kms.IKey;
+  readonly alertTopic: sns.ITopic;
+  /** Variables shared with the other DR functions (ENVIRONMENT_SUFFIX, METRIC_NAMESPACE, DR_REGION, …). */
+  readonly commonEnvironment: Record<string, string>;
+  readonly replicaInstanceId: string;
+  readonly replicaEndpoint: string;
+  readonly primaryInstanceArn: string;
+  readonly failoverStateTableName: string;
+  readonly hostedZoneId: string;
+  readonly writerRecordName: string;
+  readonly estateAlarmNames: readonly string[];
+  readonly compositeAlarmName: string;
+  readonly failoverRuleName: string;
+  readonly orchestratorFunctionArn: string;
+  readonly orchestratorRoleArn: string;
+  readonly maxReplicationLagSeconds: number;
+  /** Dead letters of the schedule (shared with the full drill's schedule). */
+  readonly scheduleDeadLetterQueue: sqs.IQueue;
+}
+
+/** The read-only synthetic drill Lambda, with least-privilege read access to what it inspects, run daily by Scheduler. */
+export class SyntheticDrill extends Construct {
+  readonly function: DrillFunction;
+  readonly schedule: scheduler.Schedule;
+
+  constructor(scope: Construct, id: string, props: SyntheticDrillProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const arn = (service: string, resource: string, resourceName: string, arnFormat = ArnFormat.COLON_RESOURCE_NAME) =>
+      stack.formatArn({ service, resource, resourceName, arnFormat });
+    const replicaArn = arn('rds', 'db', props.replicaInstanceId);
+    const tableArn = arn('dynamodb', 'table', props.failoverStateTableName, ArnFormat.SLASH_RESOURCE_NAME);
+
+    this.function = new DrillFunction(this, 'Drill', {
+      functionName: props.functionName,
+      handlerDirectory: 'synthetic-drill',
+      description: 'Synthetic DR drill: proves the DR side could take over now, without changing anything',
+      timeout: Duration.minutes(2),
+      vpc: props.vpc,
+      subnets: props.subnets,
+      key: props.key,
+      environment: {
+        ...props.commonEnvironment,
+        REPLICA_DB_INSTANCE_ID: props.replicaInstanceId,
+        REPLICA_DB_ENDPOINT: props.replicaEndpoint,
+        REPLICA_DB_INSTANCE_ARN: replicaArn,
+        PRIMARY_DB_INSTANCE_ARN: props.primaryInstanceArn,
+        ALERT_TOPIC_ARN: props.alertTopic.topicArn,
+        FAILOVER_STATE_TABLE: props.failoverStateTableName,
+        FAILOVER_STATE_TABLE_ARN: tableArn,
+        HOSTED_ZONE_ID: props.hostedZoneId,
+        WRITER_RECORD_NAME: props.writerRecordName,
+        ESTATE_ALARM_NAMES: props.estateAlarmNames.join(','),
+        COMPOSITE_ALARM_NAME: props.compositeAlarmName,
+        FAILOVER_RULE_NAME: props.failoverRuleName,
+        ORCHESTRATOR_FUNCTION_ARN: props.orchestratorFunctionArn,
+        ORCHESTRATOR_ROLE_ARN: props.orchestratorRoleArn,
+        MAX_REPLICATION_LAG_SECONDS: String(props.maxReplicationLagSeconds),
+      },
+    });
+    const role = this.function.role;
+    const allow = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources, conditions }));
+    const alarmNames = [...new Set([...props.estateAlarmNames, props.compositeAlarmName])];
+    allow(['cloudwatch:DescribeAlarms'], alarmNames.map((name) => arn('cloudwatch', 'alarm', name)));
+    allow(['rds:DescribeDBInstances'], [replicaArn]);
+    allow(['dynamodb:GetItem'], [tableArn]);
+    allow(['route53:ListResourceRecordSets'], [`arn:${stack.partition}:route53:::hostedzone/${props.hostedZoneId}`]);
+    allow(['route53:GetHealthCheck'], [`arn:${stack.partition}:route53:::healthcheck/*`]);
+    allow(['iam:SimulatePrincipalPolicy'], [props.orchestratorRoleArn]);
+    allow(['events:DescribeRule', 'events:ListTargetsByRule'], [arn('events', 'rule', props.failoverRuleName, ArnFormat.SLASH_RESOURCE_NAME)]);
+    allow(['cloudwatch:GetMetricData'], ['*']);
+    allow(['cloudwatch:PutMetricData'], ['*'], { StringEquals: { 'cloudwatch:namespace': props.commonEnvironment.METRIC_NAMESPACE } });
+    props.alertTopic.grantPublish(role);
+    // The failover state table and the alert topic are encrypted with the DR key.
+    props.key.grantDecrypt(role);
+    acknowledgeFindings(role.node.findChild('DefaultPolicy'), [
+      'cloudwatch:GetMetricData and cloudwatch:PutMetricData support no resource-level permissions (PutMetricData is limited by the cloudwatch:namespace condition).',
+      'route53:GetHealthCheck is scoped to health checks (their ids are created by the Route53 stack and unknown at synth); the action is read-only.',
+      'X-Ray tracing actions support no resource-level permissions. kms:GenerateDataKey* is CDK\'s grant for publishing to the topic encrypted with the one DR key.',
+    ].join(' '), ['AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::healthcheck/*]', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]']);
+
+    const scheduleRole = createScheduleRole(this, 'ScheduleRole', `Lets EventBridge Scheduler invoke ${props.functionName}`);
+
+    this.schedule = new scheduler.Schedule(this, 'Daily', {
+      scheduleName: props.scheduleName,
+      description: 'Daily synthetic DR drill',
+      schedule: scheduler.ScheduleExpression.cron({ minute: '30', hour: '6', timeZone: TimeZone.ETC_UTC }),
+      key: props.key,
+      target: new targets.LambdaInvoke(this.function.function, {
+        input: scheduler.ScheduleTargetInput.fromObject({ mode: 'synthetic', trigger: 'schedule' }),
+        role: scheduleRole,
+        deadLetterQueue: props.scheduleDeadLetterQueue,
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+      }),
+    });
+    acknowledgeRoleInlineGrants(scheduleRole);
+    acknowledgeFindings(scheduleRole.node.findChild('DefaultPolicy'), 'CDK grants lambda:InvokeFunction on the drill function and its versions (<arn>:*); this one function only.',
+      [functionVersionsFinding(this.function.function)]);
+  }
+}
