@@ -84,6 +84,11 @@ export interface PipelineConfig {
   readonly branch: string;
 }
 
+export interface DrillConfig {
+  /** Weekly full drill: a disposable replica is created, promoted, measured and deleted. Costs an instance-hour or two a week. */
+  readonly fullDrillEnabled: boolean;
+}
+
 export interface DrConfig {
   readonly environmentSuffix: string;
   /** First part of every resource name: `{service}-{purpose}-{environmentSuffix}`. */
@@ -99,6 +104,7 @@ export interface DrConfig {
   readonly database: DatabaseConfig;
   readonly monitoring: MonitoringConfig;
   readonly pipeline: PipelineConfig;
+  readonly drills: DrillConfig;
   /** Tags applied to every resource (validated for RDS by the compliance aspect). */
   readonly tags: Record<string, string>;
   /** Human-readable warnings to print at synth (placeholders in use and similar). */
@@ -230,6 +236,8 @@ export function loadConfig(sources: ConfigSources): DrConfig {
     branch: read('branch') ?? 'main',
   };
 
+  const drills: DrillConfig = { fullDrillEnabled: validBoolean('fullDrillEnabled', read('fullDrillEnabled') ?? 'false') };
+
   const tags: Record<string, string> = {
     Project: 'payments-dr',
     Environment: environmentSuffix,
@@ -250,6 +258,7 @@ export function loadConfig(sources: ConfigSources): DrConfig {
     database,
     monitoring,
     pipeline,
+    drills,
     tags,
     warnings,
   };
@@ -288,6 +297,11 @@ function validInteger(setting: string, value: string, min: number, max: number):
     throw new ConfigError(setting, `"${value}" must be a whole number from ${min} to ${max}`);
   }
   return parsed;
+}
+
+function validBoolean(setting: string, value: string): boolean {
+  if (value !== 'true' && value !== 'false') throw new ConfigError(setting, `"${value}" must be true or false`);
+  return value === 'true';
 }
 
 function validIdentifier(setting: string, value: string): string {
