@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -21,6 +23,15 @@ const NODE_RUNTIME = codebuild.BuildSpec.fromObject({
   version: '0.2',
   phases: { install: { 'runtime-versions': { nodejs: '20' } } },
 });
+
+/**
+ * The CDK CLI the project pins, so self-mutation deploys with the CLI the synth used (`latest` of
+ * `aws-cdk` is a broken 3.0.0 publish, see platform notes).
+ */
+function pinnedCliVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
+  return manifest.devDependencies['aws-cdk'];
+}
 
 /**
  * The self-mutating delivery pipeline in the tooling region: source from a CodeConnections
@@ -50,6 +61,7 @@ export class PipelineStack extends Stack {
     this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
       pipelineName: resourceName(config, 'delivery-pipeline'),
       selfMutation: true,
+      cliVersion: pinnedCliVersion(),
       // KMS-encrypted artifact buckets here and in the cross-region support stacks.
       crossAccountKeys: true,
       enableKeyRotation: true,

@@ -48,7 +48,8 @@ export class PullRequestChecks extends Construct {
         repo,
         webhook: true,
         reportBuildStatus: true,
-        webhookFilters: [codebuild.FilterGroup.inEventOf(...PULL_REQUEST_EVENTS).andBaseBranchIs(config.pipeline.branch)],
+        // Anchored: a bare branch pattern would also match `main-experiment`.
+        webhookFilters: [codebuild.FilterGroup.inEventOf(...PULL_REQUEST_EVENTS).andBaseRefIs(`^refs/heads/${escapeRegExp(config.pipeline.branch)}$`)],
       }),
       environment: { buildImage: props.buildImage, computeType: codebuild.ComputeType.MEDIUM },
       encryptionKey: key,
@@ -75,4 +76,8 @@ export class PullRequestChecks extends Construct {
     acknowledgeFindings(this.project.role!, 'Encrypt/decrypt grant on the project\'s own KMS key; the wildcards are the data-key and re-encrypt action families, on that key only.',
       ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]']);
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

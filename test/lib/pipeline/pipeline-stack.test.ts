@@ -1,0 +1,255 @@
+import { execFileSync } from 'child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { configSourcesFrom, DrConfig, loadConfig } from '../../../lib/config/dr-config';
+import { PipelineStack } from '../../../lib/pipeline/pipeline-stack';
+
+const CONNECTION_ARN = 'arn:aws:codeconnections:us-west-2:222222222222:connection/12345678-abcd-4ef0-9abc-1234567890ab';
+/** The project's feature flags (cdk.json) plus this test's settings, as the CLI would pass them. */
+const CONTEXT: Record<string, unknown> = {
+  ...JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'cdk.json'), 'utf8')).context,
+  // Lambda bundles are not what these tests look at; skipping esbuild halves the synth time.
+  'aws:cdk:bundling-stacks': [],
+  account: '111111111111',
+  toolingAccount: '222222222222',
+  environmentSuffix: 'ci',
+  connectionArn: CONNECTION_ARN,
+  repository: 'acme/payments-dr',
+  branch: 'main',
+};
+
+interface PipelineAction {
+  Name: string;
+  RunOrder: number;
+  Region?: string;
+  ActionTypeId: { Provider: string };
+  Configuration: Record<string, unknown>;
+}
+interface PipelineStage { Name: string; Actions: PipelineAction[] }
+
+let config: DrConfig;
+let stack: PipelineStack;
+let template: Template;
+let stages: PipelineStage[];
+let supportTemplates: Template[];
+let synthError: unknown;
+
+/** The CodeBuild project a pipeline action runs, by the action's `ProjectName: { Ref }`. */
+function projectOf(action: PipelineAction): Record<string, any> {
+  const ref = (action.Configuration.ProjectName as { Ref: string }).Ref;
+  return template.toJSON().Resources[ref].Properties;
+}
+function buildCommands(project: Record<string, any>): string[] {
+  return JSON.parse(project.Source.BuildSpec).phases.build.commands;
+}
+function action(stageName: string, actionName: string): PipelineAction {
+  const found = stages.find((stage) => stage.Name === stageName)?.Actions.find((candidate) => candidate.Name === actionName);
+  if (!found) throw new Error(`no action ${stageName}/${actionName}`);
+  return found;
+}
+
+beforeAll(() => {
+  // Same flag as bin/tap.ts: a cdk-nag finding anywhere (pipeline stack, support stacks, stage) throws.
+  const app = new App({ context: CONTEXT, postCliContext: { '@aws-cdk/core:failSynthOnValidationErrors': true } });
+  config = loadConfig(configSourcesFrom((key) => app.node.tryGetContext(key), {}));
+  stack = new PipelineStack(app, 'PipelineStack', { config });
+  try {
+    app.synth();
+  } catch (error) {
+    synthError = error;
+    return;
+  }
+  template = Template.fromStack(stack);
+  stages = template.findResources('AWS::CodePipeline::Pipeline')[Object.keys(template.findResources('AWS::CodePipeline::Pipeline'))[0]]
+    .Properties.Stages;
+  supportTemplates = Object.values(stack.pipeline.pipeline.crossRegionSupport)
+    .filter((support) => support.stack !== stack)
+    .map((support) => Template.fromStack(support.stack));
+});
+
+test('synth with cdk-nag on the pipeline stack, its support stacks and the stage passes (no unacknowledged finding)', () => {
+  expect(synthError).toBeUndefined();
+});
+
+test('the pipeline stack lives in the tooling account and region', () => {
+  expect(stack.account).toBe('222222222222');
+  expect(stack.region).toBe('us-west-2');
+  expect(stack.stackName).toBe('PipelineStack-ci');
+});
+
+test('source is the CodeConnections connection on the configured repository and branch', () => {
+  expect(stages[0].Name).toBe('Source');
+  expect(stages[0].Actions).toHaveLength(1);
+  expect(stages[0].Actions[0].ActionTypeId.Provider).toBe('CodeStarSourceConnection');
+  expect(stages[0].Actions[0].Configuration).toMatchObject({
+    ConnectionArn: CONNECTION_ARN,
+    FullRepositoryId: 'acme/payments-dr',
+    BranchName: 'main',
+  });
+});
+
+test('stages run Source → Build → UpdatePipeline (self-mutation) → Assets → DisasterRecovery', () => {
+  expect(stages.map((stage) => stage.Name)).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'DisasterRecovery']);
+  const selfMutate = projectOf(action('UpdatePipeline', 'SelfMutate'));
+  const spec = JSON.parse(selfMutate.Source.BuildSpec);
+  expect(spec.phases.install.commands).toEqual(['npm install -g aws-cdk@2.1148.1']);
+  expect(spec.phases.build.commands).toEqual(['cdk -a . deploy PipelineStack --require-approval=never --verbose']);
+});
+
+test('synth runs npm ci, npm test and cdk synth with the context that reproduces this app, on Node 20 without Docker', () => {
+  const synth = projectOf(action('Build', 'Synth'));
+  expect(buildCommands(synth)).toEqual([
+    'npm ci',
+    'npm test',
+    'npx cdk synth -c account=111111111111 -c toolingAccount=222222222222 -c environmentSuffix=ci -c serviceName=paydb ' +
+      '-c primaryRegion=us-east-1 -c drRegion=us-east-2 -c toolingRegion=us-west-2 ' +
+      `-c connectionArn=${CONNECTION_ARN} -c repository=acme/payments-dr -c branch=main`,
+  ]);
+  expect(JSON.parse(synth.Source.BuildSpec).phases.install['runtime-versions']).toEqual({ nodejs: '20' });
+  expect(synth.Environment).toMatchObject({ Image: 'aws/codebuild/standard:7.0', PrivilegedMode: false });
+});
+
+test('the stage deploys the DR-region stack, then primary, then DR database, then Route53, each in its region', () => {
+  const deployActions = stages.find((stage) => stage.Name === 'DisasterRecovery')!.Actions
+    .filter((candidate) => candidate.ActionTypeId.Provider === 'CloudFormation');
+  const deployOf = (stackName: string) => {
+    const prepare = deployActions.find((candidate) => candidate.Name === `${stackName}.Prepare`);
+    const deploy = deployActions.find((candidate) => candidate.Name === `${stackName}.Deploy`);
+    if (!prepare || !deploy) throw new Error(`no deploy actions for ${stackName}`);
+    expect(prepare.RunOrder).toBeLessThan(deploy.RunOrder);
+    expect(prepare.Region).toBe(deploy.Region);
+    return { runOrder: deploy.RunOrder, prepareRunOrder: prepare.RunOrder, region: deploy.Region };
+  };
+  const dr = deployOf('DRRegionStack-ci');
+  const primary = deployOf('PrimaryRegionStack-ci');
+  const drDatabase = deployOf('DRDatabaseStack-ci');
+  const route53 = deployOf('Route53FailoverStack-ci');
+
+  expect([dr.region, primary.region, drDatabase.region, route53.region]).toEqual(['us-east-2', 'us-east-1', 'us-east-2', 'us-east-2']);
+  // Each stack's change set is prepared only after the stack it depends on has deployed.
+  expect(primary.prepareRunOrder).toBeGreaterThan(dr.runOrder);
+  expect(drDatabase.prepareRunOrder).toBeGreaterThan(primary.runOrder);
+  expect(route53.prepareRunOrder).toBeGreaterThan(drDatabase.runOrder);
+  // Every stack of the stage is deployed by the pipeline, none is left out.
+  const stageStackNames = stack.stage.node.findAll().filter((node): node is import('aws-cdk-lib').Stack =>
+    (node as { stackName?: unknown }).stackName !== undefined && node !== stack.stage).map((node) => node.stackName);
+  expect(deployActions.filter((candidate) => candidate.Name.endsWith('.Deploy')).map((candidate) => candidate.Name.replace(/\.Deploy$/, '')).sort())
+    .toEqual([...new Set(stageStackNames)].sort());
+});
+
+describe('post-deploy synthetic drill', () => {
+  let drill: PipelineAction;
+  let commands: string[];
+  beforeAll(() => {
+    drill = action('DisasterRecovery', 'SyntheticDrill');
+    commands = buildCommands(projectOf(drill));
+  });
+
+  test('runs after the last deploy action of the stage (after Route53)', () => {
+    const deployRunOrders = stages.find((stage) => stage.Name === 'DisasterRecovery')!.Actions
+      .filter((candidate) => candidate.ActionTypeId.Provider === 'CloudFormation').map((candidate) => candidate.RunOrder);
+    expect(drill.ActionTypeId.Provider).toBe('CodeBuild');
+    expect(drill.RunOrder).toBe(Math.max(...deployRunOrders) + 1);
+    expect(drill.RunOrder).toBeGreaterThan(action('DisasterRecovery', 'Route53FailoverStack-ci.Deploy').RunOrder);
+  });
+
+  test('invokes the synthetic drill function by name in the DR region with the pipeline payload', () => {
+    expect(commands[0]).toBe('aws lambda invoke --region us-east-2 --function-name paydb-synthetic-drill-ci --cli-read-timeout 900 ' +
+      '--cli-binary-format raw-in-base64-out --payload \'{"mode":"synthetic","trigger":"pipeline"}\' synthetic-drill-report.json');
+  });
+
+  test.each([
+    ['a ready report passes', { ready: true, checks: [] }, 0],
+    ['a not-ready report fails the build', { ready: false, reasons: ['replica lag 900 s'] }, 1],
+    ['a function error (no "ready") fails the build', { errorType: 'Error', errorMessage: 'boom' }, 1],
+    ['"ready": "true" as a string fails the build', { ready: 'true' }, 1],
+  ])('the readiness gate: %s', (_name, report, expectedExit) => {
+    const dir = mkdtempSync(join(tmpdir(), 'drill-gate-'));
+    writeFileSync(join(dir, 'synthetic-drill-report.json'), JSON.stringify(report));
+    let exitCode = 0;
+    try {
+      execFileSync('bash', ['-c', commands[1]], { cwd: dir, stdio: 'pipe' });
+    } catch (error) {
+      exitCode = (error as { status: number }).status;
+    }
+    expect(exitCode).toBe(expectedExit);
+  });
+
+  test('its role may invoke exactly that one function and nothing else in Lambda', () => {
+    const roleArn = projectOf(drill).ServiceRole['Fn::GetAtt'][0];
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleArn));
+    const lambdaStatements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+      .filter((statement: { Action: string | string[] }) => [statement.Action].flat().some((name) => name.startsWith('lambda:')));
+    expect(lambdaStatements).toEqual([{
+      Action: 'lambda:InvokeFunction',
+      Effect: 'Allow',
+      Resource: 'arn:aws:lambda:us-east-2:111111111111:function:paydb-synthetic-drill-ci',
+    }]);
+  });
+});
+
+test('artifact buckets are KMS-encrypted with rotating keys, versioned, TLS-only, in every region', () => {
+  for (const artifactTemplate of [template, ...supportTemplates]) {
+    artifactTemplate.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } }] },
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicAcls: true, RestrictPublicBuckets: true }),
+    });
+    artifactTemplate.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+        Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      })]) },
+    });
+    const keys = Object.values(artifactTemplate.findResources('AWS::KMS::Key'));
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect(key.Properties.EnableKeyRotation).toBe(true);
+  }
+  expect(supportTemplates.map((support) => support.toJSON().Resources).length).toBe(2);
+  const pipeline = Object.values(template.findResources('AWS::CodePipeline::Pipeline'))[0].Properties;
+  expect(pipeline.ArtifactStores.map((store: { Region: string }) => store.Region).sort()).toEqual(['us-east-1', 'us-east-2', 'us-west-2']);
+  for (const store of pipeline.ArtifactStores) expect(store.ArtifactStore.EncryptionKey.Type).toBe('KMS');
+});
+
+describe('pull-request checks', () => {
+  let project: Record<string, any>;
+  beforeAll(() => {
+    project = Object.values(template.findResources('AWS::CodeBuild::Project'))
+      .find((resource) => resource.Properties.Name === 'paydb-pr-checks-ci')!.Properties;
+  });
+
+  test('a GitHub webhook on PR created, updated and reopened against main only', () => {
+    expect(project.Source).toMatchObject({
+      Type: 'GITHUB',
+      Location: 'https://github.com/acme/payments-dr.git',
+      ReportBuildStatus: true,
+      Auth: { Type: 'CODECONNECTIONS', Resource: CONNECTION_ARN },
+    });
+    expect(project.Triggers).toEqual({
+      Webhook: true,
+      FilterGroups: [[
+        { Type: 'EVENT', Pattern: 'PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED, PULL_REQUEST_REOPENED' },
+        { Type: 'BASE_REF', Pattern: '^refs/heads/main$' },
+      ]],
+    });
+  });
+
+  test('runs the same checks as the pipeline synth, encrypted with its own key', () => {
+    expect(buildCommands(project)).toEqual(buildCommands(projectOf(action('Build', 'Synth'))));
+    expect(project.EncryptionKey).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PullRequestChecksKey/), 'Arn'] });
+    expect(project.Environment).toMatchObject({ Image: 'aws/codebuild/standard:7.0', PrivilegedMode: false });
+  });
+
+  test('may use the connection and nothing else of CodeConnections', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([{
+        Action: ['codeconnections:GetConnectionToken', 'codeconnections:UseConnection'],
+        Effect: 'Allow',
+        Resource: CONNECTION_ARN,
+      }]) },
+    });
+  });
+});
