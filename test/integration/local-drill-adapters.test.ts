@@ -1,0 +1,93 @@
+import { Client } from 'pg';
+import { LocalDatabaseControl } from '../../functions/adapters/local/local-database-control';
+import { LocalDns } from '../../functions/adapters/local/local-dns';
+import { NodeHandle, PostgresCluster, startCluster } from '../../functions/adapters/local/postgres-cluster';
+import { WriterEndpoint } from '../../functions/adapters/local/writer-endpoint';
+
+let cluster: PostgresCluster;
+let endpoint: WriterEndpoint;
+let control: LocalDatabaseControl;
+let lag: number | undefined = 0.2;
+
+beforeAll(async () => {
+  cluster = await startCluster({ database: 'drill' });
+  endpoint = await WriterEndpoint.start({ name: 'primary', host: '127.0.0.1', port: cluster.primary.port });
+  control = new LocalDatabaseControl({ primary: cluster.primary, replica: cluster.replica, latestLagSeconds: () => lag });
+});
+
+afterAll(async () => {
+  await endpoint?.close();
+  await cluster?.stop();
+});
+
+async function endpointClient(): Promise<Client> {
+  const client = new Client({ ...cluster.primary.connectionConfig, host: endpoint.host, port: endpoint.port });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+const serverPort = async (client: Client) => (await client.query<{ port: number }>('SELECT inet_server_port() AS port')).rows[0].port;
+
+// In order: healthy cluster, endpoint switch, fence, promote, restarted old primary.
+
+test('a healthy cluster: primary answers as a writer, the replica streams, lag comes from the supplied measurement', async () => {
+  expect(await control.probePrimary(1000)).toMatchObject({ reachable: true, inRecovery: false });
+  expect(await control.describePrimary()).toEqual({ status: 'running', available: true });
+  expect(await control.describeReplica()).toEqual({ role: 'replica', status: 'available', available: true, replicationState: 'replicating' });
+  expect(await control.replicationLagSeconds()).toBe(0.2);
+  lag = undefined;
+  expect(await control.replicationLagSeconds()).toBeUndefined();
+});
+
+test('a primary that answers with an error (wrong password) counts as reachable: it may still take writes', async () => {
+  const wrongPassword: NodeHandle = Object.create(cluster.primary, { target: { value: { ...cluster.primary.target, password: 'wrong' } } });
+  const strict = new LocalDatabaseControl({ primary: wrongPassword, replica: cluster.replica, latestLagSeconds: () => undefined });
+
+  expect(await strict.probePrimary(1000)).toMatchObject({ reachable: true, error: expect.stringMatching(/^28P01: password authentication failed/) });
+});
+
+test('the endpoint forwards to the writer; switching cuts old connections and routes new ones to the DR node, once', async () => {
+  const before = await endpointClient();
+  expect(await serverPort(before)).toBe(cluster.primary.port);
+  const dns = new LocalDns(endpoint, { name: 'replica', host: '127.0.0.1', port: cluster.replica.port });
+  expect(await dns.currentWriterTarget()).toBe(`primary (127.0.0.1:${cluster.primary.port})`);
+
+  await dns.publishFailoverSignal();
+  await dns.pinWriterToDr();
+
+  await expect(before.query('SELECT 1')).rejects.toThrow();
+  const after = await endpointClient();
+  expect(await serverPort(after)).toBe(cluster.replica.port);
+  await after.end();
+  expect(endpoint.switchCount).toBe(1);
+  expect(dns.isPinnedToDr).toBe(true);
+  expect(await dns.currentWriterTarget()).toBe(`replica (127.0.0.1:${cluster.replica.port})`);
+});
+
+test('fencing stops the old primary and is safe to repeat', async () => {
+  const first = await control.fencePrimary();
+  const second = await control.fencePrimary();
+
+  expect(first).toMatchObject({ isolated: true, stopped: true, detail: expect.stringContaining('server stopped') });
+  expect(second).toMatchObject({ isolated: true, stopped: true, detail: expect.stringContaining('already down') });
+  expect(await control.describePrimary()).toEqual({ status: 'stopped', available: false });
+  expect(await control.probePrimary(1000)).toMatchObject({ reachable: false, error: expect.stringMatching(/ECONNREFUSED/) });
+  expect((await control.describeReplica()).replicationState).toMatch(/^not streaming/);
+});
+
+test('promotion is safe to request twice and ends with an available writer', async () => {
+  await Promise.all([control.promoteReplica(), control.promoteReplica()]);
+  const deadline = Date.now() + 10_000;
+  while ((await control.describeReplica()).role !== 'writer' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+
+  expect(await control.describeReplica()).toEqual({ role: 'writer', status: 'available', available: true });
+  await expect(control.promoteReplica()).resolves.toBeUndefined();
+});
+
+test('the fenced old primary, started again, answers but refuses writes', async () => {
+  await cluster.primary.start();
+
+  expect(await control.probePrimary(1000)).toMatchObject({ reachable: true, inRecovery: false });
+  await expect(cluster.primary.query('CREATE TABLE t (id int)')).rejects.toMatchObject({ code: '25006' });
+});
