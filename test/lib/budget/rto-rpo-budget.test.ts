@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readReadmeBlock, renderBudgetMarkdown, replaceReadmeBlock, README_BLOCK_END, README_BLOCK_START } from '../../../lib/budget/render-budget';
+import {
+  BUSINESS_TARGETS, computeRtoRpoBudget, scheduleRateSeconds, type BudgetResourceNames, type CfnTemplate, type RtoRpoBudget,
+} from '../../../lib/budget/rto-rpo-budget';
+import { budgetOf } from '../../../lib/budget/synthesized-budget';
+import { loadConfig } from '../../../lib/config/dr-config';
+
+const NAMES: BudgetResourceNames = {
+  monitorScheduleRule: 'monitor-schedule',
+  primaryUnreachableAlarm: 'primary-unreachable',
+  primaryNotAvailableAlarm: 'primary-not-available',
+  primaryRegionFailedAlarm: 'primary-region-failed',
+  failedOverAlarm: 'failed-over',
+  replicationLagAlarm: 'replication-lag',
+  failoverTriggerRule: 'orchestrator-trigger',
+  orchestratorFunction: 'orchestrator',
+  writerRecordName: 'writer.db.internal',
+};
+
+const alarm = (name: string, extra: Record<string, unknown> = {}) => ({
+  Type: 'AWS::CloudWatch::Alarm',
+  Properties: { AlarmName: name, Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 1, ...extra },
+});
+
+/** A minimal estate: monitoring stack + DNS stack + orchestration stack, every figure round. */
+function templates(): Record<'Monitoring' | 'Dns' | 'Orchestration', CfnTemplate & { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> }> {
+  return {
+    Monitoring: {
+      Resources: {
+        Schedule: { Type: 'AWS::Events::Rule', Properties: { Name: 'monitor-schedule', ScheduleExpression: 'rate(1 minute)' } },
+        Unreachable: alarm('primary-unreachable'),
+        NotAvailable: alarm('primary-not-available'),
+        FailedOver: alarm('failed-over', { EvaluationPeriods: 1, DatapointsToAlarm: undefined }),
+        Lag: alarm('replication-lag', { EvaluationPeriods: 1, DatapointsToAlarm: undefined, Threshold: 300 }),
+        Composite: {
+          Type: 'AWS::CloudWatch::CompositeAlarm',
+          Properties: {
+            AlarmName: 'primary-region-failed',
+            AlarmRule: { 'Fn::Join': ['', ['ALARM("', { 'Fn::GetAtt': ['Unreachable', 'Arn'] }, '") AND ALARM("', { 'Fn::GetAtt': ['NotAvailable', 'Arn'] }, '")']] },
+          },
+        },
+      },
+    },
+    Dns: {
+      Resources: {
+        FailedOverCheck: { Type: 'AWS::Route53::HealthCheck', Properties: { HealthCheckConfig: { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Name: 'failed-over' } } } },
+        PrimaryHealth: { Type: 'AWS::Route53::HealthCheck', Properties: { HealthCheckConfig: { Type: 'CALCULATED', ChildHealthChecks: [{ 'Fn::GetAtt': ['FailedOverCheck', 'HealthCheckId'] }] } } },
+        Primary: { Type: 'AWS::Route53::RecordSet', Properties: { Name: 'writer.db.internal', Failover: 'PRIMARY', TTL: '30', HealthCheckId: { 'Fn::GetAtt': ['PrimaryHealth', 'HealthCheckId'] } } },
+        Secondary: { Type: 'AWS::Route53::RecordSet', Properties: { Name: 'writer.db.internal', Failover: 'SECONDARY', TTL: '30' } },
+      },
+    },
+    Orchestration: {
+      Resources: {
+        Trigger: { Type: 'AWS::Events::Rule', Properties: { Name: 'orchestrator-trigger' } },
+        Orchestrator: {
+          Type: 'AWS::Lambda::Function',
+          Properties: { FunctionName: 'orchestrator', Timeout: 900, Environment: { Variables: { PROMOTION_TIMEOUT_SECONDS: '780', MAX_PROMOTION_LAG_SECONDS: '300' } } },
+        },
+      },
+    },
+  };
+}
+
+const phaseSeconds = (budget: RtoRpoBudget, phaseStart: string) => {
+  const found = budget.rto.components.find((component) => component.phase.startsWith(phaseStart));
+  if (!found) throw new Error(`no phase ${phaseStart}`);
+  return found.seconds;
+};
+
+describe('computeRtoRpoBudget on hand-written templates', () => {
+  test('worst case adds detection, delivery, orchestrator, failed-over alarm, Route53 and TTL', () => {
+    const budget = computeRtoRpoBudget(templates(), NAMES);
+    expect(budget.rto.components.map((component) => component.seconds)).toEqual([60, 180, 60, 60, 60, 25, 780, 95, 120, 60, 30]);
+    expect(budget.rto.worstCaseSeconds).toBe(1530);
+    expect(budget.rto.secondsUntilLagCheck).toBe(60 + 180 + 60 + 60 + 60 + 25);
+    expect(budget.rto.marginSeconds).toBe(BUSINESS_TARGETS.rtoSeconds - 1530);
+    expect(budget.rpo.worstCaseSeconds).toBe(300 + 60);
+    expect(budget.rpo.earlyWarning.seconds).toBe(300);
+    expect(budget.rpo.marginSeconds).toBe(3_600 - 360);
+  });
+
+  test('detection follows the slower of the two alarms: EvaluationPeriods without DatapointsToAlarm, or DatapointsToAlarm', () => {
+    const changed = templates();
+    changed.Monitoring.Resources.NotAvailable.Properties = { ...changed.Monitoring.Resources.NotAvailable.Properties, EvaluationPeriods: 5, DatapointsToAlarm: undefined };
+    const budget = computeRtoRpoBudget(changed, NAMES);
+    expect(phaseSeconds(budget, 'Primary unreachable AND not available')).toBe(300);
+    expect(budget.rto.worstCaseSeconds).toBe(1530 + 120);
+
+    changed.Monitoring.Resources.Unreachable.Properties = { ...changed.Monitoring.Resources.Unreachable.Properties, EvaluationPeriods: 10, DatapointsToAlarm: 8 };
+    expect(phaseSeconds(computeRtoRpoBudget(changed, NAMES), 'Primary unreachable AND not available')).toBe(480);
+  });
+
+  test('the longest TTL of the writer records counts', () => {
+    const changed = templates();
+    changed.Dns.Resources.Secondary.Properties.TTL = '90';
+    expect(computeRtoRpoBudget(changed, NAMES).rto.worstCaseSeconds).toBe(1530 + 60);
+  });
+
+  test('orchestrator rows come from the function: promotion timeout and Lambda timeout', () => {
+    const changed = templates();
+    changed.Orchestration.Resources.Orchestrator.Properties = {
+      FunctionName: 'orchestrator', Timeout: 600, Environment: { Variables: { PROMOTION_TIMEOUT_SECONDS: '500', MAX_PROMOTION_LAG_SECONDS: '120' } },
+    };
+    const budget = computeRtoRpoBudget(changed, NAMES);
+    expect(phaseSeconds(budget, 'Promotion')).toBe(500);
+    expect(phaseSeconds(budget, 'Rest of the orchestrator run')).toBe(600 - 25 - 500);
+    expect(budget.rpo.worstCaseSeconds).toBe(120 + 60);
+  });
+
+  test('missing or inconsistent resources fail with a message naming them', () => {
+    const withoutAlarm = templates();
+    delete (withoutAlarm.Monitoring.Resources as Record<string, unknown>).NotAvailable;
+    expect(() => computeRtoRpoBudget(withoutAlarm, NAMES))
+      .toThrow('expected exactly one AWS::CloudWatch::Alarm with AlarmName "primary-not-available", found 0');
+
+    const withoutEnv = templates();
+    withoutEnv.Orchestration.Resources.Orchestrator.Properties.Environment = { Variables: { PROMOTION_TIMEOUT_SECONDS: '780' } };
+    expect(() => computeRtoRpoBudget(withoutEnv, NAMES)).toThrow('has no numeric environment variable MAX_PROMOTION_LAG_SECONDS');
+
+    const unrelatedHealthCheck = templates();
+    unrelatedHealthCheck.Dns.Resources.FailedOverCheck.Properties = { HealthCheckConfig: { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Name: 'something-else' } } };
+    expect(() => computeRtoRpoBudget(unrelatedHealthCheck, NAMES)).toThrow('has no CLOUDWATCH_METRIC health check on alarm "failed-over"');
+
+    const compositeWithoutChild = templates();
+    compositeWithoutChild.Monitoring.Resources.Composite.Properties.AlarmRule = { 'Fn::Join': ['', ['ALARM("', { 'Fn::GetAtt': ['Unreachable', 'Arn'] }, '")']] };
+    expect(() => computeRtoRpoBudget(compositeWithoutChild, NAMES)).toThrow('does not reference alarm "primary-not-available"');
+
+    const tooShortLambda = templates();
+    tooShortLambda.Orchestration.Resources.Orchestrator.Properties.Timeout = 700;
+    expect(() => computeRtoRpoBudget(tooShortLambda, NAMES)).toThrow('exceed the orchestrator\'s Lambda Timeout (700 s)');
+  });
+
+  test('schedule rates in minutes, hours and days; anything else is refused', () => {
+    expect(scheduleRateSeconds('rate(1 minute)')).toBe(60);
+    expect(scheduleRateSeconds('rate(5 minutes)')).toBe(300);
+    expect(scheduleRateSeconds('rate(2 hours)')).toBe(7_200);
+    expect(scheduleRateSeconds('rate(1 day)')).toBe(86_400);
+    expect(() => scheduleRateSeconds('cron(0 * * * ? *)')).toThrow('unsupported schedule expression');
+  });
+});
+
+describe('README block', () => {
+  test('replaceReadmeBlock changes only the text between the markers and round-trips', () => {
+    const readme = `# Title\nbefore\n${README_BLOCK_START}\nold\n${README_BLOCK_END}\nafter\n`;
+    const replaced = replaceReadmeBlock(readme, 'new | table');
+    expect(replaced).toBe(`# Title\nbefore\n${README_BLOCK_START}\nnew | table\n${README_BLOCK_END}\nafter\n`);
+    expect(readReadmeBlock(replaced)).toBe('new | table');
+    expect(() => replaceReadmeBlock('no markers', 'x')).toThrow('exactly once');
+    expect(() => replaceReadmeBlock(`${README_BLOCK_START}${README_BLOCK_END}${README_BLOCK_START}`, 'x')).toThrow('exactly once');
+  });
+});
+
+describe('budget of the synthesized default stage', () => {
+  let budget: RtoRpoBudget;
+  beforeAll(() => {
+    const config = loadConfig({ context: () => undefined, env: {} });
+    budget = budgetOf(config);
+  });
+
+  test('the README block is exactly the rendered budget (regenerate: npm run budget -- --write)', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    expect(readReadmeBlock(readme)).toBe(renderBudgetMarkdown(budget));
+  });
+
+  test('worst-case RTO is under 4 h and RPO under 1 h', () => {
+    expect(budget.rto.worstCaseSeconds).toBeLessThan(4 * 3_600);
+    expect(budget.rpo.worstCaseSeconds).toBeLessThan(3_600);
+    expect(budget.rto.worstCaseSeconds).toBeGreaterThan(0);
+  });
+});
