@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { IConstruct } from 'constructs';
 import { DrConfig, loadConfig } from '../../../lib/config/dr-config';
 import { DisasterRecoveryStage } from '../../../lib/stages/disaster-recovery-stage';
 
@@ -16,9 +17,36 @@ export function testConfig(context: Record<string, unknown> = {}): DrConfig {
   return configFrom({ account: TEST_ACCOUNT, ...context });
 }
 
-/** A `DisasterRecoveryStage` in a fresh App; synthesizes (cdk-nag included) on the first `Template.fromStack`. */
+/**
+ * An App for template tests: Lambda code is not bundled (the templates are what is under test) and
+ * CDK's built-in CloudFormation schema validation is off — it only reports warnings by default and
+ * costs ~10 s per test file; `npm run lint:cfn` checks the templates with cfn-lint instead.
+ */
+export function testApp(): App {
+  return new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+}
+
+/** A `DisasterRecoveryStage` in a fresh test App, not yet synthesized. */
 export function buildStage(config: DrConfig = testConfig()): DisasterRecoveryStage {
-  return new DisasterRecoveryStage(new App(), 'DisasterRecovery', { config });
+  return new DisasterRecoveryStage(testApp(), 'DisasterRecovery', { config });
+}
+
+/**
+ * Synthesizes the whole App of `scope`, which runs the stage's cdk-nag packs and throws on any
+ * unacknowledged finding. `Template.fromStack` alone synthesizes only the stack's Stage, and CDK
+ * runs validation plugins only when the App is synthesized: it would check nothing.
+ */
+export function synthesizeApp(scope: IConstruct): void {
+  const app = App.of(scope);
+  if (!app) throw new Error(`${scope.node.path} is not inside an App`);
+  app.synth();
+}
+
+/** Builds and synthesizes the stage (nag and the RDS tag check included); templates are then read with `Template.fromStack`. */
+export function synthesizedStage(config: DrConfig = testConfig()): DisasterRecoveryStage {
+  const stage = buildStage(config);
+  synthesizeApp(stage);
+  return stage;
 }
 
 type Json = Record<string, unknown>;
