@@ -1,7 +1,11 @@
 import {
-  backupBucketName, ConfigError, engineMajor, loadConfig, PLACEHOLDER_ACCOUNT, resourceName,
+  backupBucketName, ConfigError, engineMajor, loadConfig, MINIMUM_ENGINE_MINOR, PLACEHOLDER_ACCOUNT, resourceName,
 } from '../../../lib/config/dr-config';
 import { configFrom } from '../support/dr-stage';
+
+/** The oldest 14.x minor RDS accepts for new instances, and the one before it. */
+const OLDEST_ACCEPTED_MINOR = `14.${MINIMUM_ENGINE_MINOR}`;
+const NEWEST_DEPRECATED_MINOR = `14.${MINIMUM_ENGINE_MINOR - 1}`;
 
 /** Runs `loadConfig` on the given context and returns the `ConfigError` it throws. */
 function configErrorFor(context: Record<string, unknown>, env: Record<string, string | undefined> = {}): ConfigError {
@@ -65,6 +69,10 @@ describe('loadConfig defaults (no context, no environment)', () => {
     expect(config.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/No CodeConnections ARN given/)]));
   });
 
+  it('leaves the weekly full drill off', () => {
+    expect(config.drills.fullDrillEnabled).toBe(false);
+  });
+
   it('tags everything with the environment and the RPO/RTO targets', () => {
     expect(config.tags).toEqual({
       Project: 'payments-dr', Environment: 'dev', RpoTarget: '1h', RtoTarget: '4h', DataClassification: 'pci',
@@ -79,10 +87,10 @@ describe('loadConfig overrides', () => {
       toolingRegion: 'eu-north-1', account: '111122223333', toolingAccount: '444455556666',
       primaryVpcCidr: '10.30.0.0/16', drVpcCidr: '10.40.0.0/20', natGatewaysPerRegion: '3',
       primaryAvailabilityZones: 'eu-west-1a, eu-west-1c', drAvailabilityZones: 'eu-central-1a,eu-central-1b,eu-central-1c',
-      engineVersion: '14.17', instanceClass: 'db.r7g.2xlarge', backupRetentionDays: '35', databasePort: '6543',
+      engineVersion: OLDEST_ACCEPTED_MINOR, instanceClass: 'db.r7g.2xlarge', backupRetentionDays: '35', databasePort: '6543',
       alertEmail: 'oncall@example.com', replicationLagAlarmSeconds: '120',
       connectionArn: 'arn:aws:codeconnections:eu-north-1:444455556666:connection/12345678-90ab-cdef-1234-567890abcdef',
-      repository: 'acme/payments-dr', branch: 'release',
+      repository: 'acme/payments-dr', branch: 'release', fullDrillEnabled: 'true',
     });
     expect(config.environmentSuffix).toBe('pr-42');
     expect(config.serviceName).toBe('cards');
@@ -94,12 +102,13 @@ describe('loadConfig overrides', () => {
       primaryCidr: '10.30.0.0/16', drCidr: '10.40.0.0/20', natGatewaysPerRegion: 3,
       primaryAvailabilityZones: ['eu-west-1a', 'eu-west-1c'], drAvailabilityZones: ['eu-central-1a', 'eu-central-1b', 'eu-central-1c'],
     });
-    expect(config.database).toMatchObject({ engineVersion: '14.17', instanceClass: 'db.r7g.2xlarge', backupRetentionDays: 35, port: 6543 });
+    expect(config.database).toMatchObject({ engineVersion: OLDEST_ACCEPTED_MINOR, instanceClass: 'db.r7g.2xlarge', backupRetentionDays: 35, port: 6543 });
     expect(config.monitoring).toMatchObject({ alertEmail: 'oncall@example.com', replicationLagAlarmSeconds: 120 });
     expect(config.pipeline).toEqual({
       connectionArn: 'arn:aws:codeconnections:eu-north-1:444455556666:connection/12345678-90ab-cdef-1234-567890abcdef',
       connectionArnIsPlaceholder: false, repository: 'acme/payments-dr', branch: 'release',
     });
+    expect(config.drills.fullDrillEnabled).toBe(true);
     expect(config.tags.Environment).toBe('pr-42');
     expect(config.warnings).toEqual([]);
   });
@@ -162,8 +171,8 @@ describe('loadConfig rejects invalid input with a ConfigError naming the setting
     ['engine 13.x', { engineVersion: '13.15' }, 'engineVersion', /"13.15" is not supported: use a PostgreSQL 14.x/],
     ['engine 15.x', { engineVersion: '15.7' }, 'engineVersion', /"15.7" is not supported/],
     ['bare engine major 14', { engineVersion: '14' }, 'engineVersion', /"14" is not supported/],
-    ['deprecated engine 14.1', { engineVersion: '14.1' }, 'engineVersion', /"14.1" is deprecated by RDS for new instances: use 14.17 or later/],
-    ['deprecated engine 14.16', { engineVersion: '14.16' }, 'engineVersion', /"14.16" is deprecated/],
+    ['deprecated engine 14.1', { engineVersion: '14.1' }, 'engineVersion', new RegExp(`"14.1" is deprecated by RDS for new instances: use ${OLDEST_ACCEPTED_MINOR} or later`)],
+    ['newest deprecated engine minor', { engineVersion: NEWEST_DEPRECATED_MINOR }, 'engineVersion', new RegExp(`"${NEWEST_DEPRECATED_MINOR}" is deprecated`)],
     ['engine version with a patch part', { engineVersion: '14.22.1' }, 'engineVersion', /"14.22.1"/],
     ['tags that are not JSON', { tags: '{Owner: sre}' }, 'tags', /JSON object of string values/],
     ['tags that are a JSON array', { tags: '["a"]' }, 'tags', /JSON object of string values/],
@@ -197,6 +206,7 @@ describe('loadConfig rejects invalid input with a ConfigError naming the setting
     ['DNS TTL of an hour', { dnsTtlSeconds: '3600' }, 'dnsTtlSeconds', /from 5 to 300/],
     ['unreachable periods 0', { unreachableEvaluationPeriods: '0' }, 'unreachableEvaluationPeriods', /from 1 to 10/],
     ['max promotion lag 0', { maxPromotionLagSeconds: '0' }, 'maxPromotionLagSeconds', /from 1 to 3600/],
+    ['full drill switch that is not a boolean', { fullDrillEnabled: 'yes' }, 'fullDrillEnabled', /"yes" must be true or false/],
     ['database name with a hyphen', { databaseName: 'pay-ments' }, 'databaseName', /"pay-ments"/],
     ['master user name starting with a digit', { masterUsername: '1admin' }, 'masterUsername', /"1admin"/],
   ];
@@ -225,7 +235,7 @@ describe('loadConfig rejects invalid input with a ConfigError naming the setting
   });
 
   it('accepts the oldest supported minor and adjacent non-overlapping CIDRs', () => {
-    expect(configFrom({ engineVersion: '14.17' }).database.engineVersion).toBe('14.17');
+    expect(configFrom({ engineVersion: OLDEST_ACCEPTED_MINOR }).database.engineVersion).toBe(OLDEST_ACCEPTED_MINOR);
     expect(configFrom({ primaryVpcCidr: '10.10.0.0/24', drVpcCidr: '10.10.1.0/24' }).network.drCidr).toBe('10.10.1.0/24');
   });
 
