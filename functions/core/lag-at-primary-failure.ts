@@ -1,0 +1,66 @@
+/** One monitor observation (AWS: one metric period; local drill: one monitor cycle). */
+export interface LagSample {
+  readonly at: Date;
+  /** `ReplicationLagSeconds`; absent when the monitor could not measure it. */
+  readonly lagSeconds?: number;
+  /** `PrimaryReachable`; absent when the monitor published no reachability for this time. */
+  readonly primaryReachable?: boolean;
+}
+
+export interface LagAtPrimaryFailure {
+  /** Seconds of primary commits the replica may lack; `undefined` = unknown (never within budget). */
+  readonly lagSeconds: number | undefined;
+  /** How the figure was obtained, for logs and reports. */
+  readonly basis: string;
+}
+
+/**
+ * The replication lag that bounds the data at risk, for the promotion gate.
+ *
+ * While the primary is unreachable the monitor's lag is the AGE of the newest primary evidence on the
+ * replica, which keeps growing after the primary died; a dead primary takes no writes, so that growth is
+ * not data at risk. What is at risk is what the primary committed after the replica's newest replayed
+ * commit, up to its death. The death came after the last successful probe (lag L measured then) and no
+ * later than the first failed probe after it, so at most L + (first failed − last success) seconds of
+ * commits can be missing. That window is one probe interval on a healthy schedule; when monitor runs
+ * went missing between the two samples it is the (longer) gap between them, never less than one interval.
+ *
+ * - the newest reachability sample says reachable: the primary is alive and the newest lag is real lag;
+ * - it says unreachable: the newest lag measured at a time the primary was reachable, plus that window;
+ * - no such measurement (or no reachability at all): unknown.
+ */
+export function lagAtPrimaryFailure(samples: readonly LagSample[], probeIntervalSeconds: number): LagAtPrimaryFailure {
+  const ordered = [...samples].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const newestReachability = findLast(ordered, (sample) => sample.primaryReachable !== undefined);
+  if (!newestReachability) return { lagSeconds: undefined, basis: 'no primary reachability data' };
+
+  if (newestReachability.primaryReachable) {
+    const newestLag = findLast(ordered, (sample) => sample.lagSeconds !== undefined);
+    return newestLag
+      ? { lagSeconds: newestLag.lagSeconds, basis: `primary reachable; newest lag measurement (${newestLag.at.toISOString()})` }
+      : { lagSeconds: undefined, basis: 'primary reachable; no lag measurement' };
+  }
+
+  const lastGoodIndex = findLastIndex(ordered, (sample) => sample.primaryReachable === true && sample.lagSeconds !== undefined);
+  const lastGood = ordered[lastGoodIndex];
+  if (lastGood?.lagSeconds === undefined) return { lagSeconds: undefined, basis: 'primary unreachable; no lag measured while it was reachable' };
+  const measured = lastGood.lagSeconds;
+  // Found: the newest reachability sample is a failure and comes after this reachable one.
+  const firstFailure = ordered.slice(lastGoodIndex + 1).find((sample) => sample.primaryReachable === false) ?? newestReachability;
+  const windowSeconds = Math.max(probeIntervalSeconds, (firstFailure.at.getTime() - lastGood.at.getTime()) / 1000);
+  return {
+    lagSeconds: measured + windowSeconds,
+    basis: `primary unreachable since ${firstFailure.at.toISOString()}; lag ${measured} s measured at ${lastGood.at.toISOString()} `
+      + `while it was reachable + ${windowSeconds} s until the first failed probe`,
+  };
+}
+
+function findLastIndex<T>(items: readonly T[], predicate: (item: T) => boolean): number {
+  for (let index = items.length - 1; index >= 0; index--) if (predicate(items[index])) return index;
+  return -1;
+}
+
+function findLast<T>(items: readonly T[], predicate: (item: T) => boolean): T | undefined {
+  const index = findLastIndex(items, predicate);
+  return index < 0 ? undefined : items[index];
+}

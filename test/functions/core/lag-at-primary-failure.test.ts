@@ -1,0 +1,60 @@
+import { lagAtPrimaryFailure, type LagSample } from '../../../functions/core/lag-at-primary-failure';
+
+const PROBE_INTERVAL = 60;
+const minute = (n: number) => new Date(Date.UTC(2026, 10, 21, 12, n));
+const reachable = (n: number, lagSeconds?: number): LagSample => ({ at: minute(n), primaryReachable: true, ...(lagSeconds !== undefined ? { lagSeconds } : {}) });
+const unreachable = (n: number, lagSeconds?: number): LagSample => ({ at: minute(n), primaryReachable: false, ...(lagSeconds !== undefined ? { lagSeconds } : {}) });
+
+test('primary reachable in the newest sample: the newest lag is the answer, no uncertainty added', () => {
+  expect(lagAtPrimaryFailure([reachable(0, 40), unreachable(1, 70), reachable(2, 3)], PROBE_INTERVAL)).toEqual({
+    lagSeconds: 3, basis: 'primary reachable; newest lag measurement (2026-11-21T12:02:00.000Z)',
+  });
+});
+
+test('primary unreachable: the lag measured while it was reachable plus one probe interval; growing heartbeat ages are ignored', () => {
+  const samples = [reachable(0, 50), reachable(1, 2.5), unreachable(2, 65), unreachable(3, 125), unreachable(4, 185), unreachable(5, 245), unreachable(6, 305)];
+
+  const result = lagAtPrimaryFailure(samples, PROBE_INTERVAL);
+
+  expect(result.lagSeconds).toBe(62.5);
+  expect(result.basis).toBe('primary unreachable since 2026-11-21T12:02:00.000Z; lag 2.5 s measured at 2026-11-21T12:01:00.000Z '
+    + 'while it was reachable + 60 s until the first failed probe');
+});
+
+test('samples need not arrive in time order', () => {
+  const samples = [unreachable(3, 125), reachable(1, 2.5), unreachable(2, 65), reachable(0, 50)];
+  expect(lagAtPrimaryFailure(samples, PROBE_INTERVAL).lagSeconds).toBe(62.5);
+});
+
+test('missing monitor runs between the last success and the first failure widen the window to the real gap', () => {
+  expect(lagAtPrimaryFailure([reachable(0, 4), unreachable(3, 200)], PROBE_INTERVAL).lagSeconds).toBe(184);
+});
+
+test('the window is never shorter than one probe interval', () => {
+  const samples: LagSample[] = [
+    { at: new Date(Date.UTC(2026, 10, 21, 12, 0, 0)), primaryReachable: true, lagSeconds: 1 },
+    { at: new Date(Date.UTC(2026, 10, 21, 12, 0, 20)), primaryReachable: false, lagSeconds: 21 },
+  ];
+  expect(lagAtPrimaryFailure(samples, PROBE_INTERVAL).lagSeconds).toBe(61);
+});
+
+test('a reachable sample without lag (replica unmeasured) does not count: the older measurement and the longer gap do', () => {
+  expect(lagAtPrimaryFailure([reachable(0, 5), reachable(1), unreachable(2, 130)], PROBE_INTERVAL).lagSeconds).toBe(125);
+});
+
+test('a flapping primary: the measurement from its newest reachable period counts', () => {
+  const samples = [reachable(0, 9), unreachable(1, 70), reachable(2, 1), unreachable(3, 61), unreachable(4, 121)];
+  expect(lagAtPrimaryFailure(samples, PROBE_INTERVAL).lagSeconds).toBe(61);
+});
+
+test.each<[string, LagSample[]]>([
+  ['no samples', []],
+  ['no reachability data, only lag', [{ at: minute(0), lagSeconds: 1 }, { at: minute(1), lagSeconds: 2 }]],
+  ['primary unreachable in every sample', [unreachable(0, 250), unreachable(1, 310)]],
+  ['reachable only without a lag measurement', [reachable(0), unreachable(1, 70)]],
+  ['reachable now but no lag measurement at all', [reachable(0), reachable(1)]],
+])('unknown: %s', (_name, samples) => {
+  const result = lagAtPrimaryFailure(samples, PROBE_INTERVAL);
+  expect(result.lagSeconds).toBeUndefined();
+  expect(result.basis).toMatch(/no /);
+});
