@@ -1,0 +1,114 @@
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { DisasterRecoveryStage } from '../../../lib/stages/disaster-recovery-stage';
+import { configFrom, synthesizedStage, TEST_ACCOUNT, testConfig } from '../support/dr-stage';
+
+/** True when `stack` depends on `on`, directly or through other stacks. */
+function dependsOn(stack: Stack, on: Stack, seen = new Set<Stack>()): boolean {
+  for (const dependency of stack.dependencies) {
+    if (dependency === on) return true;
+    if (!seen.has(dependency)) {
+      seen.add(dependency);
+      if (dependsOn(dependency, on, seen)) return true;
+    }
+  }
+  return false;
+}
+
+/** Account and region the synthesized cloud assembly records for `stack`. */
+function deployedEnvironment(stage: DisasterRecoveryStage, stack: Stack): { account: string; region: string } {
+  const { account, region } = stage.synth().getStackArtifact(stack.artifactId).environment;
+  return { account, region };
+}
+
+// Synthesizing the App runs both cdk-nag packs and the RDS tag check: any unacknowledged finding throws here.
+const stage = synthesizedStage();
+const custom = synthesizedStage(testConfig({
+  environmentSuffix: 'qa7', account: '111122223333', primaryRegion: 'eu-west-1', drRegion: 'eu-central-1', toolingRegion: 'eu-north-1',
+}));
+
+describe('DisasterRecoveryStage (default configuration)', () => {
+  it('synthesizes with zero unacknowledged cdk-nag findings (AwsSolutions and PCI DSS 3.2.1)', () => {
+    expect(stage.synth().stacks.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('puts the DR foundation, the DR database and Route53 in us-east-2 and the primary in us-east-1', () => {
+    expect(deployedEnvironment(stage, stage.drRegion)).toEqual({ account: TEST_ACCOUNT, region: 'us-east-2' });
+    expect(deployedEnvironment(stage, stage.primaryRegion)).toEqual({ account: TEST_ACCOUNT, region: 'us-east-1' });
+    expect(deployedEnvironment(stage, stage.drDatabase)).toEqual({ account: TEST_ACCOUNT, region: 'us-east-2' });
+    expect(deployedEnvironment(stage, stage.route53Failover)).toEqual({ account: TEST_ACCOUNT, region: 'us-east-2' });
+  });
+
+  it('deploys every stack of the stage into the workload account, none into the tooling region', () => {
+    for (const artifact of stage.synth().stacks) {
+      expect(artifact.environment.account).toBe(TEST_ACCOUNT);
+      expect(['us-east-1', 'us-east-2']).toContain(artifact.environment.region);
+    }
+  });
+
+  it('keeps the brief\'s stack names, each with the environment suffix', () => {
+    expect(stage.drRegion.stackName).toBe('DRRegionStack-dev');
+    expect(stage.primaryRegion.stackName).toBe('PrimaryRegionStack-dev');
+    expect(stage.drDatabase.stackName).toBe('DRDatabaseStack-dev');
+    expect(stage.route53Failover.stackName).toBe('Route53FailoverStack-dev');
+    for (const artifact of stage.synth().stacks) expect(artifact.stackName).toMatch(/-dev$/);
+  });
+
+  it('orders the stacks DR foundation → primary → DR database → Route53', () => {
+    expect(stage.primaryRegion.dependencies).toContain(stage.drRegion);
+    expect(stage.drDatabase.dependencies).toContain(stage.primaryRegion);
+    expect(dependsOn(stage.route53Failover, stage.drDatabase)).toBe(true);
+    expect(dependsOn(stage.drRegion, stage.primaryRegion)).toBe(false);
+    expect(dependsOn(stage.primaryRegion, stage.drDatabase)).toBe(false);
+    expect(dependsOn(stage.drDatabase, stage.route53Failover)).toBe(false);
+  });
+
+  it('records the dependency order in the cloud assembly the pipeline deploys from', () => {
+    const assembly = stage.synth();
+    const dependencyIds = (stack: Stack) => assembly.getStackArtifact(stack.artifactId).dependencies.map((artifact) => artifact.id);
+    expect(dependencyIds(stage.primaryRegion)).toContain(stage.drRegion.artifactId);
+    expect(dependencyIds(stage.drDatabase)).toContain(stage.primaryRegion.artifactId);
+    expect(dependencyIds(stage.drRegion)).not.toContain(stage.primaryRegion.artifactId);
+  });
+
+  it('tags every stack with the environment and the RPO/RTO targets', () => {
+    for (const stack of [stage.drRegion, stage.primaryRegion, stage.drDatabase, stage.route53Failover]) {
+      expect(stack.tags.tagValues()).toMatchObject({ Environment: 'dev', RpoTarget: '1h', RtoTarget: '4h', Project: 'payments-dr' });
+    }
+  });
+});
+
+describe('DisasterRecoveryStage (custom regions, account and suffix)', () => {
+  it('places the stacks in the configured regions and account', () => {
+    expect(deployedEnvironment(custom, custom.primaryRegion)).toEqual({ account: '111122223333', region: 'eu-west-1' });
+    expect(deployedEnvironment(custom, custom.drRegion)).toEqual({ account: '111122223333', region: 'eu-central-1' });
+    expect(deployedEnvironment(custom, custom.drDatabase)).toEqual({ account: '111122223333', region: 'eu-central-1' });
+    expect(deployedEnvironment(custom, custom.route53Failover)).toEqual({ account: '111122223333', region: 'eu-central-1' });
+  });
+
+  it('carries the suffix into stack names and resource names', () => {
+    for (const artifact of custom.synth().stacks) expect(artifact.stackName).toMatch(/-qa7$/);
+    Template.fromStack(custom.primaryRegion).hasResourceProperties('AWS::RDS::DBInstance', { DBInstanceIdentifier: 'paydb-primary-db-qa7' });
+    Template.fromStack(custom.drDatabase).hasResourceProperties('AWS::RDS::DBInstance', { DBInstanceIdentifier: 'paydb-dr-replica-db-qa7' });
+    Template.fromStack(custom.drRegion).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'paydb-backup-dr-111122223333-qa7' });
+  });
+
+  it('peers with and replicates to the configured DR region', () => {
+    const primary = Template.fromStack(custom.primaryRegion);
+    primary.hasResourceProperties('AWS::EC2::VPCPeeringConnection', { PeerRegion: 'eu-central-1' });
+    primary.hasResourceProperties('AWS::SecretsManager::Secret', { ReplicaRegions: [{ Region: 'eu-central-1', KmsKeyId: {} }] });
+  });
+
+  it('uses the pinned availability zones of each region', () => {
+    expect(custom.primaryRegion.availabilityZones).toEqual(['eu-west-1a', 'eu-west-1b']);
+    expect(custom.drRegion.availabilityZones).toEqual(['eu-central-1a', 'eu-central-1b']);
+    Template.fromStack(custom.drRegion).hasResourceProperties('AWS::EC2::Subnet', { AvailabilityZone: 'eu-central-1b' });
+  });
+});
+
+describe('DisasterRecoveryStage without an account (credential-free synth)', () => {
+  it('synthesizes with the placeholder account in every stack environment', () => {
+    const placeholderStage = synthesizedStage(configFrom());
+    for (const artifact of placeholderStage.synth().stacks) expect(artifact.environment.account).toBe('000000000000');
+  });
+});
