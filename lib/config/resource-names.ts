@@ -17,6 +17,7 @@ export function drResourceNames(config: Pick<DrConfig, 'serviceName' | 'environm
     failoverStateTable: name('failover-state'),
     replicationMonitorFunction: name('replication-monitor'),
     failoverOrchestratorFunction: name('failover-orchestrator'),
+    failoverTriggerRule: name('failover-trigger'),
     syntheticDrillFunction: name('synthetic-drill'),
     fullDrillStateMachine: name('full-drill'),
     dashboard: name('dr-dashboard'),

@@ -7,6 +7,7 @@ import { acknowledgeFindings } from '../compliance/nag';
 import { DrConfig, engineMajor, resourceName } from '../config/dr-config';
 import { drResourceNames, METRIC_NAMESPACE } from '../config/resource-names';
 import { FullDrill } from '../constructs/drill/full-drill';
+import { drSecretArnPattern } from '../constructs/functions/database-access';
 import { SyntheticDrill } from '../constructs/drill/synthetic-drill';
 import { RegionalNetwork } from '../constructs/network/regional-network';
 
@@ -22,8 +23,6 @@ export interface DRDrillStackProps extends StackProps {
   /** From the primary-region stack (cross-region references). */
   readonly primaryInstanceArn: string;
   readonly primaryEndpoint: string;
-  /** The DR-region replica of the database secret (JSON `username`, `password`). */
-  readonly dbSecretArn: string;
   /** From the Route53 failover stack. */
   readonly hostedZoneId: string;
   /** From the failover orchestration (DR region). */
@@ -95,7 +94,7 @@ export class DRDrillStack extends Stack {
         primaryEndpoint: props.primaryEndpoint,
         databasePort: config.database.port,
         databaseName: config.database.databaseName,
-        dbSecretArn: props.dbSecretArn,
+        dbSecret: { name: names.dbSecret, arnPattern: drSecretArnPattern(this, config, names) },
         failoverStateTableName: names.failoverStateTable,
         instancePrefix: `${config.serviceName}-drill-${config.environmentSuffix}-`,
         instanceClass: 'db.r6g.large',

@@ -4,6 +4,7 @@ import { acknowledgeCdkManagedResources } from '../compliance/cdk-managed-resour
 import { applyComplianceChecks } from '../compliance/nag';
 import { DrConfig } from '../config/dr-config';
 import { DRDatabaseStack } from '../stacks/dr-database-stack';
+import { DRDrillStack } from '../stacks/dr-drill-stack';
 import { DRMonitoringStack } from '../stacks/dr-monitoring-stack';
 import { DRRegionStack } from '../stacks/dr-region-stack';
 import { FailoverOrchestrationStack } from '../stacks/failover-orchestration-stack';
@@ -16,7 +17,7 @@ export interface DisasterRecoveryStageProps extends StageProps {
 
 /**
  * The whole DR estate in dependency order: DR-region foundation → primary region → DR database
- * (the replica needs the primary) → DR monitoring → Route53 failover → failover orchestration. Values cross regions through CDK's
+ * (the replica needs the primary) → DR monitoring → Route53 failover → failover orchestration → drills. Values cross regions through CDK's
  * cross-region references (SSM-backed), see README.
  */
 export class DisasterRecoveryStage extends Stage {
@@ -26,6 +27,7 @@ export class DisasterRecoveryStage extends Stage {
   readonly drMonitoring: DRMonitoringStack;
   readonly route53Failover: Route53FailoverStack;
   readonly failoverOrchestration: FailoverOrchestrationStack;
+  readonly drDrill: DRDrillStack;
 
   constructor(scope: Construct, id: string, props: DisasterRecoveryStageProps) {
     super(scope, id, props);
@@ -83,11 +85,28 @@ export class DisasterRecoveryStage extends Stage {
       writerRecordName: this.route53Failover.dns.writerRecordName,
       primaryRecordSetId: this.route53Failover.dns.primaryRecordSetId,
     });
+    const orchestrator = this.failoverOrchestration.orchestration;
+    this.drDrill = new DRDrillStack(this, 'DRDrillStack', {
+      ...stackProps('DRDrillStack', config.regions.dr),
+      network: this.drRegion.network,
+      key: this.drRegion.key,
+      alertTopic: this.drRegion.alertTopic,
+      replicaEndpoint: databases.replicaEndpoint,
+      replicaSecurityGroupId: this.drDatabase.replica.securityGroup.securityGroupId,
+      primaryInstanceArn: this.primaryRegion.database.instance.instanceArn,
+      primaryEndpoint: databases.primaryEndpoint,
+      hostedZoneId: this.route53Failover.hostedZone.hostedZoneId,
+      failoverRuleName: orchestrator.triggerRule.ruleName,
+      orchestratorFunctionArn: orchestrator.function.function.functionArn,
+      orchestratorRoleArn: orchestrator.function.role.roleArn,
+      fullDrillEnabled: config.drills.fullDrillEnabled,
+    });
     this.primaryRegion.addStackDependency(this.drRegion, 'replicates backups into the DR bucket and peers with the DR VPC');
     this.drDatabase.addStackDependency(this.primaryRegion, 'the cross-region replica needs its source instance');
     this.drMonitoring.addStackDependency(this.drDatabase, 'probes the replica');
     this.route53Failover.addStackDependency(this.drMonitoring, 'health checks follow the monitor\'s alarms, referenced by name');
     this.failoverOrchestration.addStackDependency(this.route53Failover, 'pins the writer record of the failover zone');
+    this.drDrill.addStackDependency(this.failoverOrchestration, 'the drill checks the whole estate: records, health checks, alarms, the orchestrator and its trigger');
 
     // CloudFormation's dashboard resource takes no tags (cfn-lint E3002) although CDK offers them.
     for (const [key, value] of Object.entries(config.tags)) Tags.of(this).add(key, value, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });

@@ -28,7 +28,8 @@ export interface FullDrillProps {
   readonly primaryEndpoint: string;
   readonly databasePort: number;
   readonly databaseName: string;
-  readonly dbSecretArn: string;
+  /** The database secret: its name (Secrets Manager resolves it to the DR-region replica) and its IAM resource pattern. */
+  readonly dbSecret: { readonly name: string; readonly arnPattern: string };
   readonly failoverStateTableName: string;
   /** e.g. `paydb-drill-dev-`; IAM allows create/promote/delete only on `db:<prefix>*`. */
   readonly instancePrefix: string;
@@ -86,7 +87,7 @@ export class FullDrill extends Construct {
         PRIMARY_DB_INSTANCE_ARN: props.primaryInstanceArn,
         DB_PORT: String(props.databasePort),
         DB_NAME: props.databaseName,
-        DB_SECRET_ARN: props.dbSecretArn,
+        DB_SECRET_ARN: props.dbSecret.name,
         ALERT_TOPIC_ARN: props.alertTopic.topicArn,
         FAILOVER_STATE_TABLE: props.failoverStateTableName,
         DRILL_INSTANCE_PREFIX: props.instancePrefix,
@@ -105,7 +106,7 @@ export class FullDrill extends Construct {
     ]);
     allow(['rds:AddTagsToResource', 'rds:PromoteReadReplica', 'rds:DeleteDBInstance'], [drillInstances]);
     allow(['rds:DescribeDBInstances'], [rdsArn('db', '*')]);
-    allow(['secretsmanager:GetSecretValue'], [props.dbSecretArn]);
+    allow(['secretsmanager:GetSecretValue'], [props.dbSecret.arnPattern]);
     allow(['dynamodb:GetItem'], [tableArn]);
     allow(['cloudwatch:PutMetricData'], ['*'], { StringEquals: { 'cloudwatch:namespace': props.commonEnvironment.METRIC_NAMESPACE } });
     // RDS encrypts the cross-region copy with the DR key on the caller's behalf.

@@ -131,7 +131,7 @@ export class FailoverOrchestration extends Construct {
     acknowledgeFindings(deadLetters, 'This queue is itself the dead-letter queue of the failover triggers.', ['AwsSolutions-SQS3']);
 
     this.triggerRule = new events.Rule(this, 'OnPrimaryRegionFailed', {
-      ruleName: `${names.failoverOrchestratorFunction}-trigger`,
+      ruleName: names.failoverTriggerRule,
       description: 'Starts the failover when the composite "primary region failed" alarm enters ALARM',
       eventPattern: {
         source: ['aws.cloudwatch'],

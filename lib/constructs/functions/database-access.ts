@@ -33,6 +33,14 @@ export function databaseInstanceArn(config: DrConfig, side: 'primary' | 'dr', na
   return `arn:${Aws.PARTITION}:rds:${region}:${config.workloadAccount}:db:${instance}`;
 }
 
+/** IAM resource of the DR-region replica of the database secret (Secrets Manager appends six random characters). */
+export function drSecretArnPattern(stack: Stack, config: DrConfig, names: DrResourceNames): string {
+  return stack.formatArn({
+    service: 'secretsmanager', region: config.regions.dr, resource: 'secret', resourceName: `${names.dbSecret}-??????`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
 /**
  * Read access every such function needs: RDS status of both instances, and the database
  * credentials from the DR-region replica of the secret (decrypted with the DR key through
@@ -45,11 +53,7 @@ export function grantDatabaseAccess(role: iam.IRole, config: DrConfig, names: Dr
   }));
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['secretsmanager:GetSecretValue'],
-    // Secrets Manager appends six random characters to the name.
-    resources: [Stack.of(role).formatArn({
-      service: 'secretsmanager', region: config.regions.dr, resource: 'secret', resourceName: `${names.dbSecret}-??????`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    })],
+    resources: [drSecretArnPattern(Stack.of(role), config, names)],
   }));
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['kms:Decrypt'],

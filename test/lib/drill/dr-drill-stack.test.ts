@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildDrillApp, ORCHESTRATOR_FUNCTION_ARN, ORCHESTRATOR_ROLE_ARN, PRIMARY_ARN, SECRET_ARN } from './drill-app';
+import { buildDrillApp, ORCHESTRATOR_FUNCTION_ARN, ORCHESTRATOR_ROLE_ARN, PRIMARY_ARN } from './drill-app';
 import { findOne, TEST_ACCOUNT } from '../support/dr-stage';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
@@ -85,7 +85,7 @@ describe('DRDrillStack (full drill enabled)', () => {
       arnOf(`:rds:us-east-2:${TEST_ACCOUNT}:pg:paydb-dr-replica-db-dev-params`),
       arnOf(`:rds:us-east-2:${TEST_ACCOUNT}:og:default:postgres-14`),
     ]);
-    expect(resourcesFor(statements, 'secretsmanager:GetSecretValue')).toEqual([SECRET_ARN]);
+    expect(resourcesFor(statements, 'secretsmanager:GetSecretValue')).toEqual([arnOf(`:secretsmanager:us-east-2:${TEST_ACCOUNT}:secret:paydb-db-credentials-dev-??????`)]);
   });
 
   it('runs the synthetic drill daily and the full drill weekly through EventBridge Scheduler', () => {

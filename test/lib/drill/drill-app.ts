@@ -7,7 +7,6 @@ import { testConfig, TEST_ACCOUNT } from '../support/dr-stage';
 export const ORCHESTRATOR_FUNCTION_ARN = `arn:aws:lambda:us-east-2:${TEST_ACCOUNT}:function:paydb-failover-orchestrator-dev`;
 export const ORCHESTRATOR_ROLE_ARN = `arn:aws:iam::${TEST_ACCOUNT}:role/paydb-failover-orchestrator-role-dev`;
 export const PRIMARY_ARN = `arn:aws:rds:us-east-1:${TEST_ACCOUNT}:db:paydb-primary-db-dev`;
-export const SECRET_ARN = `arn:aws:secretsmanager:us-east-2:${TEST_ACCOUNT}:secret:paydb-db-credentials-dev-AbCdEf`;
 
 /** The drill stack beside the real DR-region stack, in an App with the compliance checks on (they run at synth). */
 export function buildDrillApp(fullDrillEnabled: boolean) {
@@ -26,7 +25,6 @@ export function buildDrillApp(fullDrillEnabled: boolean) {
     replicaSecurityGroupId: 'sg-0123456789abcdef0',
     primaryInstanceArn: PRIMARY_ARN,
     primaryEndpoint: 'paydb-primary-db-dev.abc.us-east-1.rds.amazonaws.com',
-    dbSecretArn: SECRET_ARN,
     hostedZoneId: 'Z0123456789ABC',
     failoverRuleName: 'paydb-failover-trigger-dev',
     orchestratorFunctionArn: ORCHESTRATOR_FUNCTION_ARN,
