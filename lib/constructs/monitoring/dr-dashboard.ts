@@ -15,10 +15,10 @@ export class DrDashboard extends Construct {
   constructor(scope: Construct, id: string, props: DrDashboardProps) {
     super(scope, id);
     const { config, names } = props;
-    const metric = (metricName: string, statistic = 'Maximum') => new cloudwatch.Metric({
+    const metric = (metricName: string, statistic = 'Maximum', extraDimensions: Record<string, string> = {}) => new cloudwatch.Metric({
       namespace: METRIC_NAMESPACE,
       metricName,
-      dimensionsMap: { EnvironmentSuffix: config.environmentSuffix },
+      dimensionsMap: { EnvironmentSuffix: config.environmentSuffix, ...extraDimensions },
       statistic,
       period: Duration.minutes(config.monitoring.probeIntervalMinutes),
     });
@@ -41,7 +41,7 @@ export class DrDashboard extends Construct {
       new cloudwatch.AlarmStatusWidget({ title: 'DR alarms', alarms: props.alarms, width: 12 }),
       new cloudwatch.SingleValueWidget({
         title: 'Last synthetic drill (1 = DR ready) and failover state',
-        metrics: [metric('DrillReady', 'Minimum'), metric('FailedOver')],
+        metrics: [metric('DrillReady', 'Minimum', { Drill: 'synthetic' }), metric('FailedOver')],
         period: Duration.days(1),
         width: 12,
       }),
