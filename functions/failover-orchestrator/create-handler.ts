@@ -54,6 +54,9 @@ export function createHandler(config: OrchestratorConfig, overrides: HandlerOver
     ...DEFAULT_FAILOVER_SETTINGS,
     maxPromotionLagSeconds: config.maxPromotionLagSeconds,
     promotionTimeoutSeconds: config.promotionTimeoutSeconds,
+    primaryProbeAttempts: config.primaryProbeAttempts,
+    primaryProbeTimeoutMs: config.primaryProbeTimeoutMs,
+    primaryProbeIntervalMs: config.primaryProbeIntervalMs,
   };
 
   return async (event: unknown, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>): Promise<OrchestratorResponse> => {
@@ -100,6 +103,8 @@ function buildPorts(
       metricNamespace: config.metricNamespace,
       environmentSuffix: config.environmentSuffix,
       lagLookbackMinutes: LAG_LOOKBACK_MINUTES,
+      probeIntervalSeconds: config.probeIntervalSeconds,
+      logger,
       probe,
       primaryTarget: async () => {
         const credentials = await readDatabaseCredentials(secrets, config.secretArn);

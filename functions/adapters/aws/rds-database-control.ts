@@ -1,10 +1,11 @@
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeDBInstancesCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, StopDBInstanceCommand,
   type DBInstance,
 } from '@aws-sdk/client-rds';
+import { lagAtPrimaryFailure, type LagSample } from '../../core/lag-at-primary-failure';
 import type {
-  ConnectivityProbe, DatabaseControl, FenceOutcome, InstanceStatus, ReplicaStatus,
+  ConnectivityProbe, DatabaseControl, FenceOutcome, InstanceStatus, Logger, ReplicaStatus,
 } from '../../core/ports';
 import { describeError } from '../../core/retry';
 import type { DatabaseTarget, ProbeResult } from '../postgres/connectivity';
@@ -28,9 +29,21 @@ export interface RdsDatabaseControlOptions {
   readonly probe: (target: DatabaseTarget, timeoutMs: number) => Promise<ProbeResult>;
   /** Lag data older than this is no measurement at all. */
   readonly lagLookbackMinutes: number;
+  /**
+   * The monitor's schedule: after the last successful probe of the primary, the first failed one came at
+   * most this much later (the uncertainty window added to the lag once the primary is unreachable).
+   */
+  readonly probeIntervalSeconds: number;
+  /** Where the basis of each lag estimate is logged. */
+  readonly logger?: Logger;
   /** Injectable for tests. */
   readonly now?: () => Date;
 }
+
+/** Resolution of the monitor's data as read back: one sample per minute. */
+export const METRIC_PERIOD_SECONDS = 60;
+const LAG_QUERY_ID = 'lag';
+const PRIMARY_REACHABLE_QUERY_ID = 'primaryReachable';
 
 /** A PostgreSQL error code (SQLSTATE, 5 characters) means the server itself answered. */
 const SQLSTATE_PREFIX = /^[0-9A-Z]{5}: /;
@@ -62,28 +75,38 @@ export class RdsDatabaseControl implements DatabaseControl {
     return replicaStatusOf(await this.describe(this.options.drRds, this.options.replicaInstanceId));
   }
 
+  /**
+   * The lag at the primary's failure (`lagAtPrimaryFailure`) from the monitor's `ReplicationLagSeconds`
+   * (Maximum: the worst in each period) and `PrimaryReachable` (Minimum: a period with any failed probe
+   * counts as unreachable, so its heartbeat-age lag is never taken for a measurement of a live primary).
+   */
   async replicationLagSeconds(): Promise<number | undefined> {
     const end = this.options.now?.() ?? new Date();
+    const metric = (Id: string, MetricName: string, Stat: string) => ({
+      Id,
+      ReturnData: true,
+      MetricStat: {
+        Metric: {
+          Namespace: this.options.metricNamespace,
+          MetricName,
+          Dimensions: [{ Name: ENVIRONMENT_DIMENSION, Value: this.options.environmentSuffix }],
+        },
+        Period: METRIC_PERIOD_SECONDS,
+        Stat,
+      },
+    });
     const response = await this.options.drCloudWatch.send(new GetMetricDataCommand({
       StartTime: new Date(end.getTime() - this.options.lagLookbackMinutes * 60_000),
       EndTime: end,
       ScanBy: 'TimestampDescending',
-      MetricDataQueries: [{
-        Id: 'lag',
-        ReturnData: true,
-        MetricStat: {
-          Metric: {
-            Namespace: this.options.metricNamespace,
-            MetricName: 'ReplicationLagSeconds',
-            Dimensions: [{ Name: ENVIRONMENT_DIMENSION, Value: this.options.environmentSuffix }],
-          },
-          Period: 60,
-          Stat: 'Maximum',
-        },
-      }],
+      MetricDataQueries: [
+        metric(LAG_QUERY_ID, 'ReplicationLagSeconds', 'Maximum'),
+        metric(PRIMARY_REACHABLE_QUERY_ID, 'PrimaryReachable', 'Minimum'),
+      ],
     }));
-    const values = response.MetricDataResults?.find((result) => result.Id === 'lag')?.Values ?? [];
-    return values.length > 0 ? values[0] : undefined;
+    const estimate = lagAtPrimaryFailure(samplesOf(response.MetricDataResults ?? []), this.options.probeIntervalSeconds);
+    this.options.logger?.info('replication lag estimate', { ...estimate });
+    return estimate.lagSeconds;
   }
 
   async promoteReplica(): Promise<void> {
@@ -147,6 +170,28 @@ export function replicaStatusOf(instance: DBInstance): ReplicaStatus {
     available,
     ...(replicationState ? { replicationState } : {}),
   };
+}
+
+/** One sample per period timestamp, joining the two series. */
+function samplesOf(results: readonly MetricDataResult[]): LagSample[] {
+  const series = (id: string): Map<number, number> => {
+    const result = results.find((candidate) => candidate.Id === id);
+    return new Map((result?.Timestamps ?? []).flatMap((timestamp, index) => {
+      const value = result?.Values?.[index];
+      return value === undefined ? [] : [[new Date(timestamp).getTime(), value] as const];
+    }));
+  };
+  const lag = series(LAG_QUERY_ID);
+  const reachable = series(PRIMARY_REACHABLE_QUERY_ID);
+  return [...new Set([...lag.keys(), ...reachable.keys()])].map((time) => {
+    const lagSeconds = lag.get(time);
+    const reachableMinimum = reachable.get(time);
+    return {
+      at: new Date(time),
+      ...(lagSeconds !== undefined ? { lagSeconds } : {}),
+      ...(reachableMinimum !== undefined ? { primaryReachable: reachableMinimum >= 1 } : {}),
+    };
+  });
 }
 
 function errorName(error: unknown): string | undefined {

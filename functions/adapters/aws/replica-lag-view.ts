@@ -1,7 +1,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { DatabaseControl } from '../../core/ports';
-import { RdsDatabaseControl } from './rds-database-control';
+import { METRIC_PERIOD_SECONDS, RdsDatabaseControl } from './rds-database-control';
 
 export interface ReplicaLagViewOptions {
   /** Clients in the DR region. */
@@ -14,9 +14,9 @@ export interface ReplicaLagViewOptions {
 }
 
 /**
- * The orchestrator's own read-only views of the DR replica (role/status/replication state and the latest
- * `ReplicationLagSeconds`), so a drill judges the replica exactly as a failover would. Only these two
- * methods are exposed: nothing that touches the primary, promotes or fences is reachable from here.
+ * The orchestrator's own read-only views of the DR replica (role/status/replication state and the lag as
+ * the orchestrator reads it from `ReplicationLagSeconds` + `PrimaryReachable`), so a drill judges the replica
+ * exactly as a failover would. Only these two methods are exposed: nothing that touches the primary, promotes or fences is reachable from here.
  * IAM: `rds:DescribeDBInstances` (replica ARN), `cloudwatch:GetMetricData` (`*`).
  */
 export function describeReplicaAndLag(options: ReplicaLagViewOptions): Pick<DatabaseControl, 'describeReplica' | 'replicationLagSeconds'> {
@@ -33,6 +33,9 @@ export function describeReplicaAndLag(options: ReplicaLagViewOptions): Pick<Data
     primaryTarget: refuse,
     probe: refuse,
     lagLookbackMinutes: options.lagLookbackMinutes,
+    // Without the monitor's schedule, the data's own resolution is the least window; the gap between the
+    // last reachable and the first unreachable sample covers a slower schedule.
+    probeIntervalSeconds: METRIC_PERIOD_SECONDS,
   });
   return {
     describeReplica: () => control.describeReplica(),

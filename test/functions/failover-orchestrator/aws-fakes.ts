@@ -32,7 +32,26 @@ export const CONFIG: OrchestratorConfig = {
   primaryRecordSetId: 'primary',
   maxPromotionLagSeconds: 300,
   promotionTimeoutSeconds: 600,
+  probeIntervalSeconds: 60,
+  primaryProbeAttempts: 3,
+  primaryProbeTimeoutMs: 5000,
+  primaryProbeIntervalMs: 5000,
 };
+
+/**
+ * The monitor's data as GetMetricData returns it (newest first) about 7 minutes into a primary outage: lag 3 s
+ * while the primary answered, then the heartbeat age on the replica, growing past the 300 s budget.
+ */
+export function outageMetricData(lagWhileReachable = 3) {
+  const minutes = [0, 1, 2, 3, 4, 5, 6, 7].reverse();
+  const Timestamps = minutes.map((minute) => new Date(Date.UTC(2026, 10, 21, 9, 53 + minute)));
+  return {
+    MetricDataResults: [
+      { Id: 'lag', Timestamps, Values: minutes.map((minute) => (minute === 0 ? lagWhileReachable : lagWhileReachable + minute * 60)) },
+      { Id: 'primaryReachable', Timestamps, Values: minutes.map((minute) => (minute === 0 ? 1 : 0)) },
+    ],
+  };
+}
 
 export const PRIMARY_RECORD = {
   Name: 'writer.db.paydb-dev.internal.', Type: 'CNAME' as const, SetIdentifier: 'primary', Failover: 'PRIMARY' as const,
@@ -72,7 +91,7 @@ export function fakeAws() {
     return {};
   });
   rds.on(StopDBInstanceCommand).rejects(Object.assign(new Error('Instance is modifying'), { name: 'InvalidDBInstanceStateFault' }));
-  cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'lag', Values: [3, 2], Timestamps: [] }] });
+  cloudWatch.on(GetMetricDataCommand).resolves(outageMetricData());
   cloudWatch.on(PutMetricDataCommand).resolves({});
   route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [PRIMARY_RECORD], IsTruncated: false, MaxItems: 20 });
   route53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: 'c1', Status: 'PENDING', SubmittedAt: new Date() } });

@@ -1,4 +1,4 @@
-import { ORCHESTRATOR_ENV_VARS, readOrchestratorConfig } from '../../../functions/failover-orchestrator/config';
+import { ORCHESTRATOR_ENV_VARS, ORCHESTRATOR_OPTIONAL_ENV_VARS, readOrchestratorConfig } from '../../../functions/failover-orchestrator/config';
 import { CONFIG } from './aws-fakes';
 
 const ENV: NodeJS.ProcessEnv = {
@@ -7,12 +7,28 @@ const ENV: NodeJS.ProcessEnv = {
   PRIMARY_DB_ENDPOINT: CONFIG.primaryEndpoint, REPLICA_DB_ENDPOINT: CONFIG.replicaEndpoint, DB_PORT: '5432', DB_NAME: 'payments',
   DB_SECRET_ARN: CONFIG.secretArn, ALERT_TOPIC_ARN: CONFIG.alertTopicArn, FAILOVER_STATE_TABLE: CONFIG.failoverStateTable,
   FENCE_SECURITY_GROUP_ID: 'sg-fence', HOSTED_ZONE_ID: 'Z123', WRITER_RECORD_NAME: CONFIG.writerRecordName,
-  PRIMARY_RECORD_SET_ID: 'primary', MAX_PROMOTION_LAG_SECONDS: '300', PROMOTION_TIMEOUT_SECONDS: '600',
+  PRIMARY_RECORD_SET_ID: 'primary', MAX_PROMOTION_LAG_SECONDS: '300', PROMOTION_TIMEOUT_SECONDS: '600', PROBE_INTERVAL_SECONDS: '60',
 };
 
 test('reads every variable into a typed configuration', () => {
   expect(readOrchestratorConfig(ENV)).toEqual(CONFIG);
   expect(ORCHESTRATOR_ENV_VARS.sort()).toEqual(Object.keys(ENV).sort());
+});
+
+test('the primary re-verification settings default to the core\'s and are read when set', () => {
+  expect(ORCHESTRATOR_OPTIONAL_ENV_VARS).toEqual(['PRIMARY_PROBE_ATTEMPTS', 'PRIMARY_PROBE_TIMEOUT_MS', 'PRIMARY_PROBE_INTERVAL_MS']);
+  expect(readOrchestratorConfig({ ...ENV, PRIMARY_PROBE_ATTEMPTS: '4', PRIMARY_PROBE_TIMEOUT_MS: '2500', PRIMARY_PROBE_INTERVAL_MS: '0' }))
+    .toMatchObject({ primaryProbeAttempts: 4, primaryProbeTimeoutMs: 2500, primaryProbeIntervalMs: 0 });
+});
+
+test('invalid re-verification settings and a missing probe interval are named', () => {
+  const env = { ...ENV, PROBE_INTERVAL_SECONDS: undefined, PRIMARY_PROBE_ATTEMPTS: '0', PRIMARY_PROBE_TIMEOUT_MS: 'fast', PRIMARY_PROBE_INTERVAL_MS: '60001' };
+  expect(() => readOrchestratorConfig(env)).toThrow(
+    'failover-orchestrator: missing environment variable(s): PROBE_INTERVAL_SECONDS; '
+    + 'PRIMARY_PROBE_ATTEMPTS must be an integer from 1 to 10, got "0"; '
+    + 'PRIMARY_PROBE_TIMEOUT_MS must be an integer from 100 to 60000, got "fast"; '
+    + 'PRIMARY_PROBE_INTERVAL_MS must be an integer from 0 to 60000, got "60001"',
+  );
 });
 
 test('names every missing and invalid variable in one error', () => {

@@ -6,7 +6,7 @@ import { clearDatabaseCredentialsCache } from '../../../functions/adapters/aws/d
 import type { DatabaseTarget, ProbeResult } from '../../../functions/adapters/postgres/connectivity';
 import { createHandler } from '../../../functions/failover-orchestrator/create-handler';
 import { FakeClock } from '../core/fakes';
-import { CONFIG, PRIMARY_RECORD, fakeAws } from './aws-fakes';
+import { CONFIG, PRIMARY_RECORD, fakeAws, outageMetricData } from './aws-fakes';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 
@@ -21,8 +21,8 @@ let aws: ReturnType<typeof fakeAws>;
 let probes: { target: DatabaseTarget; timeoutMs: number }[];
 let probeResult: ProbeResult;
 
-function handler() {
-  return createHandler(CONFIG, {
+function handler(config = CONFIG) {
+  return createHandler(config, {
     clock: new FakeClock(),
     probe: async (target, timeoutMs) => {
       probes.push({ target, timeoutMs });
@@ -137,6 +137,28 @@ test('RDS throttling on PromoteReadReplica is retried', async () => {
 
   expect((await handler()(ALARM_EVENT, context('req-1'))).outcome).toBe('completed');
   expect(aws.rds.commandCalls(PromoteReadReplicaCommand)).toHaveLength(2);
+});
+
+test('the heartbeat age growing past the budget after the failure does not refuse: the gate sees the lag at the failure', async () => {
+  const response = await handler()(ALARM_EVENT, context('req-1'));
+
+  expect(response).toMatchObject({ outcome: 'completed', promoted: true });
+  expect(response.outcome !== 'rejected' && response.outcome !== 'ignored' && response.result.state?.lagSecondsAtDecision).toBe(63);
+});
+
+test('a lag over the budget at the failure (lag while reachable + probe interval) refuses without force', async () => {
+  aws.cloudWatch.on(GetMetricDataCommand).resolves(outageMetricData(241));
+
+  const response = await handler()(ALARM_EVENT, context('req-1'));
+
+  expect(response).toMatchObject({ ok: true, outcome: 'refused', promoted: false });
+  expect(response.message).toMatch(/replication lag 301 s over the 300 s budget/);
+});
+
+test('the primary re-verification follows the configured attempts and timeout', async () => {
+  await handler({ ...CONFIG, primaryProbeAttempts: 2, primaryProbeTimeoutMs: 2000 })(ALARM_EVENT, context('req-1'));
+
+  expect(probes.map((probe) => probe.timeoutMs)).toEqual([2000, 2000]);
 });
 
 test('operator force promotes despite unknown lag; without force it is refused', async () => {

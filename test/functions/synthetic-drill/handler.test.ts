@@ -54,13 +54,24 @@ const replica = (overrides: Partial<DBInstance> = {}): DBInstance => ({
   ...overrides,
 });
 
+/** The monitor's series as GetMetricData returns them (newest first), the primary reachable throughout. */
+const lagData = (...newestFirst: number[]) => {
+  const Timestamps = newestFirst.map((_, index) => new Date(Date.now() - (index + 1) * 60_000));
+  return {
+    MetricDataResults: [
+      { Id: 'lag', Values: newestFirst, Timestamps },
+      { Id: 'primaryReachable', Values: newestFirst.map(() => 1), Timestamps },
+    ],
+  };
+};
+
 function healthyEstate(): void {
   for (const client of [cloudWatch, rds, route53, iam, events, dynamo, sns]) client.reset();
   cloudWatch.on(DescribeAlarmsCommand).callsFake(async (input) => ({
     MetricAlarms: input.AlarmNames.filter((name: string) => name !== ENV.COMPOSITE_ALARM_NAME).map((AlarmName: string) => ({ AlarmName, StateValue: 'OK' })),
     CompositeAlarms: input.AlarmNames.filter((name: string) => name === ENV.COMPOSITE_ALARM_NAME).map((AlarmName: string) => ({ AlarmName, StateValue: 'OK' })),
   }));
-  cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'lag', Values: [2.5, 1], Timestamps: [] }] });
+  cloudWatch.on(GetMetricDataCommand).resolves(lagData(2.5, 1));
   cloudWatch.on(PutMetricDataCommand).resolves({});
   rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [replica()] });
   route53.on(ListResourceRecordSetsCommand).resolves({
@@ -166,10 +177,10 @@ describe('synthetic drill', () => {
       rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [replica({ StatusInfos: [{ StatusType: 'read replication', Status: 'error', Normal: false }] })] });
     }, 'replica-available', 'DR replica is not replicating (replication state error)'],
     ['lag over the threshold', () => {
-      cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'lag', Values: [420], Timestamps: [] }] });
+      cloudWatch.on(GetMetricDataCommand).resolves(lagData(420));
     }, 'replication-lag', 'replication lag 420 s over the 300 s budget'],
     ['no lag data', () => {
-      cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'lag', Values: [], Timestamps: [] }] });
+      cloudWatch.on(GetMetricDataCommand).resolves(lagData());
     }, 'replication-lag', 'replication lag unknown (counts as over the 300 s budget)'],
     ['backups off on the replica', () => {
       rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [replica({ BackupRetentionPeriod: 0 })] });

@@ -19,7 +19,7 @@ function control(probeResult: ProbeResult = { reachable: false, latencyMs: 1 }, 
     primaryRds: new RDSClient({ region: 'us-east-1' }), drRds: new RDSClient({ region: 'us-east-2' }),
     drCloudWatch: new CloudWatchClient({ region: 'us-east-2' }), primaryInstanceId: 'paydb-primary-dev',
     replicaInstanceId: 'paydb-replica-dev', fenceSecurityGroupId: 'sg-fence', metricNamespace: 'PaymentsDR',
-    environmentSuffix: 'dev', primaryTarget: target, probe: async () => probeResult, lagLookbackMinutes: 10, now: () => NOW,
+    environmentSuffix: 'dev', primaryTarget: target, probe: async () => probeResult, lagLookbackMinutes: 10, probeIntervalSeconds: 60, now: () => NOW,
   });
 }
 
@@ -50,20 +50,55 @@ test.each([
   expect(replicaStatusOf(instance)).toEqual(expected);
 });
 
-test('replicationLagSeconds reads the newest ReplicationLagSeconds datum of the environment', async () => {
-  cloudWatch.on(GetMetricDataCommand).resolvesOnce({ MetricDataResults: [{ Id: 'lag', Values: [7, 400] }] })
-    .resolvesOnce({ MetricDataResults: [{ Id: 'lag', Values: [] }] });
-  expect(await control().replicationLagSeconds()).toBe(7);
-  expect(await control().replicationLagSeconds()).toBeUndefined();
-  expect(cloudWatch.commandCalls(GetMetricDataCommand)[0].args[0].input).toEqual({
-    StartTime: new Date('2026-11-21T09:50:00Z'), EndTime: NOW, ScanBy: 'TimestampDescending',
-    MetricDataQueries: [{
-      Id: 'lag', ReturnData: true,
-      MetricStat: {
-        Metric: { Namespace: 'PaymentsDR', MetricName: 'ReplicationLagSeconds', Dimensions: [{ Name: 'EnvironmentSuffix', Value: 'dev' }] },
-        Period: 60, Stat: 'Maximum',
-      },
-    }],
+describe('replicationLagSeconds', () => {
+  const minute = (n: number) => new Date(Date.UTC(2026, 10, 21, 9, 50 + n));
+  /** GetMetricData answers newest first (ScanBy TimestampDescending). */
+  const answer = (lag: Array<[number, number]>, reachable: Array<[number, number]>) => ({
+    MetricDataResults: [
+      { Id: 'lag', Timestamps: lag.map(([n]) => minute(n)).reverse(), Values: lag.map(([, value]) => value).reverse() },
+      { Id: 'primaryReachable', Timestamps: reachable.map(([n]) => minute(n)).reverse(), Values: reachable.map(([, value]) => value).reverse() },
+    ],
+  });
+
+  test('reads ReplicationLagSeconds (Maximum) and PrimaryReachable (Minimum) of the environment in one call over the look-back', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves(answer([[0, 3]], [[0, 1]]));
+    await control().replicationLagSeconds();
+    const dimensions = [{ Name: 'EnvironmentSuffix', Value: 'dev' }];
+    expect(cloudWatch.commandCalls(GetMetricDataCommand).map((call) => call.args[0].input)).toEqual([{
+      StartTime: new Date('2026-11-21T09:50:00Z'), EndTime: NOW, ScanBy: 'TimestampDescending',
+      MetricDataQueries: [
+        { Id: 'lag', ReturnData: true, MetricStat: { Metric: { Namespace: 'PaymentsDR', MetricName: 'ReplicationLagSeconds', Dimensions: dimensions }, Period: 60, Stat: 'Maximum' } },
+        { Id: 'primaryReachable', ReturnData: true, MetricStat: { Metric: { Namespace: 'PaymentsDR', MetricName: 'PrimaryReachable', Dimensions: dimensions }, Period: 60, Stat: 'Minimum' } },
+      ],
+    }]);
+  });
+
+  test('primary reachable: the newest lag datum', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves(answer([[0, 400], [1, 7]], [[0, 1], [1, 1]]));
+    expect(await control().replicationLagSeconds()).toBe(7);
+  });
+
+  test('primary unreachable: the lag measured while it was reachable plus one probe interval; growing heartbeat ages after it are ignored', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves(answer(
+      [[0, 30], [1, 4], [2, 64], [3, 124], [4, 184], [5, 244], [6, 304], [7, 364]],
+      [[0, 1], [1, 1], [2, 0], [3, 0], [4, 0], [5, 0], [6, 0], [7, 0]],
+    ));
+    expect(await control().replicationLagSeconds()).toBe(64);
+  });
+
+  test('a period with any failed probe (Minimum 0) does not count as reachable', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves(answer([[0, 2], [1, 45], [2, 105]], [[0, 1], [1, 0], [2, 0]]));
+    expect(await control().replicationLagSeconds()).toBe(62);
+  });
+
+  test.each<[string, ReturnType<typeof answer>]>([
+    ['the primary was unreachable in the whole look-back', answer([[0, 310], [1, 370]], [[0, 0], [1, 0]])],
+    ['no lag data', answer([], [[0, 1]])],
+    ['no reachability data', answer([[0, 5]], [])],
+    ['no data at all', { MetricDataResults: [] }],
+  ])('unknown when %s', async (_name, response) => {
+    cloudWatch.on(GetMetricDataCommand).resolves(response);
+    expect(await control().replicationLagSeconds()).toBeUndefined();
   });
 });
 
