@@ -38,6 +38,13 @@ export interface FailoverOrchestrationProps {
 const ORCHESTRATOR_TIMEOUT = Duration.minutes(15);
 const PROMOTION_TIMEOUT = Duration.minutes(13);
 const RESUME_INTERVAL = Duration.minutes(5);
+/**
+ * The orchestrator's re-verification that the primary is down, set here so the template (and the RTO budget
+ * read from it) carries it. Same values as the core's DEFAULT_FAILOVER_SETTINGS; the handler validates them.
+ */
+const PRIMARY_PROBE_ATTEMPTS = 3;
+const PRIMARY_PROBE_TIMEOUT = Duration.seconds(5);
+const PRIMARY_PROBE_INTERVAL = Duration.seconds(5);
 
 /**
  * The failover orchestrator in the DR region (a failover that needs the failed region is no
@@ -73,6 +80,10 @@ export class FailoverOrchestration extends Construct {
         PRIMARY_RECORD_SET_ID: props.primaryRecordSetId,
         MAX_PROMOTION_LAG_SECONDS: String(config.monitoring.maxPromotionLagSeconds),
         PROMOTION_TIMEOUT_SECONDS: String(PROMOTION_TIMEOUT.toSeconds()),
+        PROBE_INTERVAL_SECONDS: String(config.monitoring.probeIntervalMinutes * 60),
+        PRIMARY_PROBE_ATTEMPTS: String(PRIMARY_PROBE_ATTEMPTS),
+        PRIMARY_PROBE_TIMEOUT_MS: String(PRIMARY_PROBE_TIMEOUT.toMilliseconds()),
+        PRIMARY_PROBE_INTERVAL_MS: String(PRIMARY_PROBE_INTERVAL.toMilliseconds()),
       },
     });
     const role = this.function.role;
