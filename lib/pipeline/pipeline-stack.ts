@@ -9,6 +9,7 @@ import { applyComplianceChecks } from '../compliance/nag';
 import { DrConfig, resourceName } from '../config/dr-config';
 import { DisasterRecoveryStage } from '../stages/disaster-recovery-stage';
 import { acknowledgePipelineFindings } from './pipeline-findings';
+import { guardPlaceholderConnection } from './placeholder-guard';
 import { PullRequestChecks } from './pull-request-checks';
 import { synthCommand } from './synth-context';
 import { syntheticDrillStep } from './synthetic-drill-step';
@@ -54,6 +55,7 @@ export class PipelineStack extends Stack {
       env: { account: config.toolingAccount, region: config.regions.tooling },
     });
 
+    guardPlaceholderConnection(this, config);
     const source = pipelines.CodePipelineSource.connection(config.pipeline.repository, config.pipeline.branch, {
       connectionArn: config.pipeline.connectionArn,
     });

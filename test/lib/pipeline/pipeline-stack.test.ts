@@ -35,7 +35,6 @@ let stack: PipelineStack;
 let template: Template;
 let stages: PipelineStage[];
 let supportTemplates: Template[];
-let synthError: unknown;
 
 /** The CodeBuild project a pipeline action runs, by the action's `ProjectName: { Ref }`. */
 function projectOf(action: PipelineAction): Record<string, any> {
@@ -52,26 +51,18 @@ function action(stageName: string, actionName: string): PipelineAction {
 }
 
 beforeAll(() => {
-  // Same flag as bin/tap.ts: a cdk-nag finding anywhere (pipeline stack, support stacks, stage) throws.
+  // Same flag as bin/tap.ts: an open cdk-nag finding anywhere fails every test here with the report.
+  // pipeline-nag-gate.test.ts proves that the gate catches findings in the pipeline and support stacks.
   const app = new App({ context: CONTEXT, postCliContext: { '@aws-cdk/core:failSynthOnValidationErrors': true } });
   config = loadConfig(configSourcesFrom((key) => app.node.tryGetContext(key), {}));
   stack = new PipelineStack(app, 'PipelineStack', { config });
-  try {
-    app.synth();
-  } catch (error) {
-    synthError = error;
-    return;
-  }
+  app.synth();
   template = Template.fromStack(stack);
   stages = template.findResources('AWS::CodePipeline::Pipeline')[Object.keys(template.findResources('AWS::CodePipeline::Pipeline'))[0]]
     .Properties.Stages;
   supportTemplates = Object.values(stack.pipeline.pipeline.crossRegionSupport)
     .filter((support) => support.stack !== stack)
     .map((support) => Template.fromStack(support.stack));
-});
-
-test('synth with cdk-nag on the pipeline stack, its support stacks and the stage passes (no unacknowledged finding)', () => {
-  expect(synthError).toBeUndefined();
 });
 
 test('the pipeline stack lives in the tooling account and region', () => {
