@@ -91,3 +91,33 @@ export function referencedLogicalId(value: unknown): string {
   if (!id) throw new Error(`not a Ref or GetAtt: ${JSON.stringify(value)}`);
   return id;
 }
+
+/** True when `value` is a `Ref` or `Fn::GetAtt` to `logicalId` (false for any other value). */
+export function pointsAt(value: unknown, logicalId: string): boolean {
+  const intrinsic = (value ?? {}) as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  return (intrinsic.Ref ?? intrinsic['Fn::GetAtt']?.[0]) === logicalId;
+}
+
+/** Follows a same-region `Fn::ImportValue` to the value the producer's exported Output holds. */
+export function importedFrom(value: unknown, producer: Template): unknown {
+  const exportName = (value as { 'Fn::ImportValue'?: string })['Fn::ImportValue'];
+  if (!exportName) throw new Error(`not an Fn::ImportValue: ${JSON.stringify(value)}`);
+  const output = Object.values(producer.findOutputs('*')).find((candidate) => (candidate as Json).Export && ((candidate as Json).Export as Json).Name === exportName);
+  if (!output) throw new Error(`the producer exports no ${exportName}`);
+  return (output as Json).Value;
+}
+
+/** Logical ids of the route tables of the VPC subnets of the given CDK subnet types (`Public`, `Private`, `Isolated`). */
+export function routeTableIdsOfSubnets(template: Template, subnetTypes: string[]): string[] {
+  const subnets = template.findResources('AWS::EC2::Subnet');
+  const subnetIds = Object.keys(subnets).filter((id) => {
+    const tags = (((subnets[id] as Json).Properties as Json).Tags ?? []) as Array<{ Key: string; Value: string }>;
+    return tags.some((tag) => tag.Key === 'aws-cdk:subnet-type' && subnetTypes.includes(tag.Value));
+  });
+  const associations = Object.values(template.findResources('AWS::EC2::SubnetRouteTableAssociation')) as Json[];
+  return subnetIds.map((subnetId) => {
+    const association = associations.find((candidate) => referencedLogicalId((candidate.Properties as Json).SubnetId) === subnetId);
+    if (!association) throw new Error(`subnet ${subnetId} has no route table association`);
+    return referencedLogicalId((association.Properties as Json).RouteTableId);
+  });
+}
