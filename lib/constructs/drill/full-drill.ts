@@ -12,7 +12,8 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeRoleInlineGrants } from '../../compliance/inline-grants';
 import { acknowledgeFindings } from '../../compliance/nag';
-import { createScheduleRole, DrillFunction, functionVersionsFinding } from './drill-function';
+import { DrFunction } from '../functions/dr-function';
+import { createScheduleRole, functionVersionsFinding } from './drill-schedules';
 
 export interface FullDrillProps {
   readonly functionName: string;
@@ -58,7 +59,7 @@ const WAITS = {
  * primary in the DR region, measure RPO (marker) and RTO (promotion → write+read), always delete the copy and report.
  */
 export class FullDrill extends Construct {
-  readonly function: DrillFunction;
+  readonly function: DrFunction;
   readonly stateMachine: sfn.StateMachine;
   readonly schedule: scheduler.Schedule;
 
@@ -69,18 +70,19 @@ export class FullDrill extends Construct {
     const drillInstances = rdsArn('db', `${props.instancePrefix}*`);
     const tableArn = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: props.failoverStateTableName });
 
-    this.function = new DrillFunction(this, 'Tasks', {
+    this.function = new DrFunction(this, 'Tasks', {
       functionName: props.functionName,
-      handlerDirectory: 'full-drill',
+      entry: 'functions/full-drill/handler.ts',
+      reservedConcurrentExecutions: 2,
       description: 'Full DR drill tasks (disposable replica: create, promote, measure, delete)',
       timeout: Duration.minutes(1),
       vpc: props.vpc,
       subnets: props.subnets,
       key: props.key,
-      extraEgress: [
-        { peer: ec2.Peer.ipv4(props.drCidr), port: ec2.Port.tcp(props.databasePort), description: 'PostgreSQL (TLS) to the disposable replica' },
-        { peer: ec2.Peer.ipv4(props.primaryCidr), port: ec2.Port.tcp(props.databasePort), description: 'PostgreSQL (TLS) to the primary over peering (RPO marker)' },
-      ],
+      databaseAccess: {
+        port: props.databasePort,
+        cidrs: { 'DR VPC (the disposable replica)': props.drCidr, 'primary VPC over peering (RPO marker)': props.primaryCidr },
+      },
       environment: {
         ...props.commonEnvironment,
         PRIMARY_DB_ENDPOINT: props.primaryEndpoint,

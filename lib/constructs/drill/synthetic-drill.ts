@@ -8,7 +8,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../../compliance/nag';
-import { createScheduleRole, DrillFunction, functionVersionsFinding } from './drill-function';
+import { DrFunction } from '../functions/dr-function';
+import { createScheduleRole, functionVersionsFinding } from './drill-schedules';
 import { acknowledgeRoleInlineGrants } from '../../compliance/inline-grants';
 
 export interface SyntheticDrillProps {
@@ -38,7 +39,7 @@ export interface SyntheticDrillProps {
 
 /** The read-only synthetic drill Lambda, with least-privilege read access to what it inspects, run daily by Scheduler. */
 export class SyntheticDrill extends Construct {
-  readonly function: DrillFunction;
+  readonly function: DrFunction;
   readonly schedule: scheduler.Schedule;
 
   constructor(scope: Construct, id: string, props: SyntheticDrillProps) {
@@ -49,9 +50,10 @@ export class SyntheticDrill extends Construct {
     const replicaArn = arn('rds', 'db', props.replicaInstanceId);
     const tableArn = arn('dynamodb', 'table', props.failoverStateTableName, ArnFormat.SLASH_RESOURCE_NAME);
 
-    this.function = new DrillFunction(this, 'Drill', {
+    this.function = new DrFunction(this, 'Drill', {
       functionName: props.functionName,
-      handlerDirectory: 'synthetic-drill',
+      entry: 'functions/synthetic-drill/handler.ts',
+      reservedConcurrentExecutions: 2,
       description: 'Synthetic DR drill: proves the DR side could take over now, without changing anything',
       timeout: Duration.minutes(2),
       vpc: props.vpc,

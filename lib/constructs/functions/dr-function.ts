@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeRoleInlineGrants } from '../../compliance/inline-grants';
 import { acknowledgeFindings } from '../../compliance/nag';
@@ -29,10 +30,14 @@ export interface DrFunctionProps {
   readonly databaseAccess?: { port: number; cidrs: Record<string, string> };
 }
 
+/** Failed asynchronous invocations (schedules, EventBridge) are kept this long in the function's dead-letter queue. */
+const DEAD_LETTER_RETENTION = Duration.days(14);
+
 /**
  * A Lambda function of the runtime wing (`functions/`), bundled from TypeScript with the local
  * esbuild, running in private subnets with an egress-only security group, an encrypted log group,
- * and verified TLS to RDS (the Lambda runtime ships the RDS CA bundle at /var/runtime/ca-cert.pem).
+ * X-Ray tracing, an encrypted dead-letter queue for failed asynchronous invocations, and verified
+ * TLS to RDS (the Lambda runtime ships the RDS CA bundle at /var/runtime/ca-cert.pem).
  */
 export class DrFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
@@ -49,6 +54,8 @@ export class DrFunction extends Construct {
     acknowledgeFindings(this.role, 'AWSLambdaVPCAccessExecutionRole is the AWS-maintained minimum for a function in a VPC (ENI management and log delivery); EC2 ENI actions support no resource scoping.',
       ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]']);
     acknowledgeRoleInlineGrants(this.role);
+    acknowledgeFindings(this.role, 'X-Ray trace submission (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permissions.',
+      ['AwsSolutions-IAM5[Resource::*]']);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -60,6 +67,16 @@ export class DrFunction extends Construct {
     for (const [label, cidr] of Object.entries(props.databaseAccess?.cidrs ?? {})) {
       this.securityGroup.addEgressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(props.databaseAccess!.port), `PostgreSQL in ${label}`);
     }
+
+    const deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      queueName: `${props.functionName}-dlq`,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: DEAD_LETTER_RETENTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeFindings(deadLetterQueue, 'This queue is itself the dead-letter queue of the function.', ['AwsSolutions-SQS3']);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/lambda/${props.functionName}`,
@@ -85,6 +102,8 @@ export class DrFunction extends Construct {
       securityGroups: [this.securityGroup],
       role: this.role,
       logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      deadLetterQueue,
       environment: {
         ...props.environment,
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
