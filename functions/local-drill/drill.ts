@@ -186,10 +186,13 @@ async function runScenario(scenario: ScenarioName, options: DrillOptions, keep: 
     const alerts = new RecordingAlerts(progress);
     const metrics = new RecordingMetrics(progress, { echo: new Set(['FailoverDurationSeconds']) });
     const store = new InMemoryFailoverStateStore();
+    const monitorIntervalMs = options.monitorIntervalMs ?? 250;
     const databaseControl = new LocalDatabaseControl({
       primary: cluster.primary,
       replica: cluster.replica,
-      latestLagSeconds: () => metrics.latest(MonitorMetric.ReplicationLagSeconds, LAG_LOOKBACK_MS),
+      monitorHistory: () => metrics.recorded,
+      probeIntervalSeconds: monitorIntervalMs / 1000,
+      lagLookbackMs: LAG_LOOKBACK_MS,
     });
     const ports = {
       database: databaseControl,
@@ -215,7 +218,7 @@ async function runScenario(scenario: ScenarioName, options: DrillOptions, keep: 
         metrics,
         logger: silentLogger,
       },
-      intervalMs: options.monitorIntervalMs ?? 250,
+      intervalMs: monitorIntervalMs,
       badCyclesToAlarm: options.badCyclesToAlarm ?? 3,
       onAlarm: async (reason) => {
         alarmAt ??= Date.now();

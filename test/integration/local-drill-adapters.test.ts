@@ -2,17 +2,22 @@ import { Client } from 'pg';
 import { LocalDatabaseControl } from '../../functions/adapters/local/local-database-control';
 import { LocalDns } from '../../functions/adapters/local/local-dns';
 import { NodeHandle, PostgresCluster, startCluster } from '../../functions/adapters/local/postgres-cluster';
+import type { RecordedDatum } from '../../functions/adapters/local/recording-observability';
 import { WriterEndpoint } from '../../functions/adapters/local/writer-endpoint';
 
 let cluster: PostgresCluster;
 let endpoint: WriterEndpoint;
 let control: LocalDatabaseControl;
-let lag: number | undefined = 0.2;
+/** The local monitor's records: one healthy cycle. */
+let monitorHistory: RecordedDatum[] = [];
+const localControl = (primary: NodeHandle) => new LocalDatabaseControl({
+  primary, replica: cluster.replica, monitorHistory: () => monitorHistory, probeIntervalSeconds: 0.25, lagLookbackMs: 5000,
+});
 
 beforeAll(async () => {
   cluster = await startCluster({ database: 'drill' });
   endpoint = await WriterEndpoint.start({ name: 'primary', host: '127.0.0.1', port: cluster.primary.port });
-  control = new LocalDatabaseControl({ primary: cluster.primary, replica: cluster.replica, latestLagSeconds: () => lag });
+  control = localControl(cluster.primary);
 });
 
 afterAll(async () => {
@@ -31,18 +36,26 @@ const serverPort = async (client: Client) => (await client.query<{ port: number 
 
 // In order: healthy cluster, endpoint switch, fence, promote, restarted old primary.
 
-test('a healthy cluster: primary answers as a writer, the replica streams, lag comes from the supplied measurement', async () => {
+test('a healthy cluster: primary answers as a writer, the replica streams, lag comes from the monitor\'s records', async () => {
   expect(await control.probePrimary(1000)).toMatchObject({ reachable: true, inRecovery: false });
   expect(await control.describePrimary()).toEqual({ status: 'running', available: true });
   expect(await control.describeReplica()).toEqual({ role: 'replica', status: 'available', available: true, replicationState: 'replicating' });
+  const cycle = (at: number, primaryReachable: number, lagSeconds: number): RecordedDatum[] => [
+    { name: 'PrimaryReachable', value: primaryReachable, unit: 'Count', at },
+    { name: 'ReplicationLagSeconds', value: lagSeconds, unit: 'Seconds', at },
+  ];
+  const now = Date.now();
+  monitorHistory = [...cycle(now - 9000, 1, 7), ...cycle(now - 1000, 1, 0.2)];
   expect(await control.replicationLagSeconds()).toBe(0.2);
-  lag = undefined;
+  monitorHistory = [...cycle(now - 1000, 1, 0.2), ...cycle(now - 500, 0, 0.7), ...cycle(now, 0, 1.2)];
+  expect(await control.replicationLagSeconds()).toBeCloseTo(0.7, 3);
+  monitorHistory = [...cycle(now - 9000, 1, 0.2)];
   expect(await control.replicationLagSeconds()).toBeUndefined();
 });
 
 test('a primary that answers with an error (wrong password) counts as reachable: it may still take writes', async () => {
   const wrongPassword: NodeHandle = Object.create(cluster.primary, { target: { value: { ...cluster.primary.target, password: 'wrong' } } });
-  const strict = new LocalDatabaseControl({ primary: wrongPassword, replica: cluster.replica, latestLagSeconds: () => undefined });
+  const strict = localControl(wrongPassword);
 
   expect(await strict.probePrimary(1000)).toMatchObject({ reachable: true, error: expect.stringMatching(/^28P01: password authentication failed/) });
 });

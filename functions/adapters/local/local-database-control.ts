@@ -1,17 +1,25 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { lagAtPrimaryFailure, type LagSample } from '../../core/lag-at-primary-failure';
 import type { ConnectivityProbe, DatabaseControl, FenceOutcome, InstanceStatus, ReplicaStatus } from '../../core/ports';
+import { MonitorMetric } from '../../replication-monitor/monitor';
 import { probeDatabase } from '../postgres/connectivity';
 import type { NodeHandle, ServerSettings } from './postgres-cluster';
+import type { RecordedDatum } from './recording-observability';
 
 export interface LocalDatabaseControlOptions {
   readonly primary: NodeHandle;
   readonly replica: NodeHandle;
   /**
-   * The latest replication lag measurement, as the monitor recorded it; `undefined` when there is no
-   * recent one (the AWS adapter reads the monitor's CloudWatch datum the same way).
+   * What the local monitor recorded, cycle by cycle (the local CloudWatch): its `PrimaryReachable` and
+   * `ReplicationLagSeconds` are read back as the AWS adapter reads them from GetMetricData.
    */
-  readonly latestLagSeconds: () => number | undefined;
+  readonly monitorHistory: () => readonly RecordedDatum[];
+  /** The monitor's cycle interval: the local probe interval. */
+  readonly probeIntervalSeconds: number;
+  /** Only cycles this recent count (the AWS adapter's look-back, scaled down). */
+  readonly lagLookbackMs: number;
+  readonly now?: () => number;
 }
 
 /** A PostgreSQL error code (SQLSTATE, 5 characters) at the start of a probe error: the server itself answered. */
@@ -61,8 +69,10 @@ export class LocalDatabaseControl implements DatabaseControl {
     };
   }
 
+  /** The lag at the primary's failure over the monitor's recent cycles, as on AWS (`lagAtPrimaryFailure`). */
   async replicationLagSeconds(): Promise<number | undefined> {
-    return this.options.latestLagSeconds();
+    const { monitorHistory, probeIntervalSeconds, lagLookbackMs, now = Date.now } = this.options;
+    return lagAtPrimaryFailure(monitorSamples(monitorHistory(), now() - lagLookbackMs), probeIntervalSeconds).lagSeconds;
   }
 
   /** `pg_promote(wait => false)`: returns once the request is signalled; the core polls `describeReplica`. */
@@ -93,6 +103,20 @@ export class LocalDatabaseControl implements DatabaseControl {
       detail: `default_transaction_read_only=on persisted in postgresql.auto.conf; ${wasRunning ? 'server stopped (fast shutdown)' : 'server was already down'}`,
     };
   }
+}
+
+/** One sample per monitor cycle (a cycle records all its data at one instant). */
+function monitorSamples(history: readonly RecordedDatum[], since: number): LagSample[] {
+  const byCycle = new Map<number, { at: Date; lagSeconds?: number; primaryReachable?: boolean }>();
+  for (const datum of history) {
+    if (datum.at < since) continue;
+    const sample = byCycle.get(datum.at) ?? { at: new Date(datum.at) };
+    if (datum.name === MonitorMetric.ReplicationLagSeconds) sample.lagSeconds = datum.value;
+    else if (datum.name === MonitorMetric.PrimaryReachable) sample.primaryReachable = datum.value >= 1;
+    else continue;
+    byCycle.set(datum.at, sample);
+  }
+  return [...byCycle.values()];
 }
 
 function processStatus(node: NodeHandle): InstanceStatus {
