@@ -42,6 +42,11 @@ export interface RtoRpoBudget {
     readonly worstCaseSeconds: number;
     /** Worst case from the failure to the orchestrator's lag check (end of its primary re-verification). */
     readonly secondsUntilLagCheck: number;
+    /**
+     * Worst-case age at that check of the last lag measured while the primary was reachable (one probe
+     * interval before the failure at most): it must be inside the orchestrator's look-back.
+     */
+    readonly lagMeasurementAgeAtCheckSeconds: number;
     readonly targetSeconds: number;
     readonly marginSeconds: number;
   };
@@ -78,11 +83,11 @@ export const DOCUMENTED_CONSTANTS = {
    */
   route53HealthCheckReactionSeconds: 60,
   /**
-   * The orchestrator core's primary re-verification: `DEFAULT_FAILOVER_SETTINGS` in
-   * functions/core/failover-orchestrator.ts (primaryProbeAttempts, primaryProbeTimeoutMs, primaryProbeIntervalMs).
-   * Not in the orchestrator's environment yet, so not in the template; keep in step with the core.
+   * The orchestrator reads lag data this far back (`LAG_LOOKBACK_MINUTES` in
+   * functions/failover-orchestrator/create-handler.ts; not in its environment, keep in step): the last lag
+   * measured while the primary was reachable must be this recent at the check, or the lag is unknown.
    */
-  orchestratorPrimaryProbe: { attempts: 3, timeoutMs: 5_000, intervalMs: 5_000 },
+  orchestratorLagLookbackSeconds: 600,
 } as const;
 
 /** AWS on PromoteReadReplica duration (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Promote.html). */
@@ -218,13 +223,21 @@ export function computeRtoRpoBudget(templates: Templates, names: BudgetResourceN
   const lambdaTimeout = numberProperty(orchestrator, 'Timeout');
   const promotionTimeout = envNumber(orchestrator, 'PROMOTION_TIMEOUT_SECONDS');
   const maxPromotionLag = envNumber(orchestrator, 'MAX_PROMOTION_LAG_SECONDS');
+  const probeInterval = envNumber(orchestrator, 'PROBE_INTERVAL_SECONDS');
+  if (probeInterval !== scheduleSeconds) {
+    throw new Error(`RTO/RPO budget: the orchestrator's PROBE_INTERVAL_SECONDS (${probeInterval} s) differs from the monitor schedule ${schedule.label} (${scheduleSeconds} s)`);
+  }
+  const probe = {
+    attempts: envNumber(orchestrator, 'PRIMARY_PROBE_ATTEMPTS'),
+    timeoutMs: envNumber(orchestrator, 'PRIMARY_PROBE_TIMEOUT_MS'),
+    intervalMs: envNumber(orchestrator, 'PRIMARY_PROBE_INTERVAL_MS'),
+  };
   const failedOver = metricAlarm(templates, names.failedOverAlarm);
   const primaryRecord = writerRecord(templates, names.writerRecordName, 'PRIMARY');
   const secondaryRecord = writerRecord(templates, names.writerRecordName, 'SECONDARY');
   const failedOverCheck = healthCheckFollowingAlarm(templates, primaryRecord, names.failedOverAlarm);
   const lagAlarm = metricAlarm(templates, names.replicationLagAlarm);
 
-  const probe = constants.orchestratorPrimaryProbe;
   const reverifySeconds = (probe.attempts * probe.timeoutMs + (probe.attempts - 1) * probe.intervalMs) / 1000;
   const orchestratorOtherSeconds = lambdaTimeout - reverifySeconds - promotionTimeout;
   if (orchestratorOtherSeconds < 0) {
@@ -252,7 +265,7 @@ export function computeRtoRpoBudget(templates: Templates, names: BudgetResourceN
     { phase: 'EventBridge delivery to the orchestrator', source: `rule ${names.failoverTriggerRule}; assumption`, formula: 'constant', seconds: constants.eventBridgeDeliverySeconds },
     {
       phase: 'Orchestrator re-verifies the primary is down',
-      source: 'functions/core/failover-orchestrator.ts DEFAULT_FAILOVER_SETTINGS (documented constant)',
+      source: `${orchestrator.label} · env PRIMARY_PROBE_ATTEMPTS, PRIMARY_PROBE_TIMEOUT_MS, PRIMARY_PROBE_INTERVAL_MS`,
       formula: `${probe.attempts} × ${probe.timeoutMs / 1000} s + ${probe.attempts - 1} × ${probe.intervalMs / 1000} s`,
       seconds: reverifySeconds,
     },
@@ -279,19 +292,20 @@ export function computeRtoRpoBudget(templates: Templates, names: BudgetResourceN
   ];
   const worstCaseRto = sum(rtoComponents);
   const lagCheckIndex = rtoComponents.findIndex((component) => component.phase.startsWith('Orchestrator re-verifies'));
+  const secondsUntilLagCheck = sum(rtoComponents.slice(0, lagCheckIndex + 1));
 
   const rpoComponents: BudgetComponent[] = [
     {
-      phase: 'Lag above which the orchestrator refuses to promote (unless forced)',
+      phase: 'Lag at the primary\'s failure above which the orchestrator refuses to promote (unless forced): the last lag measured while the primary was reachable + one probe interval',
       source: `${orchestrator.label} · env MAX_PROMOTION_LAG_SECONDS`,
       formula: 'refusal threshold',
       seconds: maxPromotionLag,
     },
     {
-      phase: 'Age of the newest lag measurement at the decision',
-      source: `${schedule.label} · ScheduleExpression`,
-      formula: 'one monitor period',
-      seconds: scheduleSeconds,
+      phase: 'Commits after the newest measurement when the decision comes before the monitor has seen the failure (the primary may die up to one probe interval after it)',
+      source: `${orchestrator.label} · env PROBE_INTERVAL_SECONDS`,
+      formula: 'one probe interval',
+      seconds: probeInterval,
     },
   ];
   const worstCaseRpo = sum(rpoComponents);
@@ -299,7 +313,8 @@ export function computeRtoRpoBudget(templates: Templates, names: BudgetResourceN
     rto: {
       components: rtoComponents,
       worstCaseSeconds: worstCaseRto,
-      secondsUntilLagCheck: sum(rtoComponents.slice(0, lagCheckIndex + 1)),
+      secondsUntilLagCheck,
+      lagMeasurementAgeAtCheckSeconds: secondsUntilLagCheck + probeInterval,
       targetSeconds: BUSINESS_TARGETS.rtoSeconds,
       marginSeconds: BUSINESS_TARGETS.rtoSeconds - worstCaseRto,
     },
@@ -331,7 +346,7 @@ export function budgetResourceNames(names: DrResourceNames): BudgetResourceNames
     primaryRegionFailedAlarm: names.alarms.primaryRegionFailed,
     failedOverAlarm: names.alarms.failedOver,
     replicationLagAlarm: names.alarms.replicationLag,
-    failoverTriggerRule: `${names.failoverOrchestratorFunction}-trigger`,
+    failoverTriggerRule: names.failoverTriggerRule,
     orchestratorFunction: names.failoverOrchestratorFunction,
     writerRecordName: names.writerRecordName,
   };

@@ -24,6 +24,11 @@ const alarm = (name: string, extra: Record<string, unknown> = {}) => ({
   Properties: { AlarmName: name, Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 1, ...extra },
 });
 
+const ORCHESTRATOR_ENV = {
+  PROMOTION_TIMEOUT_SECONDS: '780', MAX_PROMOTION_LAG_SECONDS: '300', PROBE_INTERVAL_SECONDS: '60',
+  PRIMARY_PROBE_ATTEMPTS: '3', PRIMARY_PROBE_TIMEOUT_MS: '5000', PRIMARY_PROBE_INTERVAL_MS: '5000',
+};
+
 /** A minimal estate: monitoring stack + DNS stack + orchestration stack, every figure round. */
 function templates(): Record<'Monitoring' | 'Dns' | 'Orchestration', CfnTemplate & { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> }> {
   return {
@@ -56,7 +61,7 @@ function templates(): Record<'Monitoring' | 'Dns' | 'Orchestration', CfnTemplate
         Trigger: { Type: 'AWS::Events::Rule', Properties: { Name: 'orchestrator-trigger' } },
         Orchestrator: {
           Type: 'AWS::Lambda::Function',
-          Properties: { FunctionName: 'orchestrator', Timeout: 900, Environment: { Variables: { PROMOTION_TIMEOUT_SECONDS: '780', MAX_PROMOTION_LAG_SECONDS: '300' } } },
+          Properties: { FunctionName: 'orchestrator', Timeout: 900, Environment: { Variables: { ...ORCHESTRATOR_ENV } } },
         },
       },
     },
@@ -75,6 +80,7 @@ describe('computeRtoRpoBudget on hand-written templates', () => {
     expect(budget.rto.components.map((component) => component.seconds)).toEqual([60, 180, 60, 60, 60, 25, 780, 95, 120, 60, 30]);
     expect(budget.rto.worstCaseSeconds).toBe(1530);
     expect(budget.rto.secondsUntilLagCheck).toBe(60 + 180 + 60 + 60 + 60 + 25);
+    expect(budget.rto.lagMeasurementAgeAtCheckSeconds).toBe(445 + 60);
     expect(budget.rto.marginSeconds).toBe(BUSINESS_TARGETS.rtoSeconds - 1530);
     expect(budget.rpo.worstCaseSeconds).toBe(300 + 60);
     expect(budget.rpo.earlyWarning.seconds).toBe(300);
@@ -101,12 +107,30 @@ describe('computeRtoRpoBudget on hand-written templates', () => {
   test('orchestrator rows come from the function: promotion timeout and Lambda timeout', () => {
     const changed = templates();
     changed.Orchestration.Resources.Orchestrator.Properties = {
-      FunctionName: 'orchestrator', Timeout: 600, Environment: { Variables: { PROMOTION_TIMEOUT_SECONDS: '500', MAX_PROMOTION_LAG_SECONDS: '120' } },
+      FunctionName: 'orchestrator', Timeout: 600,
+      Environment: { Variables: { ...ORCHESTRATOR_ENV, PROMOTION_TIMEOUT_SECONDS: '500', MAX_PROMOTION_LAG_SECONDS: '120', PRIMARY_PROBE_ATTEMPTS: '2', PRIMARY_PROBE_TIMEOUT_MS: '4000', PRIMARY_PROBE_INTERVAL_MS: '1000' } },
     };
     const budget = computeRtoRpoBudget(changed, NAMES);
+    expect(phaseSeconds(budget, 'Orchestrator re-verifies')).toBe(2 * 4 + 1);
     expect(phaseSeconds(budget, 'Promotion')).toBe(500);
-    expect(phaseSeconds(budget, 'Rest of the orchestrator run')).toBe(600 - 25 - 500);
+    expect(phaseSeconds(budget, 'Rest of the orchestrator run')).toBe(600 - 9 - 500);
     expect(budget.rpo.worstCaseSeconds).toBe(120 + 60);
+  });
+
+  test('RPO: lag limit + the probe interval from the orchestrator, which must match the monitor schedule', () => {
+    const changed = templates();
+    changed.Monitoring.Resources.Schedule.Properties.ScheduleExpression = 'rate(5 minutes)';
+    changed.Orchestration.Resources.Orchestrator.Properties.Environment = { Variables: { ...ORCHESTRATOR_ENV, PROBE_INTERVAL_SECONDS: '300' } };
+    const budget = computeRtoRpoBudget(changed, NAMES);
+    expect(budget.rpo.components.map((component) => [component.source, component.seconds])).toEqual([
+      ['Orchestration · Lambda::Function orchestrator · env MAX_PROMOTION_LAG_SECONDS', 300],
+      ['Orchestration · Lambda::Function orchestrator · env PROBE_INTERVAL_SECONDS', 300],
+    ]);
+    expect(budget.rpo.worstCaseSeconds).toBe(600);
+
+    changed.Orchestration.Resources.Orchestrator.Properties.Environment = { Variables: { ...ORCHESTRATOR_ENV, PROBE_INTERVAL_SECONDS: '60' } };
+    expect(() => computeRtoRpoBudget(changed, NAMES))
+      .toThrow('the orchestrator\'s PROBE_INTERVAL_SECONDS (60 s) differs from the monitor schedule Monitoring · Events::Rule monitor-schedule (300 s)');
   });
 
   test('missing or inconsistent resources fail with a message naming them', () => {
@@ -116,8 +140,10 @@ describe('computeRtoRpoBudget on hand-written templates', () => {
       .toThrow('expected exactly one AWS::CloudWatch::Alarm with AlarmName "primary-not-available", found 0');
 
     const withoutEnv = templates();
-    withoutEnv.Orchestration.Resources.Orchestrator.Properties.Environment = { Variables: { PROMOTION_TIMEOUT_SECONDS: '780' } };
+    withoutEnv.Orchestration.Resources.Orchestrator.Properties.Environment = { Variables: { ...ORCHESTRATOR_ENV, MAX_PROMOTION_LAG_SECONDS: undefined } };
     expect(() => computeRtoRpoBudget(withoutEnv, NAMES)).toThrow('has no numeric environment variable MAX_PROMOTION_LAG_SECONDS');
+    withoutEnv.Orchestration.Resources.Orchestrator.Properties.Environment = { Variables: { ...ORCHESTRATOR_ENV, PRIMARY_PROBE_TIMEOUT_MS: undefined } };
+    expect(() => computeRtoRpoBudget(withoutEnv, NAMES)).toThrow('has no numeric environment variable PRIMARY_PROBE_TIMEOUT_MS');
 
     const unrelatedHealthCheck = templates();
     unrelatedHealthCheck.Dns.Resources.FailedOverCheck.Properties = { HealthCheckConfig: { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Name: 'something-else' } } };
@@ -142,6 +168,15 @@ describe('computeRtoRpoBudget on hand-written templates', () => {
 });
 
 describe('README block', () => {
+  test('the text says when the last reachable lag measurement is older than the orchestrator\'s look-back at the check', () => {
+    expect(renderBudgetMarkdown(computeRtoRpoBudget(templates(), NAMES))).toContain('at worst 505 s old at the check, inside the orchestrator\'s 600 s look-back.');
+    const slow = templates();
+    slow.Monitoring.Resources.Schedule.Properties.ScheduleExpression = 'rate(5 minutes)';
+    slow.Orchestration.Resources.Orchestrator.Properties.Environment = { Variables: { ...ORCHESTRATOR_ENV, PROBE_INTERVAL_SECONDS: '300' } };
+    expect(renderBudgetMarkdown(computeRtoRpoBudget(slow, NAMES)))
+      .toContain('at worst 985 s old at the check, **outside the orchestrator\'s 600 s look-back**: the lag is then unknown');
+  });
+
   test('replaceReadmeBlock changes only the text between the markers and round-trips', () => {
     const readme = `# Title\nbefore\n${README_BLOCK_START}\nold\n${README_BLOCK_END}\nafter\n`;
     const replaced = replaceReadmeBlock(readme, 'new | table');
