@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { configSourcesFrom, DrConfig, loadConfig } from '../../../lib/config/dr-config';
 import { PipelineStack } from '../../../lib/pipeline/pipeline-stack';
@@ -125,8 +125,7 @@ test('the stage deploys the DR-region stack, then primary, then DR database, the
   expect(drDatabase.prepareRunOrder).toBeGreaterThan(primary.runOrder);
   expect(route53.prepareRunOrder).toBeGreaterThan(drDatabase.runOrder);
   // Every stack of the stage is deployed by the pipeline, none is left out.
-  const stageStackNames = stack.stage.node.findAll().filter((node): node is import('aws-cdk-lib').Stack =>
-    (node as { stackName?: unknown }).stackName !== undefined && node !== stack.stage).map((node) => node.stackName);
+  const stageStackNames = stack.stage.node.findAll().filter(Stack.isStack).map((node) => node.stackName);
   expect(deployActions.filter((candidate) => candidate.Name.endsWith('.Deploy')).map((candidate) => candidate.Name.replace(/\.Deploy$/, '')).sort())
     .toEqual([...new Set(stageStackNames)].sort());
 });
