@@ -1,11 +1,11 @@
 import { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
-  crossRegionSource, findOne, pointsAt, propertiesOf, referencedLogicalId, routeTableIdsOfSubnets, synthesizedStage, TEST_ACCOUNT, testConfig,
+  buildStage, crossRegionSource, findOne, pointsAt, propertiesOf, referencedLogicalId, routeTableIdsOfSubnets, TEST_ACCOUNT, testConfig,
 } from '../support/dr-stage';
 
 const config = testConfig();
-const stage = synthesizedStage(config);
+const stage = buildStage(config);
 const primary = Template.fromStack(stage.primaryRegion);
 const dr = Template.fromStack(stage.drRegion);
 

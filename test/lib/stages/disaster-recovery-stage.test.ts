@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DisasterRecoveryStage } from '../../../lib/stages/disaster-recovery-stage';
-import { configFrom, synthesizedStage, TEST_ACCOUNT, testConfig } from '../support/dr-stage';
+import { buildStage, configFrom, synthesizeApp, TEST_ACCOUNT, testConfig } from '../support/dr-stage';
 
 /** True when `stack` depends on `on`, directly or through other stacks. */
 function dependsOn(stack: Stack, on: Stack, seen = new Set<Stack>()): boolean {
@@ -21,14 +21,15 @@ function deployedEnvironment(stage: DisasterRecoveryStage, stack: Stack): { acco
   return { account, region };
 }
 
-// Synthesizing the App runs both cdk-nag packs and the RDS tag check: any unacknowledged finding throws here.
-const stage = synthesizedStage();
-const custom = synthesizedStage(testConfig({
+const stage = buildStage();
+const custom = buildStage(testConfig({
   environmentSuffix: 'qa7', account: '111122223333', primaryRegion: 'eu-west-1', drRegion: 'eu-central-1', toolingRegion: 'eu-north-1',
+  primaryVpcCidr: '172.16.0.0/16', drVpcCidr: '172.17.0.0/16', natGatewaysPerRegion: '1',
 }));
 
 describe('DisasterRecoveryStage (default configuration)', () => {
-  it('synthesizes with zero unacknowledged cdk-nag findings (AwsSolutions and PCI DSS 3.2.1)', () => {
+  it('synthesizes the App with zero unacknowledged cdk-nag findings (AwsSolutions and PCI DSS 3.2.1)', () => {
+    expect(() => synthesizeApp(stage)).not.toThrow();
     expect(stage.synth().stacks.length).toBeGreaterThanOrEqual(4);
   });
 
@@ -78,7 +79,11 @@ describe('DisasterRecoveryStage (default configuration)', () => {
   });
 });
 
-describe('DisasterRecoveryStage (custom regions, account and suffix)', () => {
+describe('DisasterRecoveryStage (custom regions, account, suffix, CIDRs and NAT count)', () => {
+  it('synthesizes the App with zero unacknowledged cdk-nag findings', () => {
+    expect(() => synthesizeApp(custom)).not.toThrow();
+  });
+
   it('places the stacks in the configured regions and account', () => {
     expect(deployedEnvironment(custom, custom.primaryRegion)).toEqual({ account: '111122223333', region: 'eu-west-1' });
     expect(deployedEnvironment(custom, custom.drRegion)).toEqual({ account: '111122223333', region: 'eu-central-1' });
@@ -99,6 +104,22 @@ describe('DisasterRecoveryStage (custom regions, account and suffix)', () => {
     primary.hasResourceProperties('AWS::SecretsManager::Secret', { ReplicaRegions: [{ Region: 'eu-central-1', KmsKeyId: {} }] });
   });
 
+  it('uses the configured CIDRs for the VPCs and the peering routes both ways', () => {
+    const primary = Template.fromStack(custom.primaryRegion);
+    primary.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '172.16.0.0/16' });
+    Template.fromStack(custom.drRegion).hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '172.17.0.0/16' });
+    expect(Object.keys(primary.findResources('AWS::EC2::Route', { Properties: { DestinationCidrBlock: '172.17.0.0/16' } }))).toHaveLength(4);
+    expect(Object.keys(Template.fromStack(custom.drDatabase).findResources('AWS::EC2::Route', { Properties: { DestinationCidrBlock: '172.16.0.0/16' } }))).toHaveLength(4);
+    primary.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: [Match.objectLike({ CidrIp: '172.16.0.0/16', FromPort: 5432 }), Match.objectLike({ CidrIp: '172.17.0.0/16', FromPort: 5432 })],
+    });
+  });
+
+  it('builds as many NAT gateways per region as configured', () => {
+    expect(Object.keys(Template.fromStack(custom.primaryRegion).findResources('AWS::EC2::NatGateway'))).toHaveLength(1);
+    expect(Object.keys(Template.fromStack(custom.drRegion).findResources('AWS::EC2::NatGateway'))).toHaveLength(1);
+  });
+
   it('uses the pinned availability zones of each region', () => {
     expect(custom.primaryRegion.availabilityZones).toEqual(['eu-west-1a', 'eu-west-1b']);
     expect(custom.drRegion.availabilityZones).toEqual(['eu-central-1a', 'eu-central-1b']);
@@ -107,8 +128,60 @@ describe('DisasterRecoveryStage (custom regions, account and suffix)', () => {
 });
 
 describe('DisasterRecoveryStage without an account (credential-free synth)', () => {
-  it('synthesizes with the placeholder account in every stack environment', () => {
-    const placeholderStage = synthesizedStage(configFrom());
+  it('synthesizes the App (nag included) with the placeholder account in every stack environment', () => {
+    const placeholderStage = buildStage(configFrom());
+    expect(() => synthesizeApp(placeholderStage)).not.toThrow();
     for (const artifact of placeholderStage.synth().stacks) expect(artifact.environment.account).toBe('000000000000');
+  });
+});
+
+describe('DisasterRecoveryStage removal policies', () => {
+  const statefulTypes = ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::RDS::DBInstance', 'AWS::Logs::LogGroup', 'AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret'];
+
+  it('makes every stateful resource of every stack destroyable (DeletionPolicy and UpdateReplacePolicy Delete)', () => {
+    let checked = 0;
+    for (const stack of stage.node.children.filter((child): child is Stack => child instanceof Stack)) {
+      const template = Template.fromStack(stack);
+      for (const type of statefulTypes) {
+        for (const [logicalId, resource] of Object.entries(template.findResources(type))) {
+          expect({ stack: stack.stackName, logicalId, DeletionPolicy: resource.DeletionPolicy, UpdateReplacePolicy: resource.UpdateReplacePolicy })
+            .toEqual({ stack: stack.stackName, logicalId, DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+          checked += 1;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(10);
+  });
+
+  it('turns deletion protection off on every database', () => {
+    for (const stack of [stage.primaryRegion, stage.drDatabase]) {
+      for (const instance of Object.values(Template.fromStack(stack).findResources('AWS::RDS::DBInstance'))) {
+        expect(instance.Properties.DeletionProtection).toBe(false);
+      }
+    }
+  });
+});
+
+describe('DisasterRecoveryStage naming {service}-{purpose}-{environmentSuffix}', () => {
+  it('names the databases, keys, buckets, topics and secret with the suffix', () => {
+    const primary = Template.fromStack(stage.primaryRegion);
+    const dr = Template.fromStack(stage.drRegion);
+    primary.hasResourceProperties('AWS::RDS::DBInstance', { DBInstanceIdentifier: 'paydb-primary-db-dev' });
+    Template.fromStack(stage.drDatabase).hasResourceProperties('AWS::RDS::DBInstance', { DBInstanceIdentifier: 'paydb-dr-replica-db-dev' });
+    primary.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/paydb-primary-key-dev' });
+    dr.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/paydb-dr-key-dev' });
+    primary.hasResourceProperties('AWS::S3::Bucket', { BucketName: `paydb-backup-primary-${TEST_ACCOUNT}-dev` });
+    dr.hasResourceProperties('AWS::S3::Bucket', { BucketName: `paydb-backup-dr-${TEST_ACCOUNT}-dev` });
+    primary.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'paydb-primary-alerts-dev' });
+    dr.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'paydb-dr-alerts-dev' });
+    primary.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'paydb-db-credentials-dev' });
+  });
+
+  it('puts a custom suffix into the same names and into no name of the default stage', () => {
+    const primary = Template.fromStack(custom.primaryRegion);
+    primary.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/paydb-primary-key-qa7' });
+    primary.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'paydb-db-credentials-qa7' });
+    Template.fromStack(custom.drRegion).hasResourceProperties('AWS::SNS::Topic', { TopicName: 'paydb-dr-alerts-qa7' });
+    expect(JSON.stringify(Template.fromStack(custom.primaryRegion).toJSON())).not.toMatch(/paydb-[a-z-]+-dev\b/);
   });
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
@@ -17,16 +19,23 @@ export function testConfig(context: Record<string, unknown> = {}): DrConfig {
   return configFrom({ account: TEST_ACCOUNT, ...context });
 }
 
+/** The context of `cdk.json` (feature flags), so templates under test match what `cdk synth` produces. */
+const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+
 /**
- * An App for template tests: Lambda code is not bundled (the templates are what is under test) and
+ * An App for template tests with the feature flags of `cdk.json`. Lambda code is not bundled (the templates are what is under test) and
  * CDK's built-in CloudFormation schema validation is off — it only reports warnings by default and
  * costs ~10 s per test file; `npm run lint:cfn` checks the templates with cfn-lint instead.
  */
 export function testApp(): App {
-  return new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  return new App({ builtinCloudFormationValidation: false, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
 }
 
-/** A `DisasterRecoveryStage` in a fresh test App, not yet synthesized. */
+/**
+ * A `DisasterRecoveryStage` in a fresh test App, not yet synthesized. `Template.fromStack` then
+ * synthesizes the stage (aspects, the RDS tag check included) without the nag packs, so a nag
+ * finding fails only the stage test instead of every template test.
+ */
 export function buildStage(config: DrConfig = testConfig()): DisasterRecoveryStage {
   return new DisasterRecoveryStage(testApp(), 'DisasterRecovery', { config });
 }
