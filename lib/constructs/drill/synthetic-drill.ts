@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -86,7 +86,7 @@ export class SyntheticDrill extends Construct {
     allow(['rds:DescribeDBInstances'], [replicaArn]);
     allow(['dynamodb:GetItem'], [tableArn]);
     allow(['route53:ListResourceRecordSets'], [`arn:${stack.partition}:route53:::hostedzone/${props.hostedZoneId}`]);
-    allow(['route53:GetHealthCheck'], [`arn:${stack.partition}:route53:::healthcheck/*`]);
+    allow(['route53:GetHealthCheck'], [`arn:${Aws.PARTITION}:route53:::healthcheck/*`]);
     allow(['iam:SimulatePrincipalPolicy'], [props.orchestratorRoleArn]);
     allow(['events:DescribeRule', 'events:ListTargetsByRule'], [arn('events', 'rule', props.failoverRuleName, ArnFormat.SLASH_RESOURCE_NAME)]);
     allow(['cloudwatch:GetMetricData'], ['*']);
