@@ -1,5 +1,4 @@
 /** Builds the orchestrator's Lambda handler from a validated configuration (the entry point is handler.ts). */
-import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -17,6 +16,7 @@ import { systemClock } from '../core/system-clock';
 import { CloudWatchMetrics } from '../adapters/aws/cloudwatch-metrics';
 import { readDatabaseCredentials } from '../adapters/aws/database-credentials';
 import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-state-store';
+import { powertoolsLogger } from '../adapters/aws/powertools-logger';
 import { RdsDatabaseControl } from '../adapters/aws/rds-database-control';
 import { Route53Dns } from '../adapters/aws/route53-dns';
 import { SnsAlerts } from '../adapters/aws/sns-alerts';
@@ -47,7 +47,7 @@ export interface HandlerOverrides {
 }
 
 export function createHandler(config: OrchestratorConfig, overrides: HandlerOverrides = {}) {
-  const logger = toCoreLogger(new PowertoolsLogger({ serviceName: 'failover-orchestrator' }));
+  const logger = powertoolsLogger('failover-orchestrator');
   const clock = overrides.clock ?? systemClock;
   const ports = buildPorts(config, clock, logger, overrides.probe ?? probeDatabase);
   const settings = {
@@ -128,13 +128,5 @@ function buildPorts(
     store: new DynamoDbFailoverStateStore(new DynamoDBClient({ region: config.drRegion, ...SDK_CLIENT_OPTIONS }), config.failoverStateTable),
     clock,
     logger,
-  };
-}
-
-function toCoreLogger(powertools: PowertoolsLogger): Logger {
-  return {
-    info: (message, fields) => powertools.info(message, { ...fields }),
-    warn: (message, fields) => powertools.warn(message, { ...fields }),
-    error: (message, fields) => powertools.error(message, { ...fields }),
   };
 }

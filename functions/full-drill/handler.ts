@@ -14,17 +14,16 @@
  * - `DRILL_INSTANCE_CLASS`, `DRILL_KMS_KEY_ARN`, `DRILL_SUBNET_GROUP`, `DRILL_SECURITY_GROUP_ID`, `DRILL_PARAMETER_GROUP`
  * - `NODE_EXTRA_CA_CERTS` (set by infra, read by Node) RDS CA bundle for verified TLS
  */
-import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { runFullDrillTask, type FullDrillPorts } from '../core/drill-full';
-import type { Logger } from '../core/ports';
 import { CloudWatchMetrics } from '../adapters/aws/cloudwatch-metrics';
 import { readDatabaseCredentials } from '../adapters/aws/database-credentials';
 import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-state-store';
+import { powertoolsLogger } from '../adapters/aws/powertools-logger';
 import { RdsDrillInstances } from '../adapters/aws/rds-drill-instances';
 import { SnsAlerts } from '../adapters/aws/sns-alerts';
 import { parseFullDrillEvent, readFullDrillConfig } from './config';
@@ -35,12 +34,7 @@ const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: { connectionTimeout
 const DATABASE_TIMEOUT_MS = 10_000;
 
 const config = readFullDrillConfig(process.env);
-const powertools = new PowertoolsLogger({ serviceName: 'full-drill' });
-const logger: Logger = {
-  info: (message, fields) => powertools.info(message, { ...fields }),
-  warn: (message, fields) => powertools.warn(message, { ...fields }),
-  error: (message, fields) => powertools.error(message, { ...fields }),
-};
+const logger = powertoolsLogger('full-drill');
 const region = { region: config.drRegion, ...SDK_CLIENT_OPTIONS };
 const secrets = new SecretsManagerClient(region);
 const ports: FullDrillPorts = {

@@ -17,15 +17,14 @@
  * the secret (+ `kms:Decrypt` on its key), `dynamodb:GetItem` on the table (+ `kms:Decrypt` if it has a CMK), `cloudwatch:PutMetricData`
  * (condition `cloudwatch:namespace`), plus the VPC-access ENI permissions.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Logger as LoggerPort } from '../core/ports';
 import { CloudWatchMetrics } from '../adapters/aws/cloudwatch-metrics';
 import { readDatabaseCredentials } from '../adapters/aws/database-credentials';
 import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-state-store';
+import { powertoolsLogger } from '../adapters/aws/powertools-logger';
 import { describeInstanceStatus } from '../adapters/aws/rds-instance-status';
 import type { DatabaseTarget } from '../adapters/postgres/connectivity';
 import { postgresReplicationProbes } from '../adapters/postgres/replication-probes';
@@ -39,12 +38,7 @@ import { runMonitorCycle } from './monitor';
 const DATABASE_TIMEOUT_MS = 5000;
 
 const config = readMonitorConfig(process.env);
-const powertoolsLogger = new Logger({ serviceName: 'replication-monitor' });
-const logger: LoggerPort = {
-  info: (message, fields) => powertoolsLogger.info(message, fields ?? {}),
-  warn: (message, fields) => powertoolsLogger.warn(message, fields ?? {}),
-  error: (message, fields) => powertoolsLogger.error(message, fields ?? {}),
-};
+const logger = powertoolsLogger('replication-monitor');
 const secrets = new SecretsManagerClient({ region: config.drRegion });
 const primaryRds = new RDSClient({ region: config.primaryRegion });
 const drRds = new RDSClient({ region: config.drRegion });

@@ -18,7 +18,6 @@
  * IAM: see `AwsDrillInspection`, plus `dynamodb:GetItem` (table), `cloudwatch:GetMetricData` + `PutMetricData`
  * (no resource-level permissions), `sns:Publish` (topic).
  */
-import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -27,11 +26,11 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { runSyntheticDrill, type SyntheticDrillResult } from '../core/drill-readiness';
-import type { Logger } from '../core/ports';
 import { describeError } from '../core/retry';
 import { CloudWatchMetrics } from '../adapters/aws/cloudwatch-metrics';
 import { AwsDrillInspection } from '../adapters/aws/drill-inspection';
 import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-state-store';
+import { powertoolsLogger } from '../adapters/aws/powertools-logger';
 import { describeReplicaAndLag } from '../adapters/aws/replica-lag-view';
 import { SnsAlerts } from '../adapters/aws/sns-alerts';
 import { parseSyntheticDrillEvent, readSyntheticDrillConfig } from './config';
@@ -44,12 +43,7 @@ const LAG_LOOKBACK_MINUTES = 10;
 export type SyntheticDrillResponse = SyntheticDrillResult | { readonly ready: false; readonly rejected: string };
 
 const config = readSyntheticDrillConfig(process.env);
-const powertools = new PowertoolsLogger({ serviceName: 'synthetic-drill' });
-const logger: Logger = {
-  info: (message, fields) => powertools.info(message, { ...fields }),
-  warn: (message, fields) => powertools.warn(message, { ...fields }),
-  error: (message, fields) => powertools.error(message, { ...fields }),
-};
+const logger = powertoolsLogger('synthetic-drill');
 const region = { region: config.drRegion, ...SDK_CLIENT_OPTIONS };
 const cloudWatch = new CloudWatchClient(region);
 const rds = new RDSClient(region);
