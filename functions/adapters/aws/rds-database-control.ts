@@ -8,7 +8,7 @@ import type {
   ConnectivityProbe, DatabaseControl, FenceOutcome, InstanceStatus, Logger, ReplicaStatus,
 } from '../../core/ports';
 import { describeError } from '../../core/retry';
-import type { DatabaseTarget, ProbeResult } from '../postgres/connectivity';
+import { reachableIfAnswered, type DatabaseTarget, type ProbeResult } from '../postgres/connectivity';
 import { ENVIRONMENT_DIMENSION } from './cloudwatch-metrics';
 import { describeInstanceStatus } from './rds-instance-status';
 
@@ -45,8 +45,6 @@ export const METRIC_PERIOD_SECONDS = 60;
 const LAG_QUERY_ID = 'lag';
 const PRIMARY_REACHABLE_QUERY_ID = 'primaryReachable';
 
-/** A PostgreSQL error code (SQLSTATE, 5 characters) means the server itself answered. */
-const SQLSTATE_PREFIX = /^[0-9A-Z]{5}: /;
 /** RDS states in which a replica is (or has just been asked to be) turned into a standalone instance. */
 const PROMOTION_IN_FLIGHT_STATES = new Set(['modifying', 'rebooting', 'backing-up']);
 const REPLICATION_STATUS_TYPE = 'read replication';
@@ -60,11 +58,7 @@ export class RdsDatabaseControl implements DatabaseControl {
   constructor(private readonly options: RdsDatabaseControlOptions) {}
 
   async probePrimary(timeoutMs: number): Promise<ConnectivityProbe> {
-    const result = await this.options.probe(await this.options.primaryTarget(), timeoutMs);
-    if (!result.reachable && result.error && SQLSTATE_PREFIX.test(result.error)) {
-      return { ...result, reachable: true };
-    }
-    return result;
+    return reachableIfAnswered(await this.options.probe(await this.options.primaryTarget(), timeoutMs));
   }
 
   describePrimary(): Promise<InstanceStatus> {

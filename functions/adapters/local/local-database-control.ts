@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { lagAtPrimaryFailure, type LagSample } from '../../core/lag-at-primary-failure';
 import type { ConnectivityProbe, DatabaseControl, FenceOutcome, InstanceStatus, ReplicaStatus } from '../../core/ports';
 import { MonitorMetric } from '../../replication-monitor/monitor';
-import { probeDatabase } from '../postgres/connectivity';
+import { probeDatabase, reachableIfAnswered } from '../postgres/connectivity';
 import type { NodeHandle, ServerSettings } from './postgres-cluster';
 import type { RecordedDatum } from './recording-observability';
 
@@ -22,8 +22,6 @@ export interface LocalDatabaseControlOptions {
   readonly now?: () => number;
 }
 
-/** A PostgreSQL error code (SQLSTATE, 5 characters) at the start of a probe error: the server itself answered. */
-const SERVER_ANSWERED = /^[0-9A-Z]{5}: /;
 /** SQLSTATE 55000 object_not_in_prerequisite_state: pg_promote() on a server that is no longer in recovery. */
 const NOT_IN_RECOVERY = '55000';
 
@@ -41,9 +39,7 @@ export class LocalDatabaseControl implements DatabaseControl {
   constructor(private readonly options: LocalDatabaseControlOptions) {}
 
   async probePrimary(timeoutMs: number): Promise<ConnectivityProbe> {
-    const result = await probeDatabase(this.options.primary.target, timeoutMs);
-    if (!result.reachable && result.error && SERVER_ANSWERED.test(result.error)) return { ...result, reachable: true };
-    return result;
+    return reachableIfAnswered(await probeDatabase(this.options.primary.target, timeoutMs));
   }
 
   async describePrimary(): Promise<InstanceStatus> {

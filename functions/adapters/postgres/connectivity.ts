@@ -18,6 +18,18 @@ export interface ProbeResult {
   error?: string;
 }
 
+/** A PostgreSQL error code (SQLSTATE, 5 characters) at the start of a probe error: the server itself answered. */
+const SERVER_ANSWERED = /^[0-9A-Z]{5}: /;
+
+/**
+ * The probe read as "is the server up?": a server that refused us with its own error (starting up, too many
+ * connections, authentication) is alive, so a failed probe with a SQLSTATE counts as reachable.
+ */
+export function reachableIfAnswered(result: ProbeResult): ProbeResult {
+  if (!result.reachable && result.error && SERVER_ANSWERED.test(result.error)) return { ...result, reachable: true };
+  return result;
+}
+
 /**
  * Builds a pg client configuration whose connect, statements and socket all give up after `timeoutMs`,
  * so a black-holed host (fenced security group, dead region) costs at most that long.
