@@ -1,11 +1,12 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
-import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import { GetHealthCheckCommand, ListResourceRecordSetsCommand, NoSuchHealthCheck, Route53Client } from '@aws-sdk/client-route-53';
 import {
   sameDnsName, type AlarmState, type DrillInspection, type FailoverRecordView, type PermissionProbe, type PermissionVerdict, type ReplicaBackups, type RuleView,
 } from '../../core/drill-readiness';
+import { describeInstance } from './rds-instance-status';
 
 export interface AwsDrillInspectionOptions {
   /** Clients in the DR region (Route53 and IAM are global). */
@@ -51,9 +52,7 @@ export class AwsDrillInspection implements DrillInspection {
   }
 
   async replicaBackups(): Promise<ReplicaBackups> {
-    const response = await this.options.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: this.options.replicaInstanceId }));
-    const instance = response.DBInstances?.[0];
-    if (!instance) throw new Error(`RDS instance ${this.options.replicaInstanceId} not found`);
+    const instance = await describeInstance(this.options.rds, this.options.replicaInstanceId);
     return { retentionDays: instance.BackupRetentionPeriod ?? 0, latestRestorableTime: instance.LatestRestorableTime };
   }
 

@@ -1,7 +1,6 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import {
-  DescribeDBInstancesCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, StopDBInstanceCommand,
-  type DBInstance,
+  ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, StopDBInstanceCommand, type DBInstance,
 } from '@aws-sdk/client-rds';
 import { lagAtPrimaryFailure, type LagSample } from '../../core/lag-at-primary-failure';
 import type {
@@ -10,7 +9,7 @@ import type {
 import { describeError } from '../../core/retry';
 import { reachableIfAnswered, type DatabaseTarget, type ProbeResult } from '../postgres/connectivity';
 import { ENVIRONMENT_DIMENSION } from './cloudwatch-metrics';
-import { describeInstanceStatus } from './rds-instance-status';
+import { describeInstance, describeInstanceStatus } from './rds-instance-status';
 
 export interface RdsDatabaseControlOptions {
   /** RDS client in the PRIMARY region: only used for the old primary (describe, fence). */
@@ -66,7 +65,7 @@ export class RdsDatabaseControl implements DatabaseControl {
   }
 
   async describeReplica(): Promise<ReplicaStatus> {
-    return replicaStatusOf(await this.describe(this.options.drRds, this.options.replicaInstanceId));
+    return replicaStatusOf(await describeInstance(this.options.drRds, this.options.replicaInstanceId));
   }
 
   /**
@@ -104,7 +103,7 @@ export class RdsDatabaseControl implements DatabaseControl {
   }
 
   async promoteReplica(): Promise<void> {
-    const replica = await this.describe(this.options.drRds, this.options.replicaInstanceId);
+    const replica = await describeInstance(this.options.drRds, this.options.replicaInstanceId);
     if (!replica.ReadReplicaSourceDBInstanceIdentifier) return;
     // Omitting BackupRetentionPeriod would reset it to RDS's default of 1 day: keep the replica's PITR window.
     const retention = replica.BackupRetentionPeriod;
@@ -123,7 +122,7 @@ export class RdsDatabaseControl implements DatabaseControl {
 
   async fencePrimary(): Promise<FenceOutcome> {
     const { primaryRds, primaryInstanceId, fenceSecurityGroupId } = this.options;
-    const instance = await this.describe(primaryRds, primaryInstanceId);
+    const instance = await describeInstance(primaryRds, primaryInstanceId);
     const groups = (instance.VpcSecurityGroups ?? []).map((group) => group.VpcSecurityGroupId);
     const alreadyIsolated = groups.length === 1 && groups[0] === fenceSecurityGroupId;
     if (!alreadyIsolated) {
@@ -142,13 +141,6 @@ export class RdsDatabaseControl implements DatabaseControl {
       // Stopping is a bonus: RDS refuses it while the fence modification is applied or replicas exist.
       return { isolated: true, stopped: false, detail: `stop refused: ${describeError(error)}` };
     }
-  }
-
-  private async describe(client: RDSClient, instanceId: string): Promise<DBInstance> {
-    const response = await client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId }));
-    const instance = response.DBInstances?.[0];
-    if (!instance) throw new Error(`RDS instance ${instanceId} not found`);
-    return instance;
   }
 }
 
