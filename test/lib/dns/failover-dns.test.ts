@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildStage, crossRegionSource, findOne, importedFrom, propertiesOf, referencedLogicalId, testConfig } from '../support/dr-stage';
+import { buildStage, crossRegionSource, findOne, importedFrom, referencedLogicalId, testConfig } from '../support/dr-stage';
 
 type Json = Record<string, any>;
 
