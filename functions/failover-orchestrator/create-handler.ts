@@ -14,6 +14,7 @@ import type { Clock, Logger } from '../core/ports';
 import { describeError } from '../core/retry';
 import { systemClock } from '../core/system-clock';
 import { CloudWatchMetrics } from '../adapters/aws/cloudwatch-metrics';
+import { CloudWatchReplicationLag } from '../adapters/aws/cloudwatch-replication-lag';
 import { readDatabaseCredentials } from '../adapters/aws/database-credentials';
 import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-state-store';
 import { powertoolsLogger } from '../adapters/aws/powertools-logger';
@@ -96,15 +97,17 @@ function buildPorts(
     database: new RdsDatabaseControl({
       primaryRds: new RDSClient({ region: config.primaryRegion, ...SDK_CLIENT_OPTIONS }),
       drRds: new RDSClient({ region: config.drRegion, ...SDK_CLIENT_OPTIONS }),
-      drCloudWatch,
       primaryInstanceId: config.primaryInstanceId,
       replicaInstanceId: config.replicaInstanceId,
       fenceSecurityGroupId: config.fenceSecurityGroupId,
-      metricNamespace: config.metricNamespace,
-      environmentSuffix: config.environmentSuffix,
-      lagLookbackMinutes: LAG_LOOKBACK_MINUTES,
-      probeIntervalSeconds: config.probeIntervalSeconds,
-      logger,
+      replicationLag: new CloudWatchReplicationLag({
+        cloudWatch: drCloudWatch,
+        metricNamespace: config.metricNamespace,
+        environmentSuffix: config.environmentSuffix,
+        lagLookbackMinutes: LAG_LOOKBACK_MINUTES,
+        probeIntervalSeconds: config.probeIntervalSeconds,
+        logger,
+      }),
       probe,
       primaryTarget: async () => {
         const credentials = await readDatabaseCredentials(secrets, config.secretArn);

@@ -1,7 +1,9 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { DatabaseControl } from '../../core/ports';
-import { METRIC_PERIOD_SECONDS, RdsDatabaseControl } from './rds-database-control';
+import { CloudWatchReplicationLag, METRIC_PERIOD_SECONDS } from './cloudwatch-replication-lag';
+import { replicaStatusOf } from './rds-database-control';
+import { describeInstance } from './rds-instance-status';
 
 export interface ReplicaLagViewOptions {
   /** Clients in the DR region. */
@@ -20,25 +22,17 @@ export interface ReplicaLagViewOptions {
  * IAM: `rds:DescribeDBInstances` (replica ARN), `cloudwatch:GetMetricData` (`*`).
  */
 export function describeReplicaAndLag(options: ReplicaLagViewOptions): Pick<DatabaseControl, 'describeReplica' | 'replicationLagSeconds'> {
-  const refuse = () => Promise.reject(new Error('read-only replica view: the primary is out of reach by design'));
-  const control = new RdsDatabaseControl({
-    primaryRds: options.rds,
-    drRds: options.rds,
-    drCloudWatch: options.cloudWatch,
-    primaryInstanceId: '',
-    replicaInstanceId: options.replicaInstanceId,
-    fenceSecurityGroupId: '',
+  const lag = new CloudWatchReplicationLag({
+    cloudWatch: options.cloudWatch,
     metricNamespace: options.metricNamespace,
     environmentSuffix: options.environmentSuffix,
-    primaryTarget: refuse,
-    probe: refuse,
     lagLookbackMinutes: options.lagLookbackMinutes,
     // Without the monitor's schedule, the data's own resolution is the least window; the gap between the
     // last reachable and the first unreachable sample covers a slower schedule.
     probeIntervalSeconds: METRIC_PERIOD_SECONDS,
   });
   return {
-    describeReplica: () => control.describeReplica(),
-    replicationLagSeconds: () => control.replicationLagSeconds(),
+    describeReplica: async () => replicaStatusOf(await describeInstance(options.rds, options.replicaInstanceId)),
+    replicationLagSeconds: () => lag.replicationLagSeconds(),
   };
 }

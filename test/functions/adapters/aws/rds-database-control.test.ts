@@ -3,6 +3,7 @@ import {
   DescribeDBInstancesCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
+import { CloudWatchReplicationLag } from '../../../../functions/adapters/aws/cloudwatch-replication-lag';
 import { RdsDatabaseControl, replicaStatusOf } from '../../../../functions/adapters/aws/rds-database-control';
 import type { ProbeResult } from '../../../../functions/adapters/postgres/connectivity';
 
@@ -17,9 +18,12 @@ function control(probeResult: ProbeResult = { reachable: false, latencyMs: 1 }, 
 })) {
   return new RdsDatabaseControl({
     primaryRds: new RDSClient({ region: 'us-east-1' }), drRds: new RDSClient({ region: 'us-east-2' }),
-    drCloudWatch: new CloudWatchClient({ region: 'us-east-2' }), primaryInstanceId: 'paydb-primary-dev',
-    replicaInstanceId: 'paydb-replica-dev', fenceSecurityGroupId: 'sg-fence', metricNamespace: 'PaymentsDR',
-    environmentSuffix: 'dev', primaryTarget: target, probe: async () => probeResult, lagLookbackMinutes: 10, probeIntervalSeconds: 60, now: () => NOW,
+    primaryInstanceId: 'paydb-primary-dev', replicaInstanceId: 'paydb-replica-dev', fenceSecurityGroupId: 'sg-fence',
+    primaryTarget: target, probe: async () => probeResult,
+    replicationLag: new CloudWatchReplicationLag({
+      cloudWatch: new CloudWatchClient({ region: 'us-east-2' }), metricNamespace: 'PaymentsDR', environmentSuffix: 'dev',
+      lagLookbackMinutes: 10, probeIntervalSeconds: 60, now: () => NOW,
+    }),
   });
 }
 
