@@ -1,4 +1,5 @@
 import { DEFAULT_FAILOVER_SETTINGS } from '../core/failover-orchestrator';
+import { LAG_LOOKBACK_SECONDS_LIMITS } from '../adapters/aws/cloudwatch-replication-lag';
 
 /** Environment of the failover orchestrator, validated once per cold start. */
 export interface OrchestratorConfig {
@@ -23,6 +24,8 @@ export interface OrchestratorConfig {
   readonly promotionTimeoutSeconds: number;
   /** The replication monitor's schedule: the uncertainty window of the lag at the primary's failure. */
   readonly probeIntervalSeconds: number;
+  /** How far back the monitor's lag data is read: it must cover the detection window (set by infra). */
+  readonly lagLookbackSeconds: number;
   /** The core's re-verification that the primary is down (defaults: `DEFAULT_FAILOVER_SETTINGS`). */
   readonly primaryProbeAttempts: number;
   readonly primaryProbeTimeoutMs: number;
@@ -53,6 +56,7 @@ const INTEGERS = {
   maxPromotionLagSeconds: { name: 'MAX_PROMOTION_LAG_SECONDS', min: 1, max: 86_400 },
   promotionTimeoutSeconds: { name: 'PROMOTION_TIMEOUT_SECONDS', min: 30, max: 3_600 },
   probeIntervalSeconds: { name: 'PROBE_INTERVAL_SECONDS', min: 1, max: 3_600 },
+  lagLookbackSeconds: { name: 'LAG_LOOKBACK_SECONDS', ...LAG_LOOKBACK_SECONDS_LIMITS },
 } as const;
 
 /** Integers that may be absent: the core's defaults apply. */

@@ -39,8 +39,6 @@ const OK_OUTCOMES: ReadonlySet<FailoverOutcome> = new Set([
 const DEADLINE_SAFETY_MS = 20_000;
 /** A dead region must cost seconds, not the SDK's default minutes, per attempt. */
 const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 } };
-/** Lag data older than this cannot vouch for the replica (the monitor publishes every minute or so). */
-const LAG_LOOKBACK_MINUTES = 10;
 
 export interface HandlerOverrides {
   readonly clock?: Clock;
@@ -104,7 +102,7 @@ function buildPorts(
         cloudWatch: drCloudWatch,
         metricNamespace: config.metricNamespace,
         environmentSuffix: config.environmentSuffix,
-        lagLookbackMinutes: LAG_LOOKBACK_MINUTES,
+        lagLookbackSeconds: config.lagLookbackSeconds,
         probeIntervalSeconds: config.probeIntervalSeconds,
         logger,
       }),

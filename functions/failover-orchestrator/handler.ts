@@ -8,7 +8,8 @@
  * replica of the secret), ALERT_TOPIC_ARN, FAILOVER_STATE_TABLE, FENCE_SECURITY_GROUP_ID, HOSTED_ZONE_ID,
  * WRITER_RECORD_NAME, PRIMARY_RECORD_SET_ID, MAX_PROMOTION_LAG_SECONDS, PROMOTION_TIMEOUT_SECONDS,
  * PROBE_INTERVAL_SECONDS (the replication monitor's schedule: the window added to the last lag measured while the
- * primary was reachable).
+ * primary was reachable), LAG_LOOKBACK_SECONDS (how far back the monitor's lag data is read; infra derives it
+ * from the detection window so the last lag measured while the primary was reachable is still inside it).
  * Optional (validated when set; the core's defaults otherwise): PRIMARY_PROBE_ATTEMPTS (3), PRIMARY_PROBE_TIMEOUT_MS
  * (5000), PRIMARY_PROBE_INTERVAL_MS (5000) — the re-verification that the primary is down.
  * Also honoured: NODE_EXTRA_CA_CERTS (RDS CA bundle for verified TLS), POWERTOOLS_* logger settings.

@@ -1,4 +1,5 @@
 import { orchestratorPermissionProbes, type SyntheticDrillSettings } from '../core/drill-readiness';
+import { LAG_LOOKBACK_SECONDS_LIMITS } from '../adapters/aws/cloudwatch-replication-lag';
 
 /** Environment of the synthetic drill, validated once per cold start. */
 export interface SyntheticDrillConfig {
@@ -13,6 +14,8 @@ export interface SyntheticDrillConfig {
   readonly writerRecordName: string;
   readonly failoverRuleName: string;
   readonly orchestratorRoleArn: string;
+  /** How far back the monitor's lag data is read (the orchestrator's look-back, so the drill judges as it does). */
+  readonly lagLookbackSeconds: number;
   readonly settings: SyntheticDrillSettings;
 }
 
@@ -20,7 +23,7 @@ const TEXT = [
   'ENVIRONMENT_SUFFIX', 'METRIC_NAMESPACE', 'DR_REGION', 'REPLICA_DB_INSTANCE_ID', 'REPLICA_DB_ENDPOINT', 'ALERT_TOPIC_ARN',
   'FAILOVER_STATE_TABLE', 'HOSTED_ZONE_ID', 'WRITER_RECORD_NAME', 'ESTATE_ALARM_NAMES', 'COMPOSITE_ALARM_NAME',
   'FAILOVER_RULE_NAME', 'ORCHESTRATOR_FUNCTION_ARN', 'ORCHESTRATOR_ROLE_ARN', 'PRIMARY_DB_INSTANCE_ARN',
-  'REPLICA_DB_INSTANCE_ARN', 'FAILOVER_STATE_TABLE_ARN', 'MAX_REPLICATION_LAG_SECONDS',
+  'REPLICA_DB_INSTANCE_ARN', 'FAILOVER_STATE_TABLE_ARN', 'MAX_REPLICATION_LAG_SECONDS', 'LAG_LOOKBACK_SECONDS',
 ] as const;
 
 /** Names of every variable the drill reads (for documentation and tests). */
@@ -40,6 +43,11 @@ export function readSyntheticDrillConfig(env: NodeJS.ProcessEnv): SyntheticDrill
   if (!Number.isInteger(maxLagSeconds) || maxLagSeconds < 1) {
     problems.push(`MAX_REPLICATION_LAG_SECONDS must be a positive integer, got "${value('MAX_REPLICATION_LAG_SECONDS')}"`);
   }
+  const lagLookbackSeconds = Number(value('LAG_LOOKBACK_SECONDS'));
+  const { min, max } = LAG_LOOKBACK_SECONDS_LIMITS;
+  if (!Number.isInteger(lagLookbackSeconds) || lagLookbackSeconds < min || lagLookbackSeconds > max) {
+    problems.push(`LAG_LOOKBACK_SECONDS must be an integer from ${min} to ${max}, got "${value('LAG_LOOKBACK_SECONDS')}"`);
+  }
   for (const name of ['ALERT_TOPIC_ARN', 'ORCHESTRATOR_FUNCTION_ARN', 'ORCHESTRATOR_ROLE_ARN', 'PRIMARY_DB_INSTANCE_ARN', 'REPLICA_DB_INSTANCE_ARN', 'FAILOVER_STATE_TABLE_ARN'] as const) {
     if (!ARN.test(value(name))) problems.push(`${name} must be an ARN, got "${value(name)}"`);
   }
@@ -58,6 +66,7 @@ export function readSyntheticDrillConfig(env: NodeJS.ProcessEnv): SyntheticDrill
     writerRecordName: value('WRITER_RECORD_NAME'),
     failoverRuleName: value('FAILOVER_RULE_NAME'),
     orchestratorRoleArn: value('ORCHESTRATOR_ROLE_ARN'),
+    lagLookbackSeconds,
     settings: {
       estateAlarmNames,
       compositeAlarmName: value('COMPOSITE_ALARM_NAME'),

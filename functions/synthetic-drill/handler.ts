@@ -14,6 +14,7 @@
  * - `ESTATE_ALARM_NAMES`                        comma-separated: every alarm of the estate (none may be in ALARM)
  * - `COMPOSITE_ALARM_NAME`, `FAILOVER_RULE_NAME`, `ORCHESTRATOR_FUNCTION_ARN`, `ORCHESTRATOR_ROLE_ARN`
  * - `MAX_REPLICATION_LAG_SECONDS`               lag budget (the orchestrator's promotion budget)
+ * - `LAG_LOOKBACK_SECONDS`                      how far back the monitor's lag data is read (the orchestrator's value)
  *
  * IAM: see `AwsDrillInspection`, plus `dynamodb:GetItem` (table), `cloudwatch:GetMetricData` + `PutMetricData`
  * (no resource-level permissions), `sns:Publish` (topic).
@@ -37,8 +38,6 @@ import { parseSyntheticDrillEvent, readSyntheticDrillConfig } from './config';
 
 /** Each API gets seconds, not the SDK's default minutes: the pipeline waits on this answer. */
 const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 } };
-/** The monitor publishes lag every minute; older data cannot vouch for the replica. */
-const LAG_LOOKBACK_MINUTES = 10;
 
 export type SyntheticDrillResponse = SyntheticDrillResult | { readonly ready: false; readonly rejected: string };
 
@@ -62,7 +61,7 @@ const ports = {
   }),
   database: describeReplicaAndLag({
     rds, cloudWatch, replicaInstanceId: config.replicaInstanceId, metricNamespace: config.metricNamespace,
-    environmentSuffix: config.environmentSuffix, lagLookbackMinutes: LAG_LOOKBACK_MINUTES,
+    environmentSuffix: config.environmentSuffix, lagLookbackSeconds: config.lagLookbackSeconds,
   }),
   failoverState: new DynamoDbFailoverStateStore(new DynamoDBClient(region), config.failoverStateTable),
   metrics: new CloudWatchMetrics({ client: cloudWatch, namespace: config.metricNamespace, environmentSuffix: config.environmentSuffix }),

@@ -8,8 +8,11 @@ export interface CloudWatchReplicationLagOptions {
   readonly cloudWatch: CloudWatchClient;
   readonly metricNamespace: string;
   readonly environmentSuffix: string;
-  /** Lag data older than this is no measurement at all. */
-  readonly lagLookbackMinutes: number;
+  /**
+   * Lag data older than this is no measurement at all. It must reach back past the last probe that found the
+   * primary reachable when the failover checks, or the lag is unknown and automatic promotion is refused.
+   */
+  readonly lagLookbackSeconds: number;
   /**
    * The monitor's schedule: after the last successful probe of the primary, the first failed one came at
    * most this much later (the uncertainty window added to the lag once the primary is unreachable).
@@ -23,6 +26,8 @@ export interface CloudWatchReplicationLagOptions {
 
 /** Resolution of the monitor's data as read back: one sample per minute. */
 export const METRIC_PERIOD_SECONDS = 60;
+/** Valid look-backs: at least one sample period; at most a day (far beyond any detection window). */
+export const LAG_LOOKBACK_SECONDS_LIMITS = { min: METRIC_PERIOD_SECONDS, max: 86_400 } as const;
 const LAG_QUERY_ID = 'lag';
 const PRIMARY_REACHABLE_QUERY_ID = 'primaryReachable';
 
@@ -54,7 +59,7 @@ export class CloudWatchReplicationLag implements Pick<DatabaseControl, 'replicat
       },
     });
     const response = await this.options.cloudWatch.send(new GetMetricDataCommand({
-      StartTime: new Date(end.getTime() - this.options.lagLookbackMinutes * 60_000),
+      StartTime: new Date(end.getTime() - this.options.lagLookbackSeconds * 1000),
       EndTime: end,
       ScanBy: 'TimestampDescending',
       MetricDataQueries: [

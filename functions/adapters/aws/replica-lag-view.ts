@@ -12,7 +12,7 @@ export interface ReplicaLagViewOptions {
   readonly replicaInstanceId: string;
   readonly metricNamespace: string;
   readonly environmentSuffix: string;
-  readonly lagLookbackMinutes: number;
+  readonly lagLookbackSeconds: number;
 }
 
 /**
@@ -26,7 +26,7 @@ export function describeReplicaAndLag(options: ReplicaLagViewOptions): Pick<Data
     cloudWatch: options.cloudWatch,
     metricNamespace: options.metricNamespace,
     environmentSuffix: options.environmentSuffix,
-    lagLookbackMinutes: options.lagLookbackMinutes,
+    lagLookbackSeconds: options.lagLookbackSeconds,
     // Without the monitor's schedule, the data's own resolution is the least window; the gap between the
     // last reachable and the first unreachable sample covers a slower schedule.
     probeIntervalSeconds: METRIC_PERIOD_SECONDS,

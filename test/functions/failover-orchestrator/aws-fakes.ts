@@ -33,6 +33,7 @@ export const CONFIG: OrchestratorConfig = {
   maxPromotionLagSeconds: 300,
   promotionTimeoutSeconds: 600,
   probeIntervalSeconds: 60,
+  lagLookbackSeconds: 600,
   primaryProbeAttempts: 3,
   primaryProbeTimeoutMs: 5000,
   primaryProbeIntervalMs: 5000,

@@ -8,6 +8,7 @@ const ENV: NodeJS.ProcessEnv = {
   DB_SECRET_ARN: CONFIG.secretArn, ALERT_TOPIC_ARN: CONFIG.alertTopicArn, FAILOVER_STATE_TABLE: CONFIG.failoverStateTable,
   FENCE_SECURITY_GROUP_ID: 'sg-fence', HOSTED_ZONE_ID: 'Z123', WRITER_RECORD_NAME: CONFIG.writerRecordName,
   PRIMARY_RECORD_SET_ID: 'primary', MAX_PROMOTION_LAG_SECONDS: '300', PROMOTION_TIMEOUT_SECONDS: '600', PROBE_INTERVAL_SECONDS: '60',
+  LAG_LOOKBACK_SECONDS: '600',
 };
 
 test('reads every variable into a typed configuration', () => {
@@ -37,6 +38,17 @@ test('names every missing and invalid variable in one error', () => {
     'failover-orchestrator: missing environment variable(s): DB_SECRET_ARN, HOSTED_ZONE_ID; '
     + 'DB_PORT must be an integer from 1 to 65535, got "99999"; MAX_PROMOTION_LAG_SECONDS must be an integer from 1 to 86400, got "1.5"',
   );
+});
+
+test('LAG_LOOKBACK_SECONDS is required and named when missing', () => {
+  expect(readOrchestratorConfig({ ...ENV, LAG_LOOKBACK_SECONDS: '2700' }).lagLookbackSeconds).toBe(2700);
+  expect(() => readOrchestratorConfig({ ...ENV, LAG_LOOKBACK_SECONDS: undefined }))
+    .toThrow(new Error('failover-orchestrator: missing environment variable(s): LAG_LOOKBACK_SECONDS'));
+});
+
+test.each(['59', '86401', '600.5', '10m'])('LAG_LOOKBACK_SECONDS=%s is rejected with the variable and its range', (raw) => {
+  expect(() => readOrchestratorConfig({ ...ENV, LAG_LOOKBACK_SECONDS: raw }))
+    .toThrow(new Error(`failover-orchestrator: LAG_LOOKBACK_SECONDS must be an integer from 60 to 86400, got "${raw}"`));
 });
 
 test('refuses the same primary and DR region', () => {

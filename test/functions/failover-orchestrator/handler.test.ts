@@ -155,6 +155,13 @@ test('a lag over the budget at the failure (lag while reachable + probe interval
   expect(response.message).toMatch(/replication lag 301 s over the 300 s budget/);
 });
 
+test('the lag is read over the configured look-back', async () => {
+  await handler({ ...CONFIG, lagLookbackSeconds: 2700 })(ALARM_EVENT, context('req-1'));
+
+  const [{ StartTime, EndTime }] = aws.cloudWatch.commandCalls(GetMetricDataCommand).map((call) => call.args[0].input);
+  expect(EndTime!.getTime() - StartTime!.getTime()).toBe(2_700_000);
+});
+
 test('the primary re-verification follows the configured attempts and timeout', async () => {
   await handler({ ...CONFIG, primaryProbeAttempts: 2, primaryProbeTimeoutMs: 2000 })(ALARM_EVENT, context('req-1'));
 

@@ -30,6 +30,7 @@ const ENV = {
   ORCHESTRATOR_FUNCTION_ARN: ORCHESTRATOR_ARN,
   ORCHESTRATOR_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/paydb-failover-orchestrator-role-test`,
   MAX_REPLICATION_LAG_SECONDS: '300',
+  LAG_LOOKBACK_SECONDS: '540',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 Object.assign(process.env, ENV);
@@ -133,6 +134,13 @@ describe('synthetic drill', () => {
     const publish = sns.commandCalls(PublishCommand)[0].args[0].input;
     expect(publish.Subject).toBe('[test] Synthetic DR drill: READY');
     expect(publish.Message).toContain('PASS orchestrator-permissions');
+  });
+
+  it('reads the lag over LAG_LOOKBACK_SECONDS', async () => {
+    await drill();
+
+    const [{ StartTime, EndTime }] = cloudWatch.commandCalls(GetMetricDataCommand).map((call) => call.args[0].input);
+    expect(EndTime!.getTime() - StartTime!.getTime()).toBe(540_000);
   });
 
   it('never calls a mutating API', async () => {
@@ -262,6 +270,17 @@ describe('synthetic drill configuration', () => {
   it('names every missing variable', () => {
     expect(() => readSyntheticDrillConfig({ ...ENV, HOSTED_ZONE_ID: '', ORCHESTRATOR_ROLE_ARN: undefined }))
       .toThrow('synthetic-drill: missing environment variable(s): HOSTED_ZONE_ID, ORCHESTRATOR_ROLE_ARN');
+  });
+
+  it('reads LAG_LOOKBACK_SECONDS and names it when it is missing', () => {
+    expect(readSyntheticDrillConfig(ENV).lagLookbackSeconds).toBe(540);
+    expect(() => readSyntheticDrillConfig({ ...ENV, LAG_LOOKBACK_SECONDS: undefined }))
+      .toThrow(new Error('synthetic-drill: missing environment variable(s): LAG_LOOKBACK_SECONDS'));
+  });
+
+  it.each(['59', '86401', '600.5', '10m'])('rejects LAG_LOOKBACK_SECONDS=%s naming the variable and its range', (raw) => {
+    expect(() => readSyntheticDrillConfig({ ...ENV, LAG_LOOKBACK_SECONDS: raw }))
+      .toThrow(new Error(`synthetic-drill: LAG_LOOKBACK_SECONDS must be an integer from 60 to 86400, got "${raw}"`));
   });
 
   it('rejects a non-ARN and a bad lag budget', () => {

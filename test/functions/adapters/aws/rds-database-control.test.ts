@@ -22,7 +22,7 @@ function control(probeResult: ProbeResult = { reachable: false, latencyMs: 1 }, 
     primaryTarget: target, probe: async () => probeResult,
     replicationLag: new CloudWatchReplicationLag({
       cloudWatch: new CloudWatchClient({ region: 'us-east-2' }), metricNamespace: 'PaymentsDR', environmentSuffix: 'dev',
-      lagLookbackMinutes: 10, probeIntervalSeconds: 60, now: () => NOW,
+      lagLookbackSeconds: 600, probeIntervalSeconds: 60, now: () => NOW,
     }),
   });
 }
