@@ -34,8 +34,6 @@ export function drResourceNames(config: Pick<DrConfig, 'serviceName' | 'environm
       primaryRegionFailed: name('primary-region-failed'),
       /** Sticky DNS signal: ALARM once the DR replica was promoted; keeps the PRIMARY record unhealthy. */
       failedOver: name('failed-over'),
-      /** Writer health as Route53 sees it (PRIMARY record health check). */
-      primaryWriterHealthy: name('primary-writer-unhealthy'),
     },
   };
 }

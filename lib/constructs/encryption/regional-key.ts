@@ -36,10 +36,12 @@ export class RegionalKey extends Construct {
         ArnLike: { 'kms:EncryptionContext:aws:logs:arn': Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
       },
     }));
-    // CloudWatch alarms and S3 event notifications publish to SNS topics encrypted with this key.
+    // CloudWatch alarms and S3 event notifications publish to SNS topics encrypted with this key;
+    // EventBridge and Scheduler put undeliverable events into dead-letter queues encrypted with it.
     this.key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowAlarmAndBucketNotificationsToEncryptedTopics',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com'), new iam.ServicePrincipal('s3.amazonaws.com')],
+      sid: 'AllowServicesToWriteEncryptedTopicsAndQueues',
+      principals: ['cloudwatch.amazonaws.com', 's3.amazonaws.com', 'events.amazonaws.com', 'scheduler.amazonaws.com']
+        .map((service) => new iam.ServicePrincipal(service)),
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'],
       conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },

@@ -14,6 +14,7 @@ import { DrConfig } from '../../config/dr-config';
 import { DrResourceNames, METRIC_NAMESPACE } from '../../config/resource-names';
 import { DatabaseEndpoints, databaseEnvironment, databaseInstanceArn, grantDatabaseAccess } from '../functions/database-access';
 import { DrFunction } from '../functions/dr-function';
+import { grantFailoverStateAccess } from './failover-state-table';
 import { grantPutMetrics } from '../monitoring/replication-monitor';
 
 export interface FailoverOrchestrationProps {
@@ -123,7 +124,7 @@ export class FailoverOrchestration extends Construct {
     acknowledgeFindings(role, 'cloudwatch:GetMetricData supports no resource-level permissions; it only reads the monitor\'s lag before a promotion.',
       ['AwsSolutions-IAM5[Resource::*]']);
     grantPutMetrics(role);
-    props.stateTable.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    grantFailoverStateAccess(role, props.stateTable, props.key, 'read-write');
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.alertTopic.topicArn] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'PublishToTheEncryptedTopic',

@@ -1,5 +1,6 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../../compliance/nag';
@@ -13,6 +14,23 @@ export interface FailoverStateTableProps {
  * The failover lock and progress record (one item, `pk = "failover"`) in the DR region: two
  * triggers make one promotion, and a failover interrupted half-way resumes where it stopped.
  */
+/**
+ * Access to the failover state item: the table actions plus the DR key through DynamoDB only
+ * (the table is encrypted with the customer-managed key, which `Table.grant` does not cover).
+ */
+export function grantFailoverStateAccess(role: iam.IRole, table: dynamodb.ITable, key: kms.IKey, access: 'read' | 'read-write'): void {
+  const write = access === 'read-write';
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: write ? ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] : ['dynamodb:GetItem'],
+    resources: [table.tableArn],
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: write ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+    resources: [key.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(table).region}.amazonaws.com` } },
+  }));
+}
+
 export class FailoverStateTable extends Construct {
   readonly table: dynamodb.Table;
 

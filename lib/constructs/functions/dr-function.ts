@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -77,6 +77,12 @@ export class DrFunction extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     acknowledgeFindings(deadLetterQueue, 'This queue is itself the dead-letter queue of the function.', ['AwsSolutions-SQS3']);
+    // Lambda sends failed asynchronous events with the function's role, through SQS, encrypted with the key.
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [props.key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+    }));
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/lambda/${props.functionName}`,

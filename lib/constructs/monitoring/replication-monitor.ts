@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../../compliance/nag';
 import { DrConfig } from '../../config/dr-config';
 import { DrResourceNames, METRIC_NAMESPACE } from '../../config/resource-names';
+import { grantFailoverStateAccess } from '../failover/failover-state-table';
 import { DrFunction } from '../functions/dr-function';
 import { DatabaseEndpoints, databaseEnvironment, grantDatabaseAccess } from '../functions/database-access';
 
@@ -60,7 +61,7 @@ export class ReplicationMonitor extends Construct {
       },
     });
     grantDatabaseAccess(this.function.role, config, names, props.key);
-    props.stateTable.grant(this.function.role, 'dynamodb:GetItem');
+    grantFailoverStateAccess(this.function.role, props.stateTable, props.key, 'read');
     grantPutMetrics(this.function.role);
 
     new events.Rule(this, 'Schedule', {

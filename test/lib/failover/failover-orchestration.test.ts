@@ -87,9 +87,12 @@ describe('failover orchestrator permissions', () => {
     const [publish, ...others] = grantsOf(orchestrator.statements, 'sns:Publish');
     expect(others).toEqual([]);
     expect(importedFrom(publish.Resource, dr)).toEqual(alertTopic);
-    const [generate] = grantsOf(orchestrator.statements, 'kms:GenerateDataKey');
-    expect(generate.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'sns.us-east-2.amazonaws.com' } });
-    expect(importedFrom(generate.Resource, dr)).toEqual(drKeyArn);
+    // The DR key encrypts the topic, the state table and the dead-letter queue: each use only through its service.
+    const keyGrants = grantsOf(orchestrator.statements, 'kms:GenerateDataKey');
+    expect(keyGrants.map((grant) => grant.Condition?.StringEquals['kms:ViaService']).sort()).toEqual([
+      'dynamodb.us-east-2.amazonaws.com', 'sns.us-east-2.amazonaws.com', 'sqs.us-east-2.amazonaws.com',
+    ]);
+    for (const grant of keyGrants) expect(importedFrom(grant.Resource, dr)).toEqual(drKeyArn);
   });
 
   it('may get, put and update items only of the failover state table', () => {
@@ -101,7 +104,8 @@ describe('failover orchestrator permissions', () => {
   it('has exactly the expected actions and no wildcard action anywhere in the stack', () => {
     expect(orchestrator.statements.flatMap(actionsOf).sort()).toEqual([
       'cloudwatch:GetMetricData', 'cloudwatch:PutMetricData', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
-      'kms:Decrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:PromoteReadReplica',
+      'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKey', 'kms:GenerateDataKey',
+      'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:PromoteReadReplica',
       'rds:StopDBInstance', 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:GetSecretValue',
       'sns:Publish', 'sqs:SendMessage', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);
