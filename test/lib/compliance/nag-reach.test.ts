@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { acknowledgeFindings, applyComplianceChecks } from '../../../lib/compliance/nag';
-import { synthesizeApp, testApp } from '../support/dr-stage';
+import { buildStage, synthesizeApp, testApp } from '../support/dr-stage';
 
 /** A Stage (as the pipeline deploys it) holding one small stack, checked as the product checks its stage. */
 function checkedStage(addResources: (stack: Stack) => void): Stack {
@@ -52,6 +52,12 @@ describe('compliance checks reach stacks inside a Stage', () => {
     })();
     expect(failure).toMatch(/Checked\/Resources\/Other\/Resource/);
     expect(failure).not.toMatch(/Checked\/Resources\/Topic\/Resource/);
+  });
+
+  it('cover every stack of the real DisasterRecoveryStage: a non-compliant topic added to the DR database stack fails synth', () => {
+    const stage = buildStage();
+    new sns.Topic(stage.drDatabase, 'Unencrypted');
+    expect(() => synthesizeApp(stage)).toThrow(/DisasterRecovery\/DRDatabaseStack\/Unencrypted\/Resource[\s\S]*AwsSolutions-SNS3/);
   });
 
   it('do not run when only the Stage is synthesized (why tests must synthesize the App)', () => {
