@@ -62,9 +62,10 @@ export function renderBudgetMarkdown(budget: RtoRpoBudget): string {
       + 'the primary\'s failure, not on what the monitor reports afterwards (the age of the newest heartbeat or commit on the replica, '
       + 'which grows while the primary is dead but is no data at risk), so detection time does not count against '
       + `MAX_PROMOTION_LAG_SECONDS (${maxLag} s). That measurement is at worst ${rto.lagMeasurementAgeAtCheckSeconds} s old at the check`
-      + (rto.lagMeasurementAgeAtCheckSeconds <= constants.orchestratorLagLookbackSeconds
-        ? `, inside the orchestrator's ${constants.orchestratorLagLookbackSeconds} s look-back.`
-        : `, **outside the orchestrator's ${constants.orchestratorLagLookbackSeconds} s look-back**: the lag is then unknown and an automatic promotion is refused until an operator forces it.`),
+      + (rto.lagMeasurementAgeAtCheckSeconds <= rto.lagLookback.seconds
+        ? `, inside the orchestrator's ${rto.lagLookback.seconds} s look-back.`
+        : `, **outside the orchestrator's ${rto.lagLookback.seconds} s look-back**: the lag is then unknown and an automatic promotion is refused until an operator forces it.`)
+      + ` Look-back: ${escapeCell(rto.lagLookback.source)}.`,
     '',
     'Assumptions (not in the templates): metric alarm evaluation '
       + `${constants.metricAlarmEvaluationSeconds} s, composite alarm evaluation ${constants.compositeAlarmEvaluationSeconds} s, `
@@ -72,7 +73,6 @@ export function renderBudgetMarkdown(budget: RtoRpoBudget): string {
       + `${constants.route53HealthCheckReactionSeconds} s (CLOUDWATCH_METRIC health checks follow their alarm's state and `
       + 'CALCULATED checks their children: [How Route 53 determines whether a health check is healthy]'
       + '(https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html)); '
-      + `the orchestrator's lag look-back ${constants.orchestratorLagLookbackSeconds} s (\`functions/failover-orchestrator/create-handler.ts\`); `
       + 'resolvers honour the record TTL. RDS promotion: '
       + '[Promoting a read replica](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Promote.html).',
   ].join('\n');

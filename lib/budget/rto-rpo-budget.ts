@@ -47,6 +47,8 @@ export interface RtoRpoBudget {
      * interval before the failure at most): it must be inside the orchestrator's look-back.
      */
     readonly lagMeasurementAgeAtCheckSeconds: number;
+    /** How far back the orchestrator reads the lag (its env `LAG_LOOKBACK_SECONDS`), and where that comes from. */
+    readonly lagLookback: { readonly seconds: number; readonly source: string };
     readonly targetSeconds: number;
     readonly marginSeconds: number;
   };
@@ -82,12 +84,6 @@ export const DOCUMENTED_CONSTANTS = {
    * the docs give no figure, so one minute is budgeted.
    */
   route53HealthCheckReactionSeconds: 60,
-  /**
-   * The orchestrator reads lag data this far back (`LAG_LOOKBACK_MINUTES` in
-   * functions/failover-orchestrator/create-handler.ts; not in its environment, keep in step): the last lag
-   * measured while the primary was reachable must be this recent at the check, or the lag is unknown.
-   */
-  orchestratorLagLookbackSeconds: 600,
 } as const;
 
 /** AWS on PromoteReadReplica duration (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Promote.html). */
@@ -224,6 +220,7 @@ export function computeRtoRpoBudget(templates: Templates, names: BudgetResourceN
   const promotionTimeout = envNumber(orchestrator, 'PROMOTION_TIMEOUT_SECONDS');
   const maxPromotionLag = envNumber(orchestrator, 'MAX_PROMOTION_LAG_SECONDS');
   const probeInterval = envNumber(orchestrator, 'PROBE_INTERVAL_SECONDS');
+  const lagLookbackSeconds = envNumber(orchestrator, 'LAG_LOOKBACK_SECONDS');
   if (probeInterval !== scheduleSeconds) {
     throw new Error(`RTO/RPO budget: the orchestrator's PROBE_INTERVAL_SECONDS (${probeInterval} s) differs from the monitor schedule ${schedule.label} (${scheduleSeconds} s)`);
   }
@@ -315,6 +312,7 @@ export function computeRtoRpoBudget(templates: Templates, names: BudgetResourceN
       worstCaseSeconds: worstCaseRto,
       secondsUntilLagCheck,
       lagMeasurementAgeAtCheckSeconds: secondsUntilLagCheck + probeInterval,
+      lagLookback: { seconds: lagLookbackSeconds, source: `${orchestrator.label} · env LAG_LOOKBACK_SECONDS` },
       targetSeconds: BUSINESS_TARGETS.rtoSeconds,
       marginSeconds: BUSINESS_TARGETS.rtoSeconds - worstCaseRto,
     },

@@ -9,6 +9,7 @@ import { drResourceNames, METRIC_NAMESPACE } from '../config/resource-names';
 import { FullDrill } from '../constructs/drill/full-drill';
 import { drSecretArnPattern } from '../constructs/functions/database-access';
 import { SyntheticDrill } from '../constructs/drill/synthetic-drill';
+import { lagLookbackSeconds } from '../constructs/monitoring/detection-window';
 import { RegionalNetwork } from '../constructs/network/regional-network';
 
 export interface DRDrillStackProps extends StackProps {
@@ -77,6 +78,7 @@ export class DRDrillStack extends Stack {
       orchestratorFunctionArn: props.orchestratorFunctionArn,
       orchestratorRoleArn: props.orchestratorRoleArn,
       maxReplicationLagSeconds: config.monitoring.maxPromotionLagSeconds,
+      lagLookbackSeconds: lagLookbackSeconds(config),
       scheduleDeadLetterQueue: scheduleDeadLetters,
     });
 

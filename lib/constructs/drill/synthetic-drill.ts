@@ -33,6 +33,8 @@ export interface SyntheticDrillProps {
   readonly orchestratorFunctionArn: string;
   readonly orchestratorRoleArn: string;
   readonly maxReplicationLagSeconds: number;
+  /** How far back the monitor's lag is read (the orchestrator's look-back). */
+  readonly lagLookbackSeconds: number;
   /** Dead letters of the schedule (shared with the full drill's schedule). */
   readonly scheduleDeadLetterQueue: sqs.IQueue;
 }
@@ -76,6 +78,7 @@ export class SyntheticDrill extends Construct {
         ORCHESTRATOR_FUNCTION_ARN: props.orchestratorFunctionArn,
         ORCHESTRATOR_ROLE_ARN: props.orchestratorRoleArn,
         MAX_REPLICATION_LAG_SECONDS: String(props.maxReplicationLagSeconds),
+        LAG_LOOKBACK_SECONDS: String(props.lagLookbackSeconds),
       },
     });
     const role = this.function.role;

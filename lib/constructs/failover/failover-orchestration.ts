@@ -15,6 +15,7 @@ import { DrResourceNames, METRIC_NAMESPACE } from '../../config/resource-names';
 import { DatabaseEndpoints, databaseEnvironment, databaseInstanceArn, grantDatabaseAccess } from '../functions/database-access';
 import { DrFunction } from '../functions/dr-function';
 import { grantFailoverStateAccess } from './failover-state-table';
+import { lagLookbackSeconds } from '../monitoring/detection-window';
 import { grantPutMetrics } from '../monitoring/replication-monitor';
 
 export interface FailoverOrchestrationProps {
@@ -82,6 +83,7 @@ export class FailoverOrchestration extends Construct {
         MAX_PROMOTION_LAG_SECONDS: String(config.monitoring.maxPromotionLagSeconds),
         PROMOTION_TIMEOUT_SECONDS: String(PROMOTION_TIMEOUT.toSeconds()),
         PROBE_INTERVAL_SECONDS: String(config.monitoring.probeIntervalMinutes * 60),
+        LAG_LOOKBACK_SECONDS: String(lagLookbackSeconds(config)),
         PRIMARY_PROBE_ATTEMPTS: String(PRIMARY_PROBE_ATTEMPTS),
         PRIMARY_PROBE_TIMEOUT_MS: String(PRIMARY_PROBE_TIMEOUT.toMilliseconds()),
         PRIMARY_PROBE_INTERVAL_MS: String(PRIMARY_PROBE_INTERVAL.toMilliseconds()),

@@ -25,7 +25,7 @@ const alarm = (name: string, extra: Record<string, unknown> = {}) => ({
 });
 
 const ORCHESTRATOR_ENV = {
-  PROMOTION_TIMEOUT_SECONDS: '780', MAX_PROMOTION_LAG_SECONDS: '300', PROBE_INTERVAL_SECONDS: '60',
+  PROMOTION_TIMEOUT_SECONDS: '780', MAX_PROMOTION_LAG_SECONDS: '300', PROBE_INTERVAL_SECONDS: '60', LAG_LOOKBACK_SECONDS: '600',
   PRIMARY_PROBE_ATTEMPTS: '3', PRIMARY_PROBE_TIMEOUT_MS: '5000', PRIMARY_PROBE_INTERVAL_MS: '5000',
 };
 
@@ -175,6 +175,17 @@ describe('README block', () => {
     slow.Orchestration.Resources.Orchestrator.Properties.Environment = { Variables: { ...ORCHESTRATOR_ENV, PROBE_INTERVAL_SECONDS: '300' } };
     expect(renderBudgetMarkdown(computeRtoRpoBudget(slow, NAMES)))
       .toContain('at worst 985 s old at the check, **outside the orchestrator\'s 600 s look-back**: the lag is then unknown');
+  });
+
+  test('the look-back is the orchestrator\'s LAG_LOOKBACK_SECONDS, named as the source; without it the budget fails', () => {
+    const short = templates();
+    short.Orchestration.Resources.Orchestrator.Properties.Environment = { Variables: { ...ORCHESTRATOR_ENV, LAG_LOOKBACK_SECONDS: '480' } };
+    const budget = computeRtoRpoBudget(short, NAMES);
+    expect(budget.rto.lagLookback).toEqual({ seconds: 480, source: 'Orchestration · Lambda::Function orchestrator · env LAG_LOOKBACK_SECONDS' });
+    expect(renderBudgetMarkdown(budget)).toContain('at worst 505 s old at the check, **outside the orchestrator\'s 480 s look-back**: the lag is then unknown');
+
+    short.Orchestration.Resources.Orchestrator.Properties.Environment = { Variables: { ...ORCHESTRATOR_ENV, LAG_LOOKBACK_SECONDS: undefined } };
+    expect(() => computeRtoRpoBudget(short, NAMES)).toThrow('has no numeric environment variable LAG_LOOKBACK_SECONDS');
   });
 
   test('replaceReadmeBlock changes only the text between the markers and round-trips', () => {

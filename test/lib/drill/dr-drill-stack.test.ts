@@ -48,6 +48,7 @@ describe('DRDrillStack (full drill enabled)', () => {
       ORCHESTRATOR_FUNCTION_ARN,
       ORCHESTRATOR_ROLE_ARN,
       MAX_REPLICATION_LAG_SECONDS: '300',
+      LAG_LOOKBACK_SECONDS: '540',
       NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
     });
     expect(props.Environment.Variables.ESTATE_ALARM_NAMES.split(',')).toContain('paydb-replication-lag-dev');
