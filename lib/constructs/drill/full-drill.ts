@@ -11,7 +11,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeRoleInlineGrants } from '../../compliance/inline-grants';
-import { acknowledgeFindings } from '../../compliance/nag';
+import { acknowledgeFindings, wildcardResourceFinding } from '../../compliance/nag';
 import { DrFunction } from '../functions/dr-function';
 import { createScheduleRole, functionVersionsFinding } from './drill-schedules';
 
@@ -121,8 +121,8 @@ export class FullDrill extends Construct {
       'cloudwatch:PutMetricData and X-Ray actions support no resource-level permissions (PutMetricData is limited by the cloudwatch:namespace condition).',
       'kms:GenerateDataKey* is CDK\'s grant for publishing to the topic encrypted with the one DR key.',
     ].join(' '), [
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${stack.region}:${stack.account}:db:${props.instancePrefix}*]`,
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${stack.region}:${stack.account}:db:*]`,
+      wildcardResourceFinding(this, drillInstances),
+      wildcardResourceFinding(this, rdsArn('db', '*')),
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
     ]);

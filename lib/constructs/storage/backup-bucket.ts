@@ -1,10 +1,10 @@
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeRoleInlineGrants } from '../../compliance/inline-grants';
-import { acknowledgeFindings } from '../../compliance/nag';
+import { acknowledgeFindings, wildcardResourceFinding } from '../../compliance/nag';
 
 export interface BackupBucketProps {
   /** Bucket name; must be globally unique, so it carries account and region. */
@@ -107,10 +107,9 @@ export class BackupBucket extends Construct {
     }));
     role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [sourceKey.keyArn] }));
     role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Encrypt', 'kms:GenerateDataKey'], resources: [replication.destinationKeyArn] }));
-    const sourceLogicalId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
     acknowledgeFindings(role, 'S3 replication reads and writes object versions, so object ARNs end in /*; each statement is limited to the one source or destination bucket.', [
-      `AwsSolutions-IAM5[Resource::<${sourceLogicalId}.Arn>/*]`,
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${replication.destinationBucketName}/*]`,
+      wildcardResourceFinding(this, sourceObjects),
+      wildcardResourceFinding(this, destinationObjects),
     ]);
     acknowledgeRoleInlineGrants(role);
   }

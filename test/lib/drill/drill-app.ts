@@ -1,16 +1,15 @@
-import { App } from 'aws-cdk-lib';
 import { applyComplianceChecks } from '../../../lib/compliance/nag';
 import { DRDrillStack } from '../../../lib/stacks/dr-drill-stack';
 import { DRRegionStack } from '../../../lib/stacks/dr-region-stack';
-import { testConfig, TEST_ACCOUNT } from '../support/dr-stage';
+import { testApp, testConfig, TEST_ACCOUNT } from '../support/dr-stage';
 
 export const ORCHESTRATOR_FUNCTION_ARN = `arn:aws:lambda:us-east-2:${TEST_ACCOUNT}:function:paydb-failover-orchestrator-dev`;
 export const ORCHESTRATOR_ROLE_ARN = `arn:aws:iam::${TEST_ACCOUNT}:role/paydb-failover-orchestrator-role-dev`;
 export const PRIMARY_ARN = `arn:aws:rds:us-east-1:${TEST_ACCOUNT}:db:paydb-primary-db-dev`;
 
-/** The drill stack beside the real DR-region stack, in an App with the compliance checks on (they run at synth). */
+/** The drill stack beside the real DR-region stack, in an App with cdk.json's feature flags and the compliance checks on (they run at synth). */
 export function buildDrillApp(fullDrillEnabled: boolean) {
-  const app = new App();
+  const app = testApp();
   const config = testConfig();
   const env = { account: TEST_ACCOUNT, region: config.regions.dr };
   const drRegion = new DRRegionStack(app, 'DRRegionStack', { config, env });
