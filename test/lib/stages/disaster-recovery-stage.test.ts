@@ -24,7 +24,7 @@ function deployedEnvironment(stage: DisasterRecoveryStage, stack: Stack): { acco
 const stage = buildStage();
 const custom = buildStage(testConfig({
   environmentSuffix: 'qa7', account: '111122223333', primaryRegion: 'eu-west-1', drRegion: 'eu-central-1', toolingRegion: 'eu-north-1',
-  primaryVpcCidr: '172.16.0.0/16', drVpcCidr: '172.17.0.0/16', natGatewaysPerRegion: '1',
+  primaryVpcCidr: '172.16.0.0/16', drVpcCidr: '172.17.0.0/16', natGatewaysPerRegion: '1', fullDrillEnabled: 'true',
 }));
 
 describe('DisasterRecoveryStage (default configuration)', () => {
@@ -79,7 +79,7 @@ describe('DisasterRecoveryStage (default configuration)', () => {
   });
 });
 
-describe('DisasterRecoveryStage (custom regions, account, suffix, CIDRs and NAT count)', () => {
+describe('DisasterRecoveryStage (custom regions, account, suffix, CIDRs, NAT count, full drill on)', () => {
   it('synthesizes the App with zero unacknowledged cdk-nag findings', () => {
     expect(() => synthesizeApp(custom)).not.toThrow();
   });
