@@ -1,5 +1,6 @@
 import * as rds from 'aws-cdk-lib/aws-rds';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { acknowledgeFindings } from '../../compliance/nag';
 
 /** The configured PostgreSQL engine, e.g. `14.22` → postgres 14.22 (major 14). */
 export function postgresEngine(engineVersion: string): rds.IInstanceEngine {
@@ -29,4 +30,12 @@ export function createPostgresParameterGroup(scope: Construct, id: string, name:
 /** Converts the instance class name RDS uses (`db.r6g.xlarge`) to CDK's `InstanceType` (`r6g.xlarge`). */
 export function instanceTypeName(instanceClass: string): string {
   return instanceClass.replace(/^db\./, '');
+}
+
+/** Findings every database instance of the estate shares, each accepted for the reason given. */
+export function acknowledgeEstateDatabaseFindings(instance: IConstruct): void {
+  acknowledgeFindings(instance, 'The estate must be destroyable (requirements §3.1); deletion is guarded by the pipeline and IAM, not by the flag.',
+    ['AwsSolutions-RDS10', 'PCI.DSS.321-RDSInstanceDeletionProtectionEnabled']);
+  acknowledgeFindings(instance, 'Clients, monitors and drills use the standard PostgreSQL port; access is limited by security groups to the two VPC CIDRs and TLS is forced.',
+    ['AwsSolutions-RDS11']);
 }

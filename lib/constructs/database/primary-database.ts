@@ -4,11 +4,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { acknowledgeFindings } from '../../compliance/nag';
 import { DatabaseConfig } from '../../config/dr-config';
 import { DatabaseSecurityGroup } from './database-security-group';
 import { createEnhancedMonitoringRole } from './enhanced-monitoring-role';
-import { createPostgresParameterGroup, instanceTypeName, postgresEngine } from './postgres-engine';
+import { acknowledgeEstateDatabaseFindings, createPostgresParameterGroup, instanceTypeName, postgresEngine } from './postgres-engine';
 
 export interface PrimaryDatabaseProps {
   readonly instanceIdentifier: string;
@@ -93,9 +92,6 @@ export class PrimaryDatabase extends Construct {
       }),
     });
 
-    acknowledgeFindings(this.instance, 'The estate must be destroyable (requirements §3.1); deletion is guarded by the pipeline and IAM, not by the flag.',
-      ['AwsSolutions-RDS10', 'PCI.DSS.321-RDSInstanceDeletionProtectionEnabled']);
-    acknowledgeFindings(this.instance, 'Clients, monitors and drills use the standard PostgreSQL port; access is limited by security groups to the two VPC CIDRs and TLS is forced.',
-      ['AwsSolutions-RDS11']);
+    acknowledgeEstateDatabaseFindings(this.instance);
   }
 }

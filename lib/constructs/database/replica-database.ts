@@ -1,4 +1,4 @@
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -7,7 +7,7 @@ import { acknowledgeFindings } from '../../compliance/nag';
 import { DatabaseConfig } from '../../config/dr-config';
 import { DatabaseSecurityGroup } from './database-security-group';
 import { createEnhancedMonitoringRole } from './enhanced-monitoring-role';
-import { createPostgresParameterGroup } from './postgres-engine';
+import { acknowledgeEstateDatabaseFindings, createPostgresParameterGroup } from './postgres-engine';
 
 export interface ReplicaDatabaseProps {
   readonly instanceIdentifier: string;
@@ -32,7 +32,6 @@ export interface ReplicaDatabaseProps {
 export class ReplicaDatabase extends Construct {
   readonly instance: rds.CfnDBInstance;
   readonly securityGroup: ec2.SecurityGroup;
-  readonly instanceArn: string;
 
   constructor(scope: Construct, id: string, props: ReplicaDatabaseProps) {
     super(scope, id);
@@ -83,12 +82,8 @@ export class ReplicaDatabase extends Construct {
       deletionProtection: false,
     });
     this.instance.applyRemovalPolicy(RemovalPolicy.DESTROY);
-    this.instanceArn = Stack.of(this).formatArn({ service: 'rds', resource: 'db', resourceName: props.instanceIdentifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
-    acknowledgeFindings(this.instance, 'The estate must be destroyable (requirements §3.1); deletion is guarded by the pipeline and IAM, not by the flag.',
-      ['AwsSolutions-RDS10', 'PCI.DSS.321-RDSInstanceDeletionProtectionEnabled']);
-    acknowledgeFindings(this.instance, 'Clients, monitors and drills use the standard PostgreSQL port; access is limited by security groups to the two VPC CIDRs and TLS is forced.',
-      ['AwsSolutions-RDS11']);
+    acknowledgeEstateDatabaseFindings(this.instance);
     acknowledgeFindings(this.instance, 'A read replica inherits encryption from its encrypted source; CloudFormation rejects StorageEncrypted on a replica. KmsKeyId (the DR-region key) is set, so the replica is encrypted.',
       ['AwsSolutions-RDS2', 'PCI.DSS.321-RDSStorageEncrypted']);
   }
