@@ -29,6 +29,9 @@ const NODE_RUNTIME = codebuild.BuildSpec.fromObject({
  * The CDK CLI the project pins, so self-mutation deploys with the CLI the synth used (`latest` of
  * `aws-cdk` is a broken 3.0.0 publish, see platform notes).
  */
+/** Version of the asset publisher the pipeline installs; pinned like the CLI so a new publish cannot change a running pipeline. */
+const CDK_ASSETS_VERSION = '4.7.3';
+
 function pinnedCliVersion(): string {
   const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
   return manifest.devDependencies['aws-cdk'];
@@ -64,6 +67,7 @@ export class PipelineStack extends Stack {
       pipelineName: resourceName(config, 'delivery-pipeline'),
       selfMutation: true,
       cliVersion: pinnedCliVersion(),
+      cdkAssetsCliVersion: CDK_ASSETS_VERSION,
       // KMS-encrypted artifact buckets here and in the cross-region support stacks.
       crossAccountKeys: true,
       enableKeyRotation: true,

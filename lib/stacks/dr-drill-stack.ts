@@ -80,6 +80,7 @@ export class DRDrillStack extends Stack {
       maxReplicationLagSeconds: config.monitoring.maxPromotionLagSeconds,
       lagLookbackSeconds: lagLookbackSeconds(config),
       scheduleDeadLetterQueue: scheduleDeadLetters,
+      pipelineAccount: config.toolingAccount === config.workloadAccount ? undefined : config.toolingAccount,
     });
 
     if (props.fullDrillEnabled) {

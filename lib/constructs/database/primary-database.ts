@@ -83,12 +83,21 @@ export class PrimaryDatabase extends Construct {
       deletionProtection: false,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // The rotation function needs only the Secrets Manager endpoint and the database, both in this VPC.
+    const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
+      vpc: props.vpc,
+      description: `Secret rotation of ${props.instanceIdentifier}: HTTPS to the Secrets Manager endpoint, PostgreSQL to the database`,
+      allowAllOutbound: false,
+    });
+    rotationSecurityGroup.addEgressRule(ec2.Peer.ipv4(props.vpc.vpcCidrBlock), ec2.Port.tcp(443), 'Secrets Manager VPC endpoint');
+    rotationSecurityGroup.addEgressRule(ec2.Peer.ipv4(props.vpc.vpcCidrBlock), ec2.Port.tcp(database.port), 'PostgreSQL');
     this.secret.addRotationSchedule('Rotation', {
       automaticallyAfter: Duration.days(30),
       hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
         functionName: `${props.instanceIdentifier}-rotation`,
         vpc: props.vpc,
         vpcSubnets: props.functionSubnets,
+        securityGroups: [rotationSecurityGroup],
       }),
     });
 

@@ -37,6 +37,8 @@ export interface SyntheticDrillProps {
   readonly lagLookbackSeconds: number;
   /** Dead letters of the schedule (shared with the full drill's schedule). */
   readonly scheduleDeadLetterQueue: sqs.IQueue;
+  /** Account of the delivery pipeline when it is not this one: its post-deploy step invokes the drill. */
+  readonly pipelineAccount?: string;
 }
 
 /** The read-only synthetic drill Lambda, with least-privilege read access to what it inspects, run daily by Scheduler. */
@@ -102,6 +104,13 @@ export class SyntheticDrill extends Construct {
       'route53:GetHealthCheck is scoped to health checks (their ids are created by the Route53 stack and unknown at synth); the action is read-only.',
       'X-Ray tracing actions support no resource-level permissions. kms:GenerateDataKey* is CDK\'s grant for publishing to the topic encrypted with the one DR key.',
     ].join(' '), ['AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::healthcheck/*]', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]']);
+
+    if (props.pipelineAccount) {
+      this.function.function.addPermission('PipelineAccountInvoke', {
+        principal: new iam.AccountPrincipal(props.pipelineAccount),
+        action: 'lambda:InvokeFunction',
+      });
+    }
 
     const scheduleRole = createScheduleRole(this, 'ScheduleRole', `Lets EventBridge Scheduler invoke ${props.functionName}`);
 

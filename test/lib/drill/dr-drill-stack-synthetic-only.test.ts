@@ -14,3 +14,12 @@ describe('DRDrillStack (full drill disabled)', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'paydb-synthetic-drill-daily-dev', ScheduleExpression: 'cron(30 6 * * ? *)' });
   });
 });
+
+describe('DRDrillStack with the pipeline in another account', () => {
+  it('lets only the tooling account invoke the synthetic drill, and only when it differs from the workload account', () => {
+    template.resourceCountIs('AWS::Lambda::Permission', 0);
+    const crossAccount = Template.fromStack(buildDrillApp(false, { toolingAccount: '999999999999' }).drill);
+    crossAccount.resourceCountIs('AWS::Lambda::Permission', 1);
+    crossAccount.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: '999999999999' });
+  });
+});

@@ -8,9 +8,9 @@ export const ORCHESTRATOR_ROLE_ARN = `arn:aws:iam::${TEST_ACCOUNT}:role/paydb-fa
 export const PRIMARY_ARN = `arn:aws:rds:us-east-1:${TEST_ACCOUNT}:db:paydb-primary-db-dev`;
 
 /** The drill stack beside the real DR-region stack, in an App with cdk.json's feature flags and the compliance checks on (they run at synth). */
-export function buildDrillApp(fullDrillEnabled: boolean) {
+export function buildDrillApp(fullDrillEnabled: boolean, context: Record<string, unknown> = {}) {
   const app = testApp();
-  const config = testConfig();
+  const config = testConfig(context);
   const env = { account: TEST_ACCOUNT, region: config.regions.dr };
   const drRegion = new DRRegionStack(app, 'DRRegionStack', { config, env });
   const drill = new DRDrillStack(app, 'DRDrillStack', {

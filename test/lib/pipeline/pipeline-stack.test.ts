@@ -90,6 +90,17 @@ test('stages run Source → Build → UpdatePipeline (self-mutation) → Assets 
   expect(spec.phases.build.commands).toEqual(['cdk -a . deploy PipelineStack --require-approval=never --verbose']);
 });
 
+test('the asset publisher is a pinned cdk-assets version, never latest', () => {
+  // Asset projects keep their buildspec as a file in the cloud assembly, next to the template.
+  const assets = stages.find((stage) => stage.Name === 'Assets')!;
+  const specFiles = assets.Actions.map((assetAction) => projectOf(assetAction).Source.BuildSpec as string);
+  expect(specFiles.length).toBeGreaterThan(0);
+  for (const specFile of specFiles) {
+    const spec = JSON.parse(readFileSync(join(App.of(stack)!.outdir, specFile), 'utf8'));
+    expect(spec.phases.install.commands).toEqual(['npm install -g cdk-assets@4.7.3']);
+  }
+});
+
 test('synth runs npm ci, npm test and cdk synth with the context that reproduces this app, on Node 20 without Docker', () => {
   const synth = projectOf(action('Build', 'Synth'));
   expect(buildCommands(synth)).toEqual([

@@ -102,6 +102,14 @@ describe('PrimaryRegionStack: credentials secret', () => {
     });
     expect(JSON.stringify(rotation.HostedRotationLambda.VpcSubnetIds)).toMatch(/functionsSubnet1.*functionsSubnet2/);
   });
+
+  it('lets the rotation function reach only the Secrets Manager endpoint and the database, inside the VPC', () => {
+    const rotation = propertiesOf(primary, 'AWS::SecretsManager::RotationSchedule', { SecretId: { Ref: secret.logicalId } }) as Json;
+    const groupId = rotation.HostedRotationLambda.VpcSecurityGroupIds['Fn::GetAtt'][0];
+    const egress = primary.toJSON().Resources[groupId].Properties.SecurityGroupEgress as Json[];
+    expect(egress.map(({ IpProtocol, FromPort, ToPort }: Json) => `${IpProtocol} ${FromPort}-${ToPort}`).sort()).toEqual(['tcp 443-443', 'tcp 5432-5432']);
+    for (const rule of egress) expect(rule.CidrIp).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^NetworkVpc/), 'CidrBlock'] });
+  });
 });
 
 describe('PrimaryRegionStack: backup bucket', () => {
