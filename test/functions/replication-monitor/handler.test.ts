@@ -324,6 +324,6 @@ describe('cold-start validation of the environment', () => {
   });
 
   test('a non-numeric port is rejected by name', () => {
-    expect(() => loadWith({ DB_PORT: 'postgres' })).toThrow('DB_PORT must be a TCP port number, got "postgres"');
+    expect(() => loadWith({ DB_PORT: 'postgres' })).toThrow('DB_PORT must be an integer from 1 to 65535, got "postgres"');
   });
 });

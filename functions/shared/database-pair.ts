@@ -1,0 +1,21 @@
+import { integer, text, type ValuesOf } from './environment';
+
+/**
+ * The primary/replica pair as the DR-region functions see it (common env of the shared runtime contract).
+ * Functions that need only part of it pick fields from the spec, so a variable is read the same way everywhere.
+ */
+export const DATABASE_PAIR_SPEC = {
+  environmentSuffix: text('ENVIRONMENT_SUFFIX'),
+  metricNamespace: text('METRIC_NAMESPACE'),
+  primaryRegion: text('PRIMARY_REGION'),
+  drRegion: text('DR_REGION'),
+  primaryInstanceId: text('PRIMARY_DB_INSTANCE_ID'),
+  replicaInstanceId: text('REPLICA_DB_INSTANCE_ID'),
+  primaryEndpoint: text('PRIMARY_DB_ENDPOINT'),
+  replicaEndpoint: text('REPLICA_DB_ENDPOINT'),
+  port: integer('DB_PORT', { min: 1, max: 65535 }),
+  database: text('DB_NAME'),
+  secretArn: text('DB_SECRET_ARN'),
+};
+
+export type DatabasePairConfig = Readonly<ValuesOf<typeof DATABASE_PAIR_SPEC>>;
