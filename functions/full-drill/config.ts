@@ -1,15 +1,11 @@
 import { FULL_DRILL_TASKS, type FullDrillState, type FullDrillTask } from '../core/drill-full';
+import { DATABASE_PAIR_SPEC, type DatabasePairConfig } from '../shared/database-pair';
+import { readEnvironment, requiredVariables, text } from '../shared/environment';
 
 /** Environment of the full-drill tasks, validated once per cold start. */
-export interface FullDrillConfig {
-  readonly environmentSuffix: string;
-  readonly metricNamespace: string;
-  readonly drRegion: string;
-  readonly primaryEndpoint: string;
+export interface FullDrillConfig
+  extends Pick<DatabasePairConfig, 'environmentSuffix' | 'metricNamespace' | 'drRegion' | 'primaryEndpoint' | 'port' | 'database' | 'secretArn'> {
   readonly primaryInstanceArn: string;
-  readonly port: number;
-  readonly database: string;
-  readonly secretArn: string;
   readonly alertTopicArn: string;
   readonly failoverStateTable: string;
   readonly instancePrefix: string;
@@ -20,43 +16,39 @@ export interface FullDrillConfig {
   readonly parameterGroupName: string;
 }
 
-const TEXT = {
-  environmentSuffix: 'ENVIRONMENT_SUFFIX',
-  metricNamespace: 'METRIC_NAMESPACE',
-  drRegion: 'DR_REGION',
-  primaryEndpoint: 'PRIMARY_DB_ENDPOINT',
-  primaryInstanceArn: 'PRIMARY_DB_INSTANCE_ARN',
-  database: 'DB_NAME',
-  secretArn: 'DB_SECRET_ARN',
-  alertTopicArn: 'ALERT_TOPIC_ARN',
-  failoverStateTable: 'FAILOVER_STATE_TABLE',
-  instancePrefix: 'DRILL_INSTANCE_PREFIX',
-  instanceClass: 'DRILL_INSTANCE_CLASS',
-  kmsKeyArn: 'DRILL_KMS_KEY_ARN',
-  subnetGroupName: 'DRILL_SUBNET_GROUP',
-  securityGroupId: 'DRILL_SECURITY_GROUP_ID',
-  parameterGroupName: 'DRILL_PARAMETER_GROUP',
-} as const;
-
-/** Names of every variable the tasks read (for documentation and tests). */
-export const FULL_DRILL_ENV_VARS: readonly string[] = [...Object.values(TEXT), 'DB_PORT'];
-
 /** RDS identifiers: a letter first, then letters, digits and single hyphens; the timestamp (14 digits) follows. */
 const INSTANCE_PREFIX = /^[a-z](?:[a-z0-9]|-(?!-))*-$/;
 
+const { environmentSuffix, metricNamespace, drRegion, primaryEndpoint, port, database, secretArn } = DATABASE_PAIR_SPEC;
+
+const FULL_DRILL_SPEC = {
+  environmentSuffix,
+  metricNamespace,
+  drRegion,
+  primaryEndpoint,
+  primaryInstanceArn: text('PRIMARY_DB_INSTANCE_ARN'),
+  port,
+  database,
+  secretArn,
+  alertTopicArn: text('ALERT_TOPIC_ARN'),
+  failoverStateTable: text('FAILOVER_STATE_TABLE'),
+  instancePrefix: text('DRILL_INSTANCE_PREFIX', {
+    accepts: (prefix) => INSTANCE_PREFIX.test(prefix) && prefix.length <= 40,
+    expected: 'a valid RDS identifier start ending in "-" (max 40)',
+  }),
+  instanceClass: text('DRILL_INSTANCE_CLASS'),
+  kmsKeyArn: text('DRILL_KMS_KEY_ARN'),
+  subnetGroupName: text('DRILL_SUBNET_GROUP'),
+  securityGroupId: text('DRILL_SECURITY_GROUP_ID'),
+  parameterGroupName: text('DRILL_PARAMETER_GROUP'),
+};
+
+/** Names of every variable the tasks read (for documentation and tests). */
+export const FULL_DRILL_ENV_VARS: readonly string[] = requiredVariables(FULL_DRILL_SPEC);
+
 /** THROWS one error naming every missing or invalid variable. */
 export function readFullDrillConfig(env: NodeJS.ProcessEnv): FullDrillConfig {
-  const missing = FULL_DRILL_ENV_VARS.filter((name) => !env[name]?.trim());
-  if (missing.length > 0) throw new Error(`full-drill: missing environment variable(s): ${missing.join(', ')}`);
-  const text = Object.fromEntries(Object.entries(TEXT).map(([field, name]) => [field, env[name]!.trim()])) as Record<keyof typeof TEXT, string>;
-  const problems: string[] = [];
-  const port = Number(env.DB_PORT);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`DB_PORT must be a TCP port number, got "${env.DB_PORT}"`);
-  if (!INSTANCE_PREFIX.test(text.instancePrefix) || text.instancePrefix.length > 40) {
-    problems.push(`DRILL_INSTANCE_PREFIX must be a valid RDS identifier start ending in "-" (max 40), got "${text.instancePrefix}"`);
-  }
-  if (problems.length > 0) throw new Error(`full-drill: ${problems.join('; ')}`);
-  return { ...text, port };
+  return readEnvironment('full-drill', env, FULL_DRILL_SPEC);
 }
 
 export interface FullDrillEvent {
