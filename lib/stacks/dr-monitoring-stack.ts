@@ -1,23 +1,11 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sns from 'aws-cdk-lib/aws-sns';
+import { Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { DrConfig } from '../config/dr-config';
 import { drResourceNames } from '../config/resource-names';
-import { DatabaseEndpoints } from '../constructs/functions/database-access';
 import { DrDashboard } from '../constructs/monitoring/dr-dashboard';
 import { ReplicationMonitor } from '../constructs/monitoring/replication-monitor';
-import { RegionalNetwork } from '../constructs/network/regional-network';
+import { DrServiceStackProps } from './dr-service-stack-props';
 
-export interface DRMonitoringStackProps extends StackProps {
-  readonly config: DrConfig;
-  readonly network: RegionalNetwork;
-  readonly key: kms.IKey;
-  readonly alertTopic: sns.ITopic;
-  readonly stateTable: dynamodb.ITable;
-  readonly databases: DatabaseEndpoints;
-}
+export type DRMonitoringStackProps = DrServiceStackProps;
 
 /** DR-region monitoring of the database pair: the probe function, its alarms and the dashboard. */
 export class DRMonitoringStack extends Stack {

@@ -1,22 +1,11 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { DrConfig } from '../config/dr-config';
 import { drResourceNames } from '../config/resource-names';
 import { FailoverOrchestration } from '../constructs/failover/failover-orchestration';
-import { DatabaseEndpoints } from '../constructs/functions/database-access';
-import { RegionalNetwork } from '../constructs/network/regional-network';
+import { DrServiceStackProps } from './dr-service-stack-props';
 
-export interface FailoverOrchestrationStackProps extends StackProps {
-  readonly config: DrConfig;
-  readonly network: RegionalNetwork;
-  readonly key: kms.IKey;
-  readonly alertTopic: sns.ITopic;
-  readonly stateTable: dynamodb.ITable;
-  readonly databases: DatabaseEndpoints;
+export interface FailoverOrchestrationStackProps extends DrServiceStackProps {
   readonly trigger: cloudwatch.IAlarm;
   readonly fenceSecurityGroupId: string;
   readonly hostedZoneId: string;

@@ -58,13 +58,16 @@ export class DisasterRecoveryStage extends Stage {
       primaryEndpoint: this.primaryRegion.database.instance.dbInstanceEndpointAddress,
       replicaEndpoint: this.drDatabase.replica.instance.attrEndpointAddress,
     };
-    this.drMonitoring = new DRMonitoringStack(this, 'DRMonitoringStack', {
-      ...stackProps('DRMonitoringStack', config.regions.dr),
+    const drServices = {
       network: this.drRegion.network,
       key: this.drRegion.key,
       alertTopic: this.drRegion.alertTopic,
       stateTable: this.drRegion.failoverStateTable,
       databases,
+    };
+    this.drMonitoring = new DRMonitoringStack(this, 'DRMonitoringStack', {
+      ...stackProps('DRMonitoringStack', config.regions.dr),
+      ...drServices,
     });
     this.route53Failover = new Route53FailoverStack(this, 'Route53FailoverStack', {
       ...stackProps('Route53FailoverStack', config.regions.dr),
@@ -74,11 +77,7 @@ export class DisasterRecoveryStage extends Stage {
     });
     this.failoverOrchestration = new FailoverOrchestrationStack(this, 'FailoverOrchestrationStack', {
       ...stackProps('FailoverOrchestrationStack', config.regions.dr),
-      network: this.drRegion.network,
-      key: this.drRegion.key,
-      alertTopic: this.drRegion.alertTopic,
-      stateTable: this.drRegion.failoverStateTable,
-      databases,
+      ...drServices,
       trigger: this.drMonitoring.monitor.primaryRegionFailed,
       fenceSecurityGroupId: this.primaryRegion.fenceSecurityGroup.securityGroupId,
       hostedZoneId: this.route53Failover.hostedZone.hostedZoneId,

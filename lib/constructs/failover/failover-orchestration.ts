@@ -1,32 +1,19 @@
 import { Aws, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../../compliance/nag';
-import { DrConfig } from '../../config/dr-config';
-import { DrResourceNames, METRIC_NAMESPACE } from '../../config/resource-names';
-import { DatabaseEndpoints, databaseEnvironment, databaseInstanceArn, grantDatabaseAccess } from '../functions/database-access';
+import { METRIC_NAMESPACE } from '../../config/resource-names';
+import { DatabasePairFunctionProps, databaseEnvironment, databaseInstanceArn, grantDatabaseAccess } from '../functions/database-access';
 import { DrFunction } from '../functions/dr-function';
 import { grantFailoverStateAccess } from './failover-state-table';
 import { lagLookbackSeconds } from '../monitoring/detection-window';
 import { grantPutMetrics } from '../monitoring/replication-monitor';
 
-export interface FailoverOrchestrationProps {
-  readonly config: DrConfig;
-  readonly names: DrResourceNames;
-  readonly vpc: ec2.IVpc;
-  readonly subnets: ec2.SubnetSelection;
-  readonly key: kms.IKey;
-  readonly databases: DatabaseEndpoints;
-  readonly stateTable: dynamodb.ITable;
-  readonly alertTopic: sns.ITopic;
+export interface FailoverOrchestrationProps extends DatabasePairFunctionProps {
   /** Composite alarm whose ALARM state starts the failover. */
   readonly trigger: cloudwatch.IAlarm;
   /** Deny-all security group in the primary VPC (cross-region reference). */

@@ -1,6 +1,9 @@
 import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { DrConfig } from '../../config/dr-config';
 import { DrResourceNames } from '../../config/resource-names';
 
@@ -8,6 +11,22 @@ import { DrResourceNames } from '../../config/resource-names';
 export interface DatabaseEndpoints {
   readonly primaryEndpoint: string;
   readonly replicaEndpoint: string;
+}
+
+/**
+ * What every DR-region function that watches or acts on the database pair is built from: where it
+ * runs (the DR VPC's function subnets), the DR key, the pair's endpoints, the failover state table
+ * and the alert topic.
+ */
+export interface DatabasePairFunctionProps {
+  readonly config: DrConfig;
+  readonly names: DrResourceNames;
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  readonly key: kms.IKey;
+  readonly databases: DatabaseEndpoints;
+  readonly stateTable: dynamodb.ITable;
+  readonly alertTopic: sns.ITopic;
 }
 
 /** Environment every DR-region function that talks to the database pair reads (see functions/*). */

@@ -1,31 +1,17 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../../compliance/nag';
-import { DrConfig } from '../../config/dr-config';
-import { DrResourceNames, METRIC_NAMESPACE } from '../../config/resource-names';
+import { METRIC_NAMESPACE } from '../../config/resource-names';
 import { grantFailoverStateAccess } from '../failover/failover-state-table';
 import { DrFunction } from '../functions/dr-function';
-import { DatabaseEndpoints, databaseEnvironment, grantDatabaseAccess } from '../functions/database-access';
+import { DatabasePairFunctionProps, databaseEnvironment, grantDatabaseAccess } from '../functions/database-access';
 
-export interface ReplicationMonitorProps {
-  readonly config: DrConfig;
-  readonly names: DrResourceNames;
-  readonly vpc: ec2.IVpc;
-  readonly subnets: ec2.SubnetSelection;
-  readonly key: kms.IKey;
-  readonly databases: DatabaseEndpoints;
-  readonly stateTable: dynamodb.ITable;
-  readonly alertTopic: sns.ITopic;
-}
+export type ReplicationMonitorProps = DatabasePairFunctionProps;
 
 /**
  * Measures the database pair from the DR side every minute (heartbeat-based replication lag that
