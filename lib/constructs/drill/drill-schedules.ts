@@ -1,7 +1,23 @@
 import { CfnElement, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+
+/** What every scheduled drill is built from: its function and schedule names, where it runs, the DR key and topic. */
+export interface ScheduledDrillProps {
+  readonly functionName: string;
+  readonly scheduleName: string;
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  /** DR key: encrypts logs and queues (and the full drill's disposable replica). */
+  readonly key: kms.IKey;
+  readonly alertTopic: sns.ITopic;
+  /** Variables shared with the other DR functions (ENVIRONMENT_SUFFIX, METRIC_NAMESPACE, DR_REGION, …). */
+  readonly commonEnvironment: Record<string, string>;
+}
 
 /** The cdk-nag finding for `lambda:InvokeFunction` on `<function ARN>:*` (its versions), which CDK grants invokers. */
 export function functionVersionsFinding(fn: lambda.IFunction): string {

@@ -1,11 +1,8 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -13,18 +10,10 @@ import { Construct } from 'constructs';
 import { acknowledgeRoleInlineGrants } from '../../compliance/inline-grants';
 import { acknowledgeFindings, wildcardResourceFinding } from '../../compliance/nag';
 import { DrFunction } from '../functions/dr-function';
-import { createScheduleRole, functionVersionsFinding } from './drill-schedules';
+import { createScheduleRole, functionVersionsFinding, ScheduledDrillProps } from './drill-schedules';
 
-export interface FullDrillProps {
-  readonly functionName: string;
+export interface FullDrillProps extends ScheduledDrillProps {
   readonly stateMachineName: string;
-  readonly scheduleName: string;
-  readonly vpc: ec2.IVpc;
-  readonly subnets: ec2.SubnetSelection;
-  /** DR key: encrypts the disposable replica, logs, queues and the schedule. */
-  readonly key: kms.IKey;
-  readonly alertTopic: sns.ITopic;
-  readonly commonEnvironment: Record<string, string>;
   readonly primaryInstanceArn: string;
   readonly primaryEndpoint: string;
   readonly databasePort: number;

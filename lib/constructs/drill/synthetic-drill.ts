@@ -1,26 +1,15 @@
 import { ArnFormat, Aws, Duration, Stack, TimeZone } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../../compliance/nag';
 import { DrFunction } from '../functions/dr-function';
-import { createScheduleRole, functionVersionsFinding } from './drill-schedules';
+import { createScheduleRole, functionVersionsFinding, ScheduledDrillProps } from './drill-schedules';
 import { acknowledgeRoleInlineGrants } from '../../compliance/inline-grants';
 
-export interface SyntheticDrillProps {
-  readonly functionName: string;
-  readonly scheduleName: string;
-  readonly vpc: ec2.IVpc;
-  readonly subnets: ec2.SubnetSelection;
-  readonly key: kms.IKey;
-  readonly alertTopic: sns.ITopic;
-  /** Variables shared with the other DR functions (ENVIRONMENT_SUFFIX, METRIC_NAMESPACE, DR_REGION, …). */
-  readonly commonEnvironment: Record<string, string>;
+export interface SyntheticDrillProps extends ScheduledDrillProps {
   readonly replicaInstanceId: string;
   readonly replicaEndpoint: string;
   readonly primaryInstanceArn: string;
