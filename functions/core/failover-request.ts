@@ -9,13 +9,19 @@ export type FailoverRequest =
    * An operator asks for a failover.
    * - `force`: promote even if the replication lag is over budget or unknown (accepting data loss).
    *   It does NOT override a primary that still answers.
-   * - `switchover`: the operator states the primary is alive and asks for a planned switchover: the
-   *   old primary is fenced FIRST (must succeed), then the replica is promoted. Without it, a
-   *   primary that answers means "false alarm" and nothing is promoted.
+   * - `switchover`: the operator states the primary is alive and asks for a planned, zero-loss switchover:
+   *   the orchestrator takes the write lease, makes the old primary read-only at the database (verified),
+   *   waits until the replica has replayed its last WAL position, then promotes. Refused when the primary
+   *   does not answer. Without it, a primary that answers means "false alarm" and nothing is promoted.
+   * - `confirmPrimaryDead`: the operator states the primary is gone even though its control plane may say
+   *   otherwise (or, in manual-confirm mode, confirms what the alarm suspects). It never overrides the write
+   *   lease: the DR side still waits until the primary's lease has run out.
    */
-  | { readonly trigger: 'operator'; readonly reason: string; readonly force: boolean; readonly switchover: boolean }
-  /** Scheduled: continue unfinished steps of an earlier failover (lease expired or steps pending). */
-  | { readonly trigger: 'resume' };
+  | { readonly trigger: 'operator'; readonly reason: string; readonly force: boolean; readonly switchover: boolean; readonly confirmPrimaryDead: boolean }
+  /** Scheduled: continue unfinished steps, or re-evaluate a decision that is still waiting. */
+  | { readonly trigger: 'resume' }
+  /** Operator: stop a failover that has not requested a promotion yet (hands the write lease back if taken). */
+  | { readonly trigger: 'cancel'; readonly reason: string };
 
 export class InvalidRequestError extends Error {
   constructor(message: string) {
@@ -37,12 +43,19 @@ export function validateFailoverRequest(input: unknown): FailoverRequest {
       return { trigger: 'alarm', alarmName: requireText(request, 'alarmName'), reason: optionalText(request, 'reason') ?? '' };
     case 'operator': {
       const reason = requireText(request, 'reason');
-      return { trigger: 'operator', reason, force: optionalFlag(request, 'force'), switchover: optionalFlag(request, 'switchover') };
+      const switchover = optionalFlag(request, 'switchover');
+      const confirmPrimaryDead = optionalFlag(request, 'confirmPrimaryDead');
+      if (switchover && confirmPrimaryDead) {
+        throw new InvalidRequestError('switchover and confirmPrimaryDead contradict each other: a switchover needs a live primary');
+      }
+      return { trigger: 'operator', reason, force: optionalFlag(request, 'force'), switchover, confirmPrimaryDead };
     }
     case 'resume':
       return { trigger: 'resume' };
+    case 'cancel':
+      return { trigger: 'cancel', reason: requireText(request, 'reason') };
     default:
-      throw new InvalidRequestError(`trigger must be "alarm", "operator" or "resume", got ${JSON.stringify(request.trigger)}`);
+      throw new InvalidRequestError(`trigger must be "alarm", "operator", "resume" or "cancel", got ${JSON.stringify(request.trigger)}`);
   }
 }
 

@@ -44,8 +44,27 @@ export interface FenceOutcome {
   readonly isolated: boolean;
   /** The primary is stopped or stopping. */
   readonly stopped: boolean;
+  /**
+   * The isolation was observed in effect, not only requested (AWS: the instance lists only the fence group and
+   * RDS reports it `active`; locally: the server refuses writes or is down). The step is done only when true.
+   */
+  readonly verified: boolean;
   /** Why stopping was impossible or what else happened, for the report. */
   readonly detail?: string;
+}
+
+/** The old primary after a database-level fence: nothing can commit past `flushLsn`. */
+export interface FrozenPrimary {
+  /** `pg_current_wal_flush_lsn()` read after the fence was verified (text form `X/Y`). */
+  readonly flushLsn: string;
+  readonly detail: string;
+}
+
+/** What the database itself says about a writer (not the control plane). */
+export interface WriterCheck {
+  /** `pg_is_in_recovery()` is false and a test write committed. */
+  readonly writable: boolean;
+  readonly detail: string;
 }
 
 export interface DatabaseControl {
@@ -87,6 +106,22 @@ export interface DatabaseControl {
    * THROWS if the primary's control plane does not answer or isolation is refused.
    */
   fencePrimary(): Promise<FenceOutcome>;
+
+  /**
+   * Planned switchover, data plane only: makes every new transaction on the OLD primary read-only, terminates
+   * every other client session (so pooled connections cannot keep writing), VERIFIES both from a new session,
+   * then reads the WAL flush position. THROWS if the primary cannot be reached or the fence is not verified.
+   */
+  freezePrimary(): Promise<FrozenPrimary>;
+
+  /** Undoes `freezePrimary` (a switchover abandoned before any promotion request). THROWS on failure. */
+  thawPrimary(): Promise<void>;
+
+  /** `pg_last_wal_replay_lsn()` of the DR database; `undefined` once it is no longer in recovery. THROWS if unreachable. */
+  replicaReplayLsn(): Promise<string | undefined>;
+
+  /** The promoted database, asked directly: out of recovery and a test write commits. THROWS if unreachable. */
+  verifyWriter(): Promise<WriterCheck>;
 }
 
 export interface Dns {
@@ -96,6 +131,12 @@ export interface Dns {
    * record's alarm health check unhealthy). THROWS if the signal could not be published.
    */
   publishFailoverSignal(): Promise<void>;
+
+  /**
+   * Withdraws the data-plane signal (a failover abandoned before any promotion request): the writer name
+   * resolves to the primary again. THROWS if the signal could not be withdrawn.
+   */
+  withdrawFailoverSignal(): Promise<void>;
 
   /**
    * Sticky control-plane change: the PRIMARY writer record itself points at the DR database, so the
@@ -143,36 +184,62 @@ export interface StepRecord {
 }
 
 /**
- * `in_progress`: some step is not done (a live run holds the lease, or the lease is free and the
- *   next trigger/resume continues); `completed`: every step done; `aborted`: stopped before any
- *   promotion (a later trigger may start afresh).
+ * `in_progress`: a trigger is recorded and either its decision is still waiting (`phase: 'deciding'`) or some
+ *   step is not done (`phase: 'acting'`); a live run holds the run lock, or the lock is free and the next
+ *   trigger/resume continues; `completed`: every step done; `aborted`: closed before any promotion request
+ *   (false alarm, cancel, abandoned switchover). A record with `promoteRequestedAt` is never `aborted`.
  */
 export type FailoverStatus = 'in_progress' | 'completed' | 'aborted';
 
 export type FailoverMode = 'failover' | 'switchover';
 
+/** What was asked, kept so that a waiting decision is re-evaluated with the same (or a newer operator's) intent. */
+export interface RecordedRequest {
+  /** `alarm:<name>` or `operator`. */
+  readonly trigger: string;
+  readonly reason: string;
+  readonly force: boolean;
+  readonly switchover: boolean;
+  readonly confirmPrimaryDead: boolean;
+}
+
 export interface FailoverState {
   readonly runId: string;
   readonly status: FailoverStatus;
+  /** `deciding` until the decision to act was taken (and the steps below exist), then `acting`. */
+  readonly phase: 'deciding' | 'acting';
   readonly mode: FailoverMode;
+  readonly request: RecordedRequest;
   /** What started the failover: `alarm:<name>` or `operator`. */
   readonly trigger: string;
   readonly reason: string;
   readonly force: boolean;
-  /** ISO time the failover started (the measured timeline starts here). */
+  /** ISO time the trigger was recorded (the measured timeline starts here). */
   readonly startedAt: string;
   readonly completedAt?: string;
-  /** ISO time the data-plane DNS signal was published: from here traffic reaches the DR writer (RTO end). */
+  /** ISO time the DR database was verified writable with the writer name already on it (RTO end). */
   readonly recoveredAt?: string;
   /** Set once the data-plane DNS signal says "failed over" (the monitor re-publishes `FailedOver` from it). */
   readonly failedOver: boolean;
-  /** Who holds the lease and until when (epoch ms). A lease in the past is free. */
+  /** The run lock: which run acts and until when (epoch ms). A lock in the past is free. */
   readonly leaseOwner: string;
   readonly leaseExpiresAt: number;
   /** Optimistic-concurrency counter, incremented by every successful `save`. */
   readonly version: number;
-  /** Lag seen at decision time; `undefined` if unknown (only possible with `force`). */
+  /** Lag estimate at the first decision that had one (kept: a late retry must not see "unknown" from age alone). */
   readonly lagSecondsAtDecision?: number;
+  /** How many times the decision was evaluated, and why it last waited. */
+  readonly decisionAttempts: number;
+  readonly lastDecision?: string;
+  /** Epoch of the write lease this failover took (the DR side holds it from then on). */
+  readonly writeLeaseEpoch?: number;
+  /** Switchover: the old primary's WAL flush position after its verified freeze. */
+  readonly frozenAtLsn?: string;
+  /** Written BEFORE the first promotion request (write-ahead intent): from then on the failover never aborts. */
+  readonly promoteRequestedAt?: string;
+  readonly promoteRequests?: number;
+  /** Subject of the last alert about a pending situation (repeats are not sent again). */
+  readonly lastAlert?: string;
   readonly steps: Readonly<Record<string, StepRecord>>;
 }
 

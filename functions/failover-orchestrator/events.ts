@@ -4,7 +4,8 @@ import { InvalidRequestError, validateFailoverRequest, type FailoverRequest } fr
  * What the orchestrator accepts:
  * - EventBridge "CloudWatch Alarm State Change" (source `aws.cloudwatch`) for the composite alarm:
  *   only `detail.state.value === "ALARM"` acts;
- * - operator: `{"action":"failover","reason":"...","force"?:bool,"switchover"?:bool}`;
+ * - operator: `{"action":"failover","reason":"...","force"?:bool,"switchover"?:bool,"confirmPrimaryDead"?:bool}`;
+ * - operator: `{"action":"cancel","reason":"..."}` (before any promotion request);
  * - schedule: `{"action":"resume"}`;
  * - anyone: `{"action":"status"}` (read only).
  */
@@ -27,11 +28,13 @@ export function parseOrchestratorEvent(event: unknown): OrchestratorCommand {
       return { kind: 'run', request: validateFailoverRequest({ ...fields, trigger: 'operator' }) };
     case 'resume':
       return { kind: 'run', request: { trigger: 'resume' } };
+    case 'cancel':
+      return { kind: 'run', request: validateFailoverRequest({ ...fields, trigger: 'cancel' }) };
     case 'status':
       return { kind: 'status' };
     default:
       throw new InvalidRequestError(
-        `unknown event: expected an EventBridge "${ALARM_STATE_CHANGE}" event or {"action": "failover" | "resume" | "status"}, `
+        `unknown event: expected an EventBridge "${ALARM_STATE_CHANGE}" event or {"action": "failover" | "resume" | "cancel" | "status"}, `
         + `got action ${JSON.stringify(fields.action)}`,
       );
   }

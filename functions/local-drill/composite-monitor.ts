@@ -5,7 +5,8 @@
  * reachable. Like a CloudWatch alarm it fires on the transition into ALARM only, not on every bad cycle.
  */
 import type { MetricDatum } from '../core/ports';
-import { MonitorMetric, runMonitorCycle, type MonitorDependencies, type MonitorRunResult } from '../replication-monitor/monitor';
+import { MonitorMetric } from '../core/metric-names';
+import { runMonitorCycle, type MonitorDependencies, type MonitorRunResult } from '../replication-monitor/monitor';
 
 export interface CompositeMonitorOptions {
   readonly dependencies: MonitorDependencies;

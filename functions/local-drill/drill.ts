@@ -3,8 +3,10 @@
  * a real PostgreSQL 14 primary + streaming replica on 127.0.0.1 through local adapters, with write load
  * through a stable writer endpoint. One fresh cluster per scenario:
  * - `crash`: SIGKILL of the primary; the composite monitor alarm triggers the orchestrator (`alarm` request).
- * - `switchover`: planned; writes stop, the replica catches up to the primary's last WAL position, then an
- *   operator request with `switchover: true` fences first and promotes (zero loss expected).
+ * - `switchover`: planned, with the write load still running: an operator request with `switchover: true`; the
+ *   orchestrator takes the write lease, freezes the primary at the database (verified), waits until the replica
+ *   has replayed the primary's last WAL position, then promotes (zero loss expected).
+ * A lease keeper renews the write lease for the primary throughout and fences it itself when it cannot.
  * Afterwards the old primary is started again to prove it refuses writes and the endpoint does not fail back.
  */
 import * as fs from 'node:fs';
@@ -17,13 +19,18 @@ import { describeError } from '../core/retry';
 import { systemClock } from '../core/system-clock';
 import { formatTimeline, roundSeconds } from '../core/timeline';
 import { LocalDatabaseControl } from '../adapters/local/local-database-control';
+import { LeaseKeeper } from '../core/lease-keeper';
+import type { LeaseTimings } from '../core/write-lease';
 import { LocalDns } from '../adapters/local/local-dns';
+import { LocalPrimarySelfFence } from '../adapters/local/local-primary-self-fence';
+import { LeaseLink, LeaseRegister } from '../adapters/local/local-write-lease';
+import { KeeperLoop } from './keeper-loop';
 import { startCluster, type NodeHandle, type PostgresCluster } from '../adapters/local/postgres-cluster';
 import { RecordingAlerts, RecordingMetrics, type ProgressSink, type RecordedAlert } from '../adapters/local/recording-observability';
 import { WriterEndpoint, type EndpointTarget } from '../adapters/local/writer-endpoint';
 import { ensureHeartbeatSchema, measureReplicationLag } from '../adapters/postgres/replication-probe';
 import { postgresReplicationProbes } from '../adapters/postgres/replication-probes';
-import { MonitorMetric } from '../replication-monitor/monitor';
+import { MonitorMetric } from '../core/metric-names';
 import { CompositeMonitor } from './composite-monitor';
 import { WRITE_TABLE_SQL, WriteLoad } from './write-load';
 
@@ -74,7 +81,7 @@ export interface ScenarioReport {
   readonly expectedLostWrites: number;
   /** With the old primary back up, the endpoint still reached the new writer. */
   readonly noFailBack: boolean;
-  /** switchover: stop writes → replica replayed the primary's last WAL position. */
+  /** switchover: the orchestrator's catch-up step (frozen primary → replica replayed its last WAL position). */
   readonly catchUpSeconds?: number;
   readonly orchestratorOutcome: string;
   readonly passed: boolean;
@@ -111,8 +118,13 @@ const WAIT_FOR_WRITES_MS = 10_000;
 const READ_ONLY_SQL_TRANSACTION = '25006';
 
 /** The core's defaults, scaled to a loopback cluster: probes answer in milliseconds and promotion takes ~0.1 s. */
+export const LOCAL_LEASE_TIMINGS: LeaseTimings = { ttlMs: 1500, renewIntervalMs: 300, fenceBudgetMs: 500, takeoverMarginMs: 500 };
+
 export const LOCAL_FAILOVER_SETTINGS: FailoverSettings = {
   ...DEFAULT_FAILOVER_SETTINGS,
+  takeoverMarginMs: LOCAL_LEASE_TIMINGS.takeoverMarginMs,
+  catchUpTimeoutMs: 20_000,
+  decisionRetry: { baseDelayMs: 200, maxDelayMs: 1000 },
   maxPromotionLagSeconds: 60,
   promotionTimeoutSeconds: 30,
   primaryProbeAttempts: 3,
@@ -153,6 +165,14 @@ function coreLogger(progress: ProgressSink): Logger {
   };
 }
 
+function keeperLogger(progress: ProgressSink): Logger {
+  return {
+    info: () => undefined,
+    warn: (message, extra) => progress(`keeper: ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`),
+    error: (message, extra) => progress(`keeper ERROR ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`),
+  };
+}
+
 const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 async function runScenario(scenario: ScenarioName, options: DrillOptions, keep: boolean): Promise<{ run: ScenarioRun; held?: HeldCluster }> {
@@ -165,12 +185,14 @@ async function runScenario(scenario: ScenarioName, options: DrillOptions, keep: 
   let endpoint: WriterEndpoint | undefined;
   let monitor: CompositeMonitor | undefined;
   let load: WriteLoad | undefined;
+  let keeper: KeeperLoop | undefined;
   let released = false;
   let holding = false;
   const release = async () => {
     if (released) return;
     released = true;
     await monitor?.stop();
+    await keeper?.stop();
     await load?.stop();
     await endpoint?.close();
     await cluster.stop();
@@ -194,9 +216,24 @@ async function runScenario(scenario: ScenarioName, options: DrillOptions, keep: 
       probeIntervalSeconds: monitorIntervalMs / 1000,
       lagLookbackMs: LAG_LOOKBACK_MS,
     });
+    // The write lease: one strongly consistent register; each "region" reaches it over its own link.
+    const leaseRegister = new LeaseRegister();
+    const primaryRegionLink = new LeaseLink(leaseRegister, 'primary region');
+    const drRegionLink = new LeaseLink(leaseRegister, 'DR region');
+    keeper = new KeeperLoop(new LeaseKeeper({
+      lease: primaryRegionLink,
+      fence: new LocalPrimarySelfFence(cluster.primary),
+      clock: systemClock,
+      logger: keeperLogger(progress),
+      alerts,
+    }, LOCAL_LEASE_TIMINGS, 'keeper:local'));
+    keeper.start();
+    await keeper.waitUntilHeld(WAIT_FOR_WRITES_MS);
+    progress('lease keeper holds the write lease for the primary');
     const ports = {
       database: databaseControl,
-      dns: new LocalDns(endpoint, endpointTarget(cluster.replica)),
+      dns: new LocalDns(endpoint, endpointTarget(cluster.replica), endpointTarget(cluster.primary)),
+      lease: drRegionLink,
       alerts,
       metrics,
       store,
@@ -239,11 +276,10 @@ async function runScenario(scenario: ScenarioName, options: DrillOptions, keep: 
 
     const fault = scenario === 'crash'
       ? await crashPrimary(cluster, monitor, metrics, options.replicationCutBeforeCrashMs ?? 0, progress)
-      : await planSwitchover(cluster, load, metrics, failover, progress);
+      : await planSwitchover(metrics, failover, progress);
     const { faultAt } = fault;
     const result = fault.result;
     progress(`failover ${result?.outcome ?? 'not run'}: ${result?.message.split('\n')[0] ?? 'no orchestrator result'}`);
-    if (scenario === 'switchover') load.resume();
 
     const firstNewWrite = await load.firstAcknowledgedBy(cluster.replica.port, faultAt, WAIT_FOR_WRITES_MS);
     if (firstNewWrite) progress(`write load resumed on the new writer (id ${firstNewWrite.id})`);
@@ -349,18 +385,14 @@ async function crashPrimary(
 }
 
 async function planSwitchover(
-  cluster: PostgresCluster, load: WriteLoad, metrics: RecordingMetrics, failover: (request: unknown) => Promise<FailoverResult>, progress: ProgressSink,
+  metrics: RecordingMetrics, failover: (request: unknown) => Promise<FailoverResult>, progress: ProgressSink,
 ): Promise<FaultOutcome> {
   const lagAtFaultSeconds = metrics.latest(MonitorMetric.ReplicationLagSeconds, LAG_LOOKBACK_MS);
   const faultAt = Date.now();
-  await load.pause();
-  const [{ lsn }] = await cluster.primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-  progress(`SWITCHOVER: writes stopped after ${load.acknowledged.length} acknowledged; primary WAL at ${lsn}`);
-  await cluster.waitForReplicaCatchUp();
-  const catchUpSeconds = seconds(Date.now() - faultAt);
-  progress(`replica replayed up to the primary's last WAL position (${catchUpSeconds} s); requesting the switchover`);
+  progress('SWITCHOVER requested while the write load keeps running; the orchestrator freezes the primary and waits for the replica itself');
   const result = await failover({ trigger: 'operator', reason: 'planned switchover (local drill)', switchover: true });
-  return { faultAt, result, lagAtFaultSeconds, catchUpSeconds };
+  const catchUp = result.timeline?.steps.find((entry) => entry.step === 'catchUp');
+  return { faultAt, result, lagAtFaultSeconds, ...(catchUp ? { catchUpSeconds: catchUp.seconds } : {}) };
 }
 
 async function verifyAfterFailover(

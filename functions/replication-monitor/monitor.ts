@@ -1,18 +1,8 @@
+import { MonitorMetric } from '../core/metric-names';
 import type { FailoverState, FailoverStateStore, InstanceStatus, Logger, MetricDatum, Metrics } from '../core/ports';
 import { describeError, ProbeResult } from '../adapters/postgres/connectivity';
 import { Heartbeat, NotInRecoveryError, ReplicationLag } from '../adapters/postgres/replication-probe';
 import type { ReplicationProbes } from '../adapters/postgres/replication-probes';
-
-/** Metric names of the shared runtime contract that the monitor publishes. */
-export const MonitorMetric = {
-  ReplicationLagSeconds: 'ReplicationLagSeconds',
-  PrimaryReachable: 'PrimaryReachable',
-  ReplicaReachable: 'ReplicaReachable',
-  PrimaryAvailable: 'PrimaryAvailable',
-  ReplicaAvailable: 'ReplicaAvailable',
-  MonitorErrors: 'MonitorErrors',
-  FailedOver: 'FailedOver',
-} as const;
 
 export interface MonitorDependencies {
   /** Builds the data-plane probes (reads credentials); a failure makes both databases count as unreachable. */

@@ -38,7 +38,7 @@ const serverPort = async (client: Client) => (await client.query<{ port: number 
 
 test('a healthy cluster: primary answers as a writer, the replica streams, lag comes from the monitor\'s records', async () => {
   expect(await control.probePrimary(1000)).toMatchObject({ reachable: true, inRecovery: false });
-  expect(await control.describePrimary()).toEqual({ status: 'running', available: true });
+  expect(await control.describePrimary()).toEqual({ status: 'available', available: true });
   expect(await control.describeReplica()).toEqual({ role: 'replica', status: 'available', available: true, replicationState: 'replicating' });
   const cycle = (at: number, primaryReachable: number, lagSeconds: number): RecordedDatum[] => [
     { name: 'PrimaryReachable', value: primaryReachable, unit: 'Count', at },
@@ -63,7 +63,7 @@ test('a primary that answers with an error (wrong password) counts as reachable:
 test('the endpoint forwards to the writer; switching cuts old connections and routes new ones to the DR node, once', async () => {
   const before = await endpointClient();
   expect(await serverPort(before)).toBe(cluster.primary.port);
-  const dns = new LocalDns(endpoint, { name: 'replica', host: '127.0.0.1', port: cluster.replica.port });
+  const dns = new LocalDns(endpoint, { name: 'replica', host: '127.0.0.1', port: cluster.replica.port }, { name: 'primary', host: '127.0.0.1', port: cluster.primary.port });
   expect(await dns.currentWriterTarget()).toBe(`primary (127.0.0.1:${cluster.primary.port})`);
 
   await dns.publishFailoverSignal();

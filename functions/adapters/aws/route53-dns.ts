@@ -1,6 +1,7 @@
 import {
   ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
+import { MonitorMetric } from '../../core/metric-names';
 import type { Dns, Metrics } from '../../core/ports';
 
 export interface Route53DnsOptions {
@@ -29,7 +30,12 @@ export class Route53Dns implements Dns {
   constructor(private readonly options: Route53DnsOptions) {}
 
   async publishFailoverSignal(): Promise<void> {
-    await this.options.drMetrics.record([{ name: 'FailedOver', value: 1, unit: 'Count' }]);
+    await this.options.drMetrics.record([{ name: MonitorMetric.FailedOver, value: 1, unit: 'Count' }]);
+  }
+
+  /** FailedOver=0: the failed-over alarm returns to OK and the PRIMARY record is healthy again. */
+  async withdrawFailoverSignal(): Promise<void> {
+    await this.options.drMetrics.record([{ name: MonitorMetric.FailedOver, value: 0, unit: 'Count' }]);
   }
 
   async pinWriterToDr(): Promise<void> {

@@ -1,9 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { lagAtPrimaryFailure, type LagSample } from '../../core/lag-at-primary-failure';
-import type { ConnectivityProbe, DatabaseControl, FenceOutcome, InstanceStatus, ReplicaStatus } from '../../core/ports';
-import { MonitorMetric } from '../../replication-monitor/monitor';
+import type {
+  ConnectivityProbe, DatabaseControl, FenceOutcome, FrozenPrimary, InstanceStatus, ReplicaStatus, WriterCheck,
+} from '../../core/ports';
+import { MonitorMetric } from '../../core/metric-names';
 import { probeDatabase, reachableIfAnswered } from '../postgres/connectivity';
+import {
+  checkWriter, FENCE_APPLICATION_NAME, serverTime, terminateSessionsBefore, verifyWriteFence, walFlushLsn, walReplayLsn,
+} from '../postgres/write-fence';
 import type { NodeHandle, ServerSettings } from './postgres-cluster';
 import type { RecordedDatum } from './recording-observability';
 
@@ -30,6 +35,19 @@ const NOT_IN_RECOVERY = '55000';
  * refuses writes from any ordinary client even if someone starts it again.
  */
 export const FENCE_SETTINGS: ServerSettings = { default_transaction_read_only: 'on' };
+export const UNFENCE_SETTINGS: ServerSettings = { default_transaction_read_only: 'off' };
+
+/** A reload is asynchronous: waits (bounded) until a new session sees the wanted read-only default. */
+export async function waitForReadOnlyDefault(node: NodeHandle, readOnly: boolean, timeoutMs = 3000): Promise<void> {
+  const want = readOnly ? 'on' : 'off';
+  const giveUpAt = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await node.query<{ value: string }>("SELECT current_setting('default_transaction_read_only') AS value");
+    if (row.value === want) return;
+    if (Date.now() > giveUpAt) throw new Error(`default_transaction_read_only still ${row.value} ${timeoutMs} ms after the reload`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 /**
  * `DatabaseControl` over the local cluster: the "control plane" is the process table and the data
@@ -84,6 +102,51 @@ export class LocalDatabaseControl implements DatabaseControl {
     }
   }
 
+  /** Planned switchover: read-only default (not replicated), older sessions cut, verified, then the flush position. */
+  async freezePrimary(): Promise<FrozenPrimary> {
+    const { primary } = this.options;
+    await primary.configure(FENCE_SETTINGS);
+    await waitForReadOnlyDefault(primary, true);
+    const client = await primary.connect(undefined, FENCE_APPLICATION_NAME);
+    try {
+      const fencedAt = await serverTime(client);
+      const terminated = await terminateSessionsBefore(client, fencedAt);
+      const verifier = await primary.connect(undefined, FENCE_APPLICATION_NAME);
+      try {
+        const check = await verifyWriteFence(verifier, fencedAt);
+        if (!check.fenced) throw new Error(`freeze not verified: ${check.detail}`);
+      } finally {
+        await verifier.end().catch(() => undefined);
+      }
+      return { flushLsn: await walFlushLsn(client), detail: `${terminated} client sessions terminated` };
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async thawPrimary(): Promise<void> {
+    await this.options.primary.configure(UNFENCE_SETTINGS);
+    if (this.options.primary.isRunning()) await waitForReadOnlyDefault(this.options.primary, false);
+  }
+
+  async replicaReplayLsn(): Promise<string | undefined> {
+    const client = await this.options.replica.connect();
+    try {
+      return await walReplayLsn(client);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async verifyWriter(): Promise<WriterCheck> {
+    const client = await this.options.replica.connect();
+    try {
+      return await checkWriter(client);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
   /**
    * Persists the read-only fence, then stops a running old primary (fast shutdown: a live primary ships
    * all its WAL to the standby before it exits). Idempotent: the setting is the same every time.
@@ -96,6 +159,8 @@ export class LocalDatabaseControl implements DatabaseControl {
     return {
       isolated: true,
       stopped: true,
+      // Locally isolation is the stopped server: verified when no postmaster runs.
+      verified: !primary.isRunning(),
       detail: `default_transaction_read_only=on persisted in postgresql.auto.conf; ${wasRunning ? 'server stopped (fast shutdown)' : 'server was already down'}`,
     };
   }
@@ -116,5 +181,6 @@ function monitorSamples(history: readonly RecordedDatum[], since: number): LagSa
 }
 
 function processStatus(node: NodeHandle): InstanceStatus {
-  return node.isRunning() ? { status: 'running', available: true } : { status: 'stopped', available: false };
+  // The RDS words for the same facts, so the core classifies local and AWS states alike.
+  return node.isRunning() ? { status: 'available', available: true } : { status: 'stopped', available: false };
 }

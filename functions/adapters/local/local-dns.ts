@@ -12,10 +12,16 @@ export class LocalDns implements Dns {
   constructor(
     private readonly endpoint: WriterEndpoint,
     private readonly drTarget: EndpointTarget,
+    private readonly primaryTarget: EndpointTarget,
   ) {}
 
   async publishFailoverSignal(): Promise<void> {
     this.endpoint.switchTo(this.drTarget);
+  }
+
+  async withdrawFailoverSignal(): Promise<void> {
+    if (this.pinned) throw new Error('the writer endpoint is pinned to the DR node; only an operator moves it back');
+    this.endpoint.switchTo(this.primaryTarget);
   }
 
   async pinWriterToDr(): Promise<void> {

@@ -57,8 +57,8 @@ export interface NodeHandle {
   /** PID of the postmaster, undefined while stopped. */
   readonly pid: number | undefined;
   isRunning(): boolean;
-  /** Opens a connected client (to the cluster's database unless named); the caller ends it. */
-  connect(database?: string): Promise<Client>;
+  /** Opens a connected client (to the cluster's database unless named, as `applicationName` if given); the caller ends it. */
+  connect(database?: string, applicationName?: string): Promise<Client>;
   /** One-shot query on a fresh connection. */
   query<Row extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
   /**
@@ -250,8 +250,8 @@ class PostgresNode implements NodeHandle {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  async connect(database = this.connectionConfig.database): Promise<Client> {
-    const client = new Client({ ...this.connectionConfig, database });
+  async connect(database = this.connectionConfig.database, applicationName?: string): Promise<Client> {
+    const client = new Client({ ...this.connectionConfig, database, ...(applicationName ? { application_name: applicationName } : {}) });
     client.on('error', () => undefined); // a killed server must not crash the caller through an unhandled 'error'
     try {
       await client.connect();

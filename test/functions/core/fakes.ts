@@ -3,9 +3,10 @@ import {
 } from '../../../functions/core/failover-orchestrator';
 import { InMemoryFailoverStateStore } from '../../../functions/core/in-memory-state-store';
 import type {
-  Alerts, Clock, ConnectivityProbe, DatabaseControl, Dns, FenceOutcome, InstanceStatus, Logger, MetricDatum, Metrics,
-  ReplicaStatus,
+  Alerts, Clock, ConnectivityProbe, DatabaseControl, Dns, FenceOutcome, FrozenPrimary, InstanceStatus, Logger, MetricDatum, Metrics,
+  ReplicaStatus, WriterCheck,
 } from '../../../functions/core/ports';
+import { LeaseConflictError, type WriteLease, type WriteLeaseStore } from '../../../functions/core/write-lease';
 
 export const START = Date.parse('2026-11-21T10:00:00.000Z');
 
@@ -37,8 +38,14 @@ export class FakeDatabase implements DatabaseControl {
   ];
   describeReplicaFailures: Behaviour<void> = () => undefined;
   promote: Behaviour<void> = () => undefined;
-  fence: Behaviour<FenceOutcome> = () => ({ isolated: true, stopped: true });
+  fence: Behaviour<FenceOutcome> = () => ({ isolated: true, stopped: true, verified: true });
+  /** Database view of the promoted replica (`verifyWriter`). */
+  writer: Behaviour<WriterCheck> = () => ({ writable: true, detail: 'test write committed' });
+  freeze: Behaviour<FrozenPrimary> = () => ({ flushLsn: '0/5000', detail: 'frozen' });
+  /** Replay positions the replica reports, one per call (the last repeats). */
+  replayPositions: string[] = ['0/5000'];
   promoteCalls = 0;
+  thawCalls = 0;
 
   constructor(private readonly calls: string[]) {}
 
@@ -73,6 +80,44 @@ export class FakeDatabase implements DatabaseControl {
     this.calls.push('fencePrimary');
     return this.fence();
   }
+  async freezePrimary(): Promise<FrozenPrimary> {
+    this.calls.push('freezePrimary');
+    return this.freeze();
+  }
+  async thawPrimary(): Promise<void> {
+    this.calls.push('thawPrimary');
+    this.thawCalls++;
+  }
+  async replicaReplayLsn(): Promise<string | undefined> {
+    this.calls.push('replicaReplayLsn');
+    return this.replayPositions.length > 1 ? this.replayPositions.shift() : this.replayPositions[0];
+  }
+  async verifyWriter(): Promise<WriterCheck> {
+    this.calls.push('verifyWriter');
+    return this.writer();
+  }
+}
+
+/** The write lease as a strongly consistent store would keep it; `failing` makes every call throw (no quorum). */
+export class FakeLeaseStore implements WriteLeaseStore {
+  failing: Error | undefined;
+  writes = 0;
+  constructor(private readonly calls: string[], public lease: WriteLease | undefined = undefined) {}
+  async read(): Promise<WriteLease | undefined> {
+    this.calls.push('readLease');
+    if (this.failing) throw this.failing;
+    return this.lease;
+  }
+  async compareAndSet(expected: WriteLease | undefined, next: WriteLease): Promise<WriteLease> {
+    this.calls.push(`casLease(${next.holder}#${next.epoch})`);
+    if (this.failing) throw this.failing;
+    const same = expected === undefined ? this.lease === undefined
+      : this.lease !== undefined && this.lease.holder === expected.holder && this.lease.epoch === expected.epoch && this.lease.expiresAt === expected.expiresAt;
+    if (!same) throw new LeaseConflictError('changed', this.lease);
+    this.lease = next;
+    this.writes++;
+    return next;
+  }
 }
 
 export class FakeDns implements Dns {
@@ -83,6 +128,9 @@ export class FakeDns implements Dns {
   async publishFailoverSignal(): Promise<void> {
     this.calls.push('publishFailoverSignal');
     await this.signal();
+  }
+  async withdrawFailoverSignal(): Promise<void> {
+    this.calls.push('withdrawFailoverSignal');
   }
   async pinWriterToDr(): Promise<void> {
     this.calls.push('pinWriterToDr');
@@ -138,12 +186,16 @@ export const SETTINGS: FailoverSettings = {
   promotionTimeoutSeconds: 600,
 };
 
-export function world() {
+/** A primary lease that expired long ago: its keeper stopped renewing (the region is gone). */
+export const EXPIRED_PRIMARY_LEASE: WriteLease = { holder: 'primary', epoch: 3, expiresAt: START - 600_000, writtenBy: 'keeper:old', writtenAt: START - 645_000 };
+
+export function world(lease: WriteLease | undefined = EXPIRED_PRIMARY_LEASE) {
   const calls: string[] = [];
   const clock = new FakeClock();
   const ports = {
     database: new FakeDatabase(calls),
     dns: new FakeDns(calls),
+    lease: new FakeLeaseStore(calls, lease),
     alerts: new FakeAlerts(),
     metrics: new FakeMetrics(),
     store: new RecordingStore(calls),

@@ -9,7 +9,8 @@ const dynamo = mockClient(DynamoDBClient);
 const TABLE = 'paydb-failover-state-dev';
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 const STATE: FailoverState = {
-  runId: 'run-1', status: 'in_progress', mode: 'failover', trigger: 'alarm:a', reason: '', force: false,
+  runId: 'run-1', status: 'in_progress', phase: 'acting', mode: 'failover', trigger: 'alarm:a', reason: '', force: false, decisionAttempts: 1,
+  request: { trigger: 'alarm:a', reason: '', force: false, switchover: false, confirmPrimaryDead: false },
   startedAt: '2026-11-21T10:00:00.000Z', failedOver: false, leaseOwner: 'run-1', leaseExpiresAt: 2_000, version: 0, steps: {},
 };
 const store = () => new DynamoDbFailoverStateStore(new DynamoDBClient({}), TABLE);

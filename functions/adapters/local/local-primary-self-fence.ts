@@ -1,0 +1,55 @@
+/**
+ * The lease keeper's self-fence on the local primary, through the primary alone: `default_transaction_read_only`
+ * in postgresql.auto.conf (not replicated, survives restarts), a reload, then every client session older than the
+ * fence terminated; verified from a new session. A primary that is down counts as fenced once its configuration
+ * is read-only: it comes back refusing writes.
+ */
+import type { PrimarySelfFence, SelfFenceCheck } from '../../core/lease-keeper';
+import { probeDatabase } from '../postgres/connectivity';
+import { FENCE_APPLICATION_NAME, serverTime, terminateSessionsBefore, verifyWriteFence } from '../postgres/write-fence';
+import type { NodeHandle } from './postgres-cluster';
+import { serverAnswered } from '../../core/instance-health';
+import { FENCE_SETTINGS, UNFENCE_SETTINGS, waitForReadOnlyDefault } from './local-database-control';
+
+const PROBE_TIMEOUT_MS = 500;
+
+export class LocalPrimarySelfFence implements PrimarySelfFence {
+  private fencedAt: Date | undefined;
+
+  constructor(private readonly primary: NodeHandle) {}
+
+  async primaryAnswers(): Promise<boolean> {
+    if (!this.primary.isRunning()) return false;
+    return serverAnswered(await probeDatabase(this.primary.target, PROBE_TIMEOUT_MS));
+  }
+
+  async fence(reason: string): Promise<string> {
+    await this.primary.configure(FENCE_SETTINGS);
+    if (!this.primary.isRunning()) return `read-only configuration persisted (${reason}); the server is down`;
+    await waitForReadOnlyDefault(this.primary, true);
+    const client = await this.primary.connect(undefined, FENCE_APPLICATION_NAME);
+    try {
+      this.fencedAt = await serverTime(client);
+      const terminated = await terminateSessionsBefore(client, this.fencedAt);
+      return `new sessions read-only, ${terminated} older client sessions terminated`;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async verify(): Promise<SelfFenceCheck> {
+    if (!this.primary.isRunning()) return { fenced: true, detail: 'the server is down and restarts read-only' };
+    const client = await this.primary.connect(undefined, FENCE_APPLICATION_NAME);
+    try {
+      return await verifyWriteFence(client, this.fencedAt);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async release(): Promise<void> {
+    await this.primary.configure(UNFENCE_SETTINGS);
+    this.fencedAt = undefined;
+    if (this.primary.isRunning()) await waitForReadOnlyDefault(this.primary, false);
+  }
+}
