@@ -153,6 +153,8 @@ type Verdict =
   | { readonly kind: 'close'; readonly outcome: 'false_alarm' | 'refused'; readonly message: string };
 
 const SUBJECT_PREFIX = 'DR failover';
+/** Enough for every lasting situation of one failover (one per step and decision reason). */
+const MAX_REMEMBERED_ALERTS = 30;
 
 /**
  * Runs, resumes or cancels a failover. Every trigger is recorded first; the decision is re-evaluated until it
@@ -268,7 +270,7 @@ class FailoverOrchestrator {
     if (this.current.phase === 'deciding') {
       // An operator's newer intent (force, switchover, confirmation) replaces what a waiting decision had.
       if (request && request.trigger === 'operator' && acquired.resumed) {
-        await this.save({ ...this.current, request, mode: request.switchover ? 'switchover' : 'failover', force: request.force, reason: request.reason, lastAlert: undefined });
+        await this.save({ ...this.current, request, mode: request.switchover ? 'switchover' : 'failover', force: request.force, reason: request.reason, sentAlerts: [] });
       }
       return this.decideUntilSettled();
     }
@@ -799,12 +801,12 @@ class FailoverOrchestrator {
 
   /** For situations that persist across runs (a pending fence, a waiting decision): one alert per change, not per run. */
   private async notifyOnce(what: string, message: string): Promise<void> {
-    if (this.state && this.current.lastAlert === what) {
+    if (this.state && this.current.sentAlerts?.includes(what)) {
       this.ports.logger.info('repeated alert suppressed', { what });
       return;
     }
     await this.notify(what, message);
-    if (this.state) await this.save({ ...this.current, lastAlert: what });
+    if (this.state) await this.save({ ...this.current, sentAlerts: [...(this.current.sentAlerts ?? []), what].slice(-MAX_REMEMBERED_ALERTS) });
   }
 
   private async recordMetrics(data: Parameters<Metrics['record']>[0]): Promise<void> {

@@ -238,8 +238,8 @@ export interface FailoverState {
   /** Written BEFORE the first promotion request (write-ahead intent): from then on the failover never aborts. */
   readonly promoteRequestedAt?: string;
   readonly promoteRequests?: number;
-  /** Subject of the last alert about a pending situation (repeats are not sent again). */
-  readonly lastAlert?: string;
+  /** Subjects of the alerts already sent about lasting situations (they are not sent again). */
+  readonly sentAlerts?: readonly string[];
   readonly steps: Readonly<Record<string, StepRecord>>;
 }
 

@@ -189,13 +189,14 @@ export const SETTINGS: FailoverSettings = {
 /** A primary lease that expired long ago: its keeper stopped renewing (the region is gone). */
 export const EXPIRED_PRIMARY_LEASE: WriteLease = { holder: 'primary', epoch: 3, expiresAt: START - 600_000, writtenBy: 'keeper:old', writtenAt: START - 645_000 };
 
-export function world(lease: WriteLease | undefined = EXPIRED_PRIMARY_LEASE) {
+/** `null`: no write lease was ever established. */
+export function world(lease: WriteLease | null = EXPIRED_PRIMARY_LEASE) {
   const calls: string[] = [];
   const clock = new FakeClock();
   const ports = {
     database: new FakeDatabase(calls),
     dns: new FakeDns(calls),
-    lease: new FakeLeaseStore(calls, lease),
+    lease: new FakeLeaseStore(calls, lease ?? undefined),
     alerts: new FakeAlerts(),
     metrics: new FakeMetrics(),
     store: new RecordingStore(calls),
