@@ -32,7 +32,11 @@ test('crash: the composite alarm triggers the core, which promotes, switches the
 
   expect(report.failures).toEqual([]);
   expect(report).toMatchObject({ orchestratorOutcome: 'completed', promoted: true, oldPrimaryFenced: true, noFailBack: true, passed: true });
-  expect(alerts.map((alert) => alert.subject)).toEqual(['DR failover: requested', 'DR failover: proceeding', 'DR failover: completed']);
+  const failoverAlerts = alerts.map((alert) => alert.subject).filter((subject) => subject.startsWith('DR failover'));
+  // The alarm fires while the dead primary's lease is still valid: the decision waits for it to run out.
+  expect(failoverAlerts.filter((subject) => !subject.startsWith('DR failover: waiting'))).toEqual(['DR failover: requested', 'DR failover: proceeding', 'DR failover: completed']);
+  // The keeper found its primary gone, stopped renewing and fenced it (the configuration: it is down).
+  expect(alerts.map((alert) => alert.subject)).toContain('DR lease keeper: primary fenced');
   expect(progress.some((line) => /composite alarm local-primary-down-composite → ALARM/.test(line))).toBe(true);
   expect(report.detectSeconds).toBeGreaterThan(0);
   expect(report.rtoSeconds).toBeGreaterThan(report.detectSeconds + report.promoteSeconds);
@@ -50,7 +54,7 @@ test('crash: exactly the acknowledged commits the replica never received are los
   expect(report.rpoSeconds).toBeLessThan(2);
 });
 
-test('switchover: fence first, then promote, with zero lost acknowledged commits', () => {
+test('switchover under write load: lease handed over, primary frozen, replica caught up, then promoted — zero lost commits', () => {
   const { report, timeline } = scenario('switchover');
 
   expect(report.failures).toEqual([]);
@@ -60,7 +64,9 @@ test('switchover: fence first, then promote, with zero lost acknowledged commits
   });
   expect(report.writesAcknowledged).toBeGreaterThan(0);
   const steps = timeline.split('\n').filter((line) => line.startsWith('- ')).map((line) => line.slice(2).split(':')[0]);
-  expect(steps).toEqual(['verifyPrimaryDown', 'checkReplica', 'fenceOldPrimary', 'promoteReplica', 'waitForWriter', 'publishDnsSignal', 'pinDnsRecord']);
+  expect(steps).toEqual([
+    'verifyPrimaryDown', 'checkReplica', 'takeWriteLease', 'freezePrimary', 'catchUp', 'publishDnsSignal', 'promoteReplica', 'waitForWriter', 'pinDnsRecord', 'fenceOldPrimary',
+  ]);
 });
 
 test('the restarted old primary refused a write with read_only_sql_transaction and the endpoint stayed on the new writer', () => {
