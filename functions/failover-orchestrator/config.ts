@@ -1,7 +1,10 @@
-import { DEFAULT_FAILOVER_SETTINGS } from '../core/failover-orchestrator';
+import { DEFAULT_FAILOVER_SETTINGS, type FailoverModeSetting } from '../core/failover-orchestrator';
+import { DEFAULT_LEASE_TIMINGS } from '../core/write-lease';
 import { LAG_LOOKBACK_SECONDS_LIMITS } from '../adapters/aws/cloudwatch-replication-lag';
 import { DATABASE_PAIR_SPEC, type DatabasePairConfig } from '../shared/database-pair';
-import { integer, optionalVariables, readEnvironment, requiredVariables, text, withDefault } from '../shared/environment';
+import { integer, oneOf, optional, optionalVariables, readEnvironment, requiredVariables, text, withDefault } from '../shared/environment';
+
+const FAILOVER_MODES: readonly FailoverModeSetting[] = ['automatic', 'manual-confirm'];
 
 /** Environment of the failover orchestrator, validated once per cold start. */
 export interface OrchestratorConfig extends DatabasePairConfig {
@@ -21,6 +24,18 @@ export interface OrchestratorConfig extends DatabasePairConfig {
   readonly primaryProbeAttempts: number;
   readonly primaryProbeTimeoutMs: number;
   readonly primaryProbeIntervalMs: number;
+  /** `automatic`: an alarm may promote once the primary's write lease ran out; `manual-confirm`: only an operator. */
+  readonly failoverMode: FailoverModeSetting;
+  /** DynamoDB MRSC table of the write lease (its DR-region replica); required in automatic mode. */
+  readonly writeLeaseTable?: string;
+  /** The primary's lease time to live (as its keeper writes it). */
+  readonly leaseTtlSeconds: number;
+  /** The DR side takes an expired lease only this long after it ran out (clock skew + the keeper's fence overrun). */
+  readonly leaseTakeoverMarginSeconds: number;
+  /** Planned switchover: longest wait for the replica to replay the frozen primary's last WAL position. */
+  readonly switchoverCatchUpTimeoutSeconds: number;
+  /** The primary's own DB parameter group: the switchover's write freeze sets its read-only default. */
+  readonly primaryParameterGroup: string;
 }
 
 const ORCHESTRATOR_SPEC = {
@@ -38,6 +53,14 @@ const ORCHESTRATOR_SPEC = {
   primaryProbeAttempts: withDefault(integer('PRIMARY_PROBE_ATTEMPTS', { min: 1, max: 10 }), DEFAULT_FAILOVER_SETTINGS.primaryProbeAttempts),
   primaryProbeTimeoutMs: withDefault(integer('PRIMARY_PROBE_TIMEOUT_MS', { min: 100, max: 60_000 }), DEFAULT_FAILOVER_SETTINGS.primaryProbeTimeoutMs),
   primaryProbeIntervalMs: withDefault(integer('PRIMARY_PROBE_INTERVAL_MS', { min: 0, max: 60_000 }), DEFAULT_FAILOVER_SETTINGS.primaryProbeIntervalMs),
+  failoverMode: oneOf('FAILOVER_MODE', FAILOVER_MODES),
+  writeLeaseTable: optional(text('WRITE_LEASE_TABLE')),
+  leaseTtlSeconds: withDefault(integer('LEASE_TTL_SECONDS', { min: 2, max: 3_600 }), DEFAULT_LEASE_TIMINGS.ttlMs / 1000),
+  leaseTakeoverMarginSeconds: withDefault(integer('LEASE_TAKEOVER_MARGIN_SECONDS', { min: 1, max: 3_600 }), DEFAULT_FAILOVER_SETTINGS.takeoverMarginMs / 1000),
+  switchoverCatchUpTimeoutSeconds: withDefault(
+    integer('SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS', { min: 1, max: 3_600 }), DEFAULT_FAILOVER_SETTINGS.catchUpTimeoutMs / 1000,
+  ),
+  primaryParameterGroup: text('PRIMARY_DB_PARAMETER_GROUP'),
 };
 
 /** Names of every variable the orchestrator requires (for documentation and tests). */
@@ -47,7 +70,10 @@ export const ORCHESTRATOR_OPTIONAL_ENV_VARS = optionalVariables(ORCHESTRATOR_SPE
 
 /** THROWS one error naming every missing or invalid variable. */
 export function readOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConfig {
-  return readEnvironment('failover-orchestrator', env, ORCHESTRATOR_SPEC, ({ primaryRegion, drRegion }) => (
-    primaryRegion !== undefined && primaryRegion === drRegion ? [`PRIMARY_REGION and DR_REGION must differ (both "${primaryRegion}")`] : []
-  ));
+  return readEnvironment('failover-orchestrator', env, ORCHESTRATOR_SPEC, ({ primaryRegion, drRegion, failoverMode, writeLeaseTable }) => [
+    ...(primaryRegion !== undefined && primaryRegion === drRegion ? [`PRIMARY_REGION and DR_REGION must differ (both "${primaryRegion}")`] : []),
+    // Automatic promotion is safe only behind the write lease: without its table an alarm could promote while the
+    // primary still takes writes.
+    ...(failoverMode === 'automatic' && writeLeaseTable === undefined ? ['WRITE_LEASE_TABLE is required when FAILOVER_MODE is "automatic"'] : []),
+  ]);
 }

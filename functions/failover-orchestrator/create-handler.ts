@@ -16,10 +16,13 @@ import { systemClock } from '../core/system-clock';
 import { CloudWatchMetrics } from '../adapters/aws/cloudwatch-metrics';
 import { CloudWatchReplicationLag } from '../adapters/aws/cloudwatch-replication-lag';
 import { readDatabaseCredentials } from '../adapters/aws/database-credentials';
+import type { TargetProvider } from '../adapters/aws/database-session';
 import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-state-store';
+import { DynamoDbWriteLeaseStore } from '../adapters/aws/dynamodb-write-lease-store';
 import { powertoolsLogger } from '../adapters/aws/powertools-logger';
 import { RdsDatabaseControl } from '../adapters/aws/rds-database-control';
 import { Route53Dns } from '../adapters/aws/route53-dns';
+import { sdkClientOptions } from '../adapters/aws/sdk-client-options';
 import { SnsAlerts } from '../adapters/aws/sns-alerts';
 import { probeDatabase, type DatabaseTarget, type ProbeResult } from '../adapters/postgres/connectivity';
 import type { OrchestratorConfig } from './config';
@@ -37,8 +40,8 @@ const OK_OUTCOMES: ReadonlySet<FailoverOutcome> = new Set([
 
 /** The run returns this long before Lambda would kill it, so the last state is always saved. */
 const DEADLINE_SAFETY_MS = 20_000;
-/** A dead region must cost seconds, not the SDK's default minutes, per attempt. */
-const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 } };
+/** Bound for each SQL connect and statement (switchover freeze, replay position, writer check). */
+const SQL_TIMEOUT_MS = 5_000;
 
 export interface HandlerOverrides {
   readonly clock?: Clock;
@@ -56,6 +59,9 @@ export function createHandler(config: OrchestratorConfig, overrides: HandlerOver
     primaryProbeAttempts: config.primaryProbeAttempts,
     primaryProbeTimeoutMs: config.primaryProbeTimeoutMs,
     primaryProbeIntervalMs: config.primaryProbeIntervalMs,
+    failoverMode: config.failoverMode,
+    takeoverMarginMs: config.leaseTakeoverMarginSeconds * 1000,
+    catchUpTimeoutMs: config.switchoverCatchUpTimeoutSeconds * 1000,
   };
 
   return async (event: unknown, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>): Promise<OrchestratorResponse> => {
@@ -88,16 +94,27 @@ function respond(result: FailoverResult) {
 function buildPorts(
   config: OrchestratorConfig, clock: Clock, logger: Logger, probe: NonNullable<HandlerOverrides['probe']>,
 ): FailoverPorts {
-  const drCloudWatch = new CloudWatchClient({ region: config.drRegion, ...SDK_CLIENT_OPTIONS });
+  // Every client: a dead region costs seconds per call, not the SDK's open-ended wait (sdk-client-options.ts).
+  const drCloudWatch = new CloudWatchClient({ region: config.drRegion, ...sdkClientOptions() });
   const drMetrics = new CloudWatchMetrics({ client: drCloudWatch, namespace: config.metricNamespace, environmentSuffix: config.environmentSuffix });
-  const secrets = new SecretsManagerClient({ region: config.drRegion, ...SDK_CLIENT_OPTIONS });
+  const secrets = new SecretsManagerClient({ region: config.drRegion, ...sdkClientOptions() });
+  const dynamo = new DynamoDBClient({ region: config.drRegion, ...sdkClientOptions() });
+  /** SQL target of one database; `refreshCredentials` re-reads a rotated secret (once per authentication failure). */
+  const target = (host: string): TargetProvider => async (options) => {
+    const credentials = await readDatabaseCredentials(secrets, config.secretArn, { refresh: options?.refreshCredentials });
+    return {
+      host, port: config.port, database: config.database,
+      user: credentials.username, password: credentials.password, ssl: { rejectUnauthorized: true },
+    };
+  };
   return {
     database: new RdsDatabaseControl({
-      primaryRds: new RDSClient({ region: config.primaryRegion, ...SDK_CLIENT_OPTIONS }),
-      drRds: new RDSClient({ region: config.drRegion, ...SDK_CLIENT_OPTIONS }),
+      primaryRds: new RDSClient({ region: config.primaryRegion, ...sdkClientOptions() }),
+      drRds: new RDSClient({ region: config.drRegion, ...sdkClientOptions() }),
       primaryInstanceId: config.primaryInstanceId,
       replicaInstanceId: config.replicaInstanceId,
       fenceSecurityGroupId: config.fenceSecurityGroupId,
+      primaryParameterGroup: config.primaryParameterGroup,
       replicationLag: new CloudWatchReplicationLag({
         cloudWatch: drCloudWatch,
         metricNamespace: config.metricNamespace,
@@ -107,26 +124,27 @@ function buildPorts(
         logger,
       }),
       probe,
-      primaryTarget: async () => {
-        const credentials = await readDatabaseCredentials(secrets, config.secretArn);
-        return {
-          host: config.primaryEndpoint, port: config.port, database: config.database,
-          user: credentials.username, password: credentials.password, ssl: { rejectUnauthorized: true },
-        };
-      },
+      primaryTarget: target(config.primaryEndpoint),
+      replicaTarget: target(config.replicaEndpoint),
+      sqlTimeoutMs: SQL_TIMEOUT_MS,
+      clock,
     }),
     dns: new Route53Dns({
       // Route53's control plane is global; the SDK signs for us-east-1 whatever region is given.
-      route53: new Route53Client({ region: config.drRegion, ...SDK_CLIENT_OPTIONS }),
+      route53: new Route53Client({ region: config.drRegion, ...sdkClientOptions() }),
       drMetrics,
       hostedZoneId: config.hostedZoneId,
       writerRecordName: config.writerRecordName,
       primaryRecordSetId: config.primaryRecordSetId,
       drEndpoint: config.replicaEndpoint,
     }),
-    alerts: new SnsAlerts(new SNSClient({ region: config.drRegion, ...SDK_CLIENT_OPTIONS }), config.alertTopicArn, config.environmentSuffix),
+    alerts: new SnsAlerts(new SNSClient({ region: config.drRegion, ...sdkClientOptions() }), config.alertTopicArn, config.environmentSuffix),
     metrics: drMetrics,
-    store: new DynamoDbFailoverStateStore(new DynamoDBClient({ region: config.drRegion, ...SDK_CLIENT_OPTIONS }), config.failoverStateTable),
+    store: new DynamoDbFailoverStateStore(dynamo, config.failoverStateTable),
+    // The lease table's DR-region replica (MRSC): a takeover succeeds only with a quorum of regions behind it.
+    lease: config.failoverMode === 'automatic' && config.writeLeaseTable !== undefined
+      ? new DynamoDbWriteLeaseStore(dynamo, config.writeLeaseTable)
+      : undefined,
     clock,
     logger,
   };

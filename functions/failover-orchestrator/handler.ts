@@ -10,9 +10,18 @@
  * PROBE_INTERVAL_SECONDS (the replication monitor's schedule: the window added to the last lag measured while the
  * primary was reachable), LAG_LOOKBACK_SECONDS (how far back the monitor's lag data is read; infra derives it
  * from the detection window so the last lag measured while the primary was reachable is still inside it).
+ * FAILOVER_MODE (`automatic`: an alarm may promote once the primary's write lease ran out; `manual-confirm`: only an
+ * operator who confirms the primary is dead), PRIMARY_DB_PARAMETER_GROUP (the primary's own parameter group: the
+ * planned switchover's write freeze sets its read-only default).
+ * Required in automatic mode: WRITE_LEASE_TABLE (DynamoDB MRSC global table; this function uses its DR-region replica).
  * Optional (validated when set; the core's defaults otherwise): PRIMARY_PROBE_ATTEMPTS (3), PRIMARY_PROBE_TIMEOUT_MS
- * (5000), PRIMARY_PROBE_INTERVAL_MS (5000) — the re-verification that the primary is down.
+ * (5000), PRIMARY_PROBE_INTERVAL_MS (5000) — the re-verification that the primary is down; LEASE_TTL_SECONDS (45),
+ * LEASE_TAKEOVER_MARGIN_SECONDS (30) — the lease is taken only this long after it ran out;
+ * SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS (300) — longest wait for the replica to replay the frozen primary's WAL.
  * Also honoured: NODE_EXTRA_CA_CERTS (RDS CA bundle for verified TLS), POWERTOOLS_* logger settings.
+ *
+ * Every AWS client has real per-call deadlines (adapters/aws/sdk-client-options.ts). A primary probe refused for a
+ * stale password re-reads the secret once and probes again (a rotated password is not an outage).
  */
 import { readOrchestratorConfig } from './config';
 import { createHandler } from './create-handler';

@@ -13,6 +13,9 @@
  * - `FAILOVER_STATE_TABLE`    DynamoDB table holding the failover state item `pk = "failover"`
  * - `NODE_EXTRA_CA_CERTS`     (set by infra, read by Node itself) RDS CA bundle for verified TLS
  *
+ * Every AWS client has real per-call deadlines (sdk-client-options.ts) and every check its own deadline
+ * (`DEFAULT_MONITOR_DEADLINES`): a region whose API hangs costs one metric (`PrimaryApiUnreachable=1`), never the run.
+ *
  * IAM: `rds:DescribeDBInstances` on both instance ARNs (each in its region), `secretsmanager:GetSecretValue` on
  * the secret (+ `kms:Decrypt` on its key), `dynamodb:GetItem` on the table (+ `kms:Decrypt` if it has a CMK), `cloudwatch:PutMetricData`
  * (condition `cloudwatch:namespace`), plus the VPC-access ENI permissions.
@@ -26,25 +29,30 @@ import { readDatabaseCredentials } from '../adapters/aws/database-credentials';
 import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-state-store';
 import { powertoolsLogger } from '../adapters/aws/powertools-logger';
 import { describeInstanceStatus } from '../adapters/aws/rds-instance-status';
+import { sdkClientOptions } from '../adapters/aws/sdk-client-options';
 import type { DatabaseTarget } from '../adapters/postgres/connectivity';
 import { postgresReplicationProbes } from '../adapters/postgres/replication-probes';
 import { readMonitorConfig } from './config';
 import { runMonitorCycle } from './monitor';
 
 /**
- * Bound for each connect and statement. The run is scheduled every 60 s; the worst case (both probes, the
- * heartbeat and the lag query each hitting it, plus the 1 s catch-up wait) stays well under the function timeout.
+ * Bound for each connect and statement. The run is scheduled every 60 s; each check also has its own deadline
+ * (`DEFAULT_MONITOR_DEADLINES`), so the worst case stays under the 45 s function timeout.
  */
 const DATABASE_TIMEOUT_MS = 5000;
+/** Reads must end inside the monitor's per-check deadline (6 s): two attempts of at most 3 s. */
+const READ_SDK = { maxAttempts: 2, connectionTimeoutMs: 2_000, requestTimeoutMs: 3_000 } as const;
+/** Publishing ends the run: two attempts of at most 4 s. */
+const PUBLISH_SDK = { maxAttempts: 2, connectionTimeoutMs: 2_000, requestTimeoutMs: 4_000 } as const;
 
 const config = readMonitorConfig(process.env);
 const logger = powertoolsLogger('replication-monitor');
-const secrets = new SecretsManagerClient({ region: config.drRegion });
-const primaryRds = new RDSClient({ region: config.primaryRegion });
-const drRds = new RDSClient({ region: config.drRegion });
-const failoverState = new DynamoDbFailoverStateStore(new DynamoDBClient({ region: config.drRegion }), config.failoverStateTable);
+const secrets = new SecretsManagerClient({ region: config.drRegion, ...sdkClientOptions(READ_SDK) });
+const primaryRds = new RDSClient({ region: config.primaryRegion, ...sdkClientOptions(READ_SDK) });
+const drRds = new RDSClient({ region: config.drRegion, ...sdkClientOptions(READ_SDK) });
+const failoverState = new DynamoDbFailoverStateStore(new DynamoDBClient({ region: config.drRegion, ...sdkClientOptions(READ_SDK) }), config.failoverStateTable);
 const metrics = new CloudWatchMetrics({
-  client: new CloudWatchClient({ region: config.drRegion }),
+  client: new CloudWatchClient({ region: config.drRegion, ...sdkClientOptions(PUBLISH_SDK) }),
   namespace: config.metricNamespace,
   environmentSuffix: config.environmentSuffix,
 });
@@ -57,8 +65,9 @@ export interface MonitorSummary {
 /** Scheduled (EventBridge) invocation: the event carries nothing the monitor needs. */
 export async function handler(): Promise<MonitorSummary> {
   const result = await runMonitorCycle({
-    probes: async () => {
-      const { username, password } = await readDatabaseCredentials(secrets, config.secretArn);
+    // `refreshCredentials`: the database refused the cached password (rotation): read the secret again, once.
+    probes: async (options) => {
+      const { username, password } = await readDatabaseCredentials(secrets, config.secretArn, { refresh: options?.refreshCredentials });
       const target = (host: string): DatabaseTarget => ({
         host,
         port: config.port,

@@ -1,3 +1,7 @@
+import {
+  classifyInstanceStatus, isAuthenticationFailure, servesPerControlPlane, serverAnswered, type ControlPlaneHealth,
+} from '../core/instance-health';
+import { withDeadline } from '../core/lease-keeper';
 import { MonitorMetric } from '../core/metric-names';
 import type { FailoverState, FailoverStateStore, InstanceStatus, Logger, MetricDatum, Metrics } from '../core/ports';
 import { describeError, ProbeResult } from '../adapters/postgres/connectivity';
@@ -5,20 +9,51 @@ import { Heartbeat, NotInRecoveryError, ReplicationLag } from '../adapters/postg
 import type { ReplicationProbes } from '../adapters/postgres/replication-probes';
 
 export interface MonitorDependencies {
-  /** Builds the data-plane probes (reads credentials); a failure makes both databases count as unreachable. */
-  readonly probes: () => Promise<ReplicationProbes>;
+  /**
+   * Builds the data-plane probes (reads credentials); a failure makes both databases count as unreachable.
+   * `refreshCredentials`: the database refused the cached password (the secret rotated): read the secret again.
+   */
+  readonly probes: (options?: { readonly refreshCredentials?: boolean }) => Promise<ReplicationProbes>;
   readonly describePrimary: () => Promise<InstanceStatus>;
   readonly describeReplica: () => Promise<InstanceStatus>;
   /** Only read: the monitor re-publishes what the orchestrator recorded. */
   readonly failoverState: Pick<FailoverStateStore, 'read'>;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Per-check deadlines (defaults: `DEFAULT_MONITOR_DEADLINES`). */
+  readonly deadlines?: Partial<MonitorDeadlines>;
 }
+
+/**
+ * Every check ends by its own deadline, whether or not the call under it does: a hanging API or database costs
+ * its own metric, never the run. Phases run one after another (checks in parallel, then the one credential
+ * re-read, then heartbeat, then lag), so the sum must stay inside the function's timeout (45 s) with room to publish.
+ */
+export interface MonitorDeadlines {
+  /** Reading the database secret. */
+  readonly credentialsMs: number;
+  /** One connect + query probe (the probe's own timeout plus slack). */
+  readonly probeMs: number;
+  /** One control-plane or table read (DescribeDBInstances, GetItem). */
+  readonly apiMs: number;
+  readonly heartbeatMs: number;
+  /** Includes the wait for the replica to replay the heartbeat. */
+  readonly lagMs: number;
+}
+
+export const DEFAULT_MONITOR_DEADLINES: MonitorDeadlines = {
+  credentialsMs: 4_000,
+  probeMs: 6_500,
+  apiMs: 6_000,
+  heartbeatMs: 6_000,
+  lagMs: 7_000,
+};
 
 export interface MonitorRunResult {
   readonly data: readonly MetricDatum[];
   /** One line per unexpected error (their count is `MonitorErrors`). */
   readonly errors: readonly string[];
+  /** The probes as measured (`reachable`: connected and queried); the metrics read them with `serverAnswered`. */
   readonly primaryProbe: ProbeResult;
   readonly replicaProbe: ProbeResult;
   readonly lag?: ReplicationLag;
@@ -30,62 +65,95 @@ const flag = (value: boolean | undefined) => (value ? 1 : 0);
 const hasFailedOver = (state: FailoverState | undefined) => state !== undefined && (state.failedOver || state.status === 'completed');
 
 /**
- * One monitor run. Every check is isolated: a failing probe, API or table read costs only its own metric
- * (published as 0 where the contract defines 0 as "could not confirm", omitted where a guess would be
- * harmful) and one `MonitorErrors` count. THROWS only if publishing the metrics fails.
+ * One monitor run. Every check is isolated and bounded by its own deadline: a failing or hanging probe, API or table
+ * read costs only its own metric (published as 0 where the contract defines 0 as "could not confirm", omitted where a
+ * guess would be harmful) and one `MonitorErrors` count. THROWS only if publishing the metrics fails.
  *
+ * - `PrimaryReachable` / `ReplicaReachable`: `serverAnswered` (core): a server that answered with its own SQLSTATE
+ *   (too many connections, starting up, authentication) is alive, exactly as the orchestrator counts it.
+ * - `PrimaryAvailable` / `ReplicaAvailable`: RDS reports `available` or a routine serving state (maintenance,
+ *   backing-up, storage-optimization, …: `classifyInstanceStatus`); `PrimaryFailedState` / `PrimaryRoutineState`
+ *   say which; `PrimaryApiUnreachable` = the primary region's API did not answer (failed or timed out): no evidence
+ *   about the database either way.
+ * - A probe refused for stale credentials re-reads the secret ONCE and probes again: a rotated password never reads
+ *   as an outage, and the heartbeat and lag still get measured.
  * - `ReplicationLagSeconds` is omitted when the replica is unreachable or already promoted: no measurement.
  * - `FailedOver` is omitted when the state table does not answer: it steers DNS, so neither 0 nor 1 is safe.
  */
 export async function runMonitorCycle(deps: MonitorDependencies): Promise<MonitorRunResult> {
+  const deadlines = { ...DEFAULT_MONITOR_DEADLINES, ...deps.deadlines };
   const errors: string[] = [];
   const recordError = (what: string, error: unknown) => {
     errors.push(`${what}: ${describeError(error)}`);
     deps.logger.error(`${what} failed`, { error: describeError(error) });
   };
-  const attempt = async <T>(what: string, work: () => Promise<T>): Promise<T | undefined> => {
+  /** `undefined` when the check failed or did not end by its deadline (recorded as an error). */
+  const attempt = async <T>(what: string, timeoutMs: number, work: () => Promise<T>): Promise<T | undefined> => {
     try {
-      return await work();
+      return await withDeadline(work(), timeoutMs, what);
     } catch (error) {
       recordError(what, error);
       return undefined;
     }
   };
-
-  const probes = await attempt('read database credentials', deps.probes);
-  const unprobed = (what: string): ProbeResult => ({ reachable: false, latencyMs: 0, error: `${what} not probed: no credentials` });
-  const probeOrUnreachable = async (what: string, probe: (() => Promise<ProbeResult>) | undefined): Promise<ProbeResult> => {
-    if (!probe) return unprobed(what);
-    return (await attempt(`probe ${what}`, probe)) ?? { reachable: false, latencyMs: 0, error: 'probe threw' };
+  const probeWith = async (what: 'primary' | 'replica', probes: ReplicationProbes | undefined): Promise<ProbeResult> => {
+    if (!probes) return { reachable: false, latencyMs: 0, error: `${what} not probed: no credentials` };
+    return (await attempt(`probe ${what}`, deadlines.probeMs, what === 'primary' ? probes.probePrimary : probes.probeReplica))
+      ?? { reachable: false, latencyMs: deadlines.probeMs, error: 'probe failed or timed out' };
   };
 
-  const [primaryProbe, replicaProbe, primaryStatus, replicaStatus, failedOver] = await Promise.all([
-    probeOrUnreachable('primary', probes?.probePrimary),
-    probeOrUnreachable('replica', probes?.probeReplica),
-    attempt('describe primary instance', deps.describePrimary),
-    attempt('describe replica instance', deps.describeReplica),
-    attempt('read failover state', async () => hasFailedOver(await deps.failoverState.read())),
+  // Phase 1, in parallel: each check carries its own deadline, so none can hold the others.
+  const reading = attempt('read database credentials', deadlines.credentialsMs, () => deps.probes());
+  let [probes, primaryProbe, replicaProbe, primaryStatus, replicaStatus, failedOver] = await Promise.all([
+    reading,
+    reading.then((built) => probeWith('primary', built)),
+    reading.then((built) => probeWith('replica', built)),
+    attempt('describe primary instance', deadlines.apiMs, deps.describePrimary),
+    attempt('describe replica instance', deadlines.apiMs, deps.describeReplica),
+    attempt('read failover state', deadlines.apiMs, async () => hasFailedOver(await deps.failoverState.read())),
   ]);
 
+  // Phase 2, only after a refused password: the secret rotated under this container. Re-read it once.
+  if (probes && (isAuthenticationFailure(primaryProbe) || isAuthenticationFailure(replicaProbe))) {
+    deps.logger.warn('database refused the cached credentials: re-reading the secret once', { primary: primaryProbe.error, replica: replicaProbe.error });
+    const fresh = await attempt('re-read database credentials', deadlines.credentialsMs, () => deps.probes({ refreshCredentials: true }));
+    if (fresh) {
+      probes = fresh;
+      [primaryProbe, replicaProbe] = await Promise.all([
+        isAuthenticationFailure(primaryProbe) ? probeWith('primary', fresh) : primaryProbe,
+        isAuthenticationFailure(replicaProbe) ? probeWith('replica', fresh) : replicaProbe,
+      ]);
+    }
+    for (const [what, probe] of [['primary', primaryProbe], ['replica', replicaProbe]] as const) {
+      if (isAuthenticationFailure(probe)) recordError(`probe ${what}`, new Error(`${probe.error} (still refused after re-reading the secret)`));
+    }
+  }
+
+  // Phase 3: heartbeat and lag need a working session (not merely a server that answered).
   let heartbeat: Heartbeat | undefined;
   if (probes && primaryProbe.reachable && primaryProbe.inRecovery === false) {
-    heartbeat = await attempt('write heartbeat on primary', probes.writeHeartbeat);
+    heartbeat = await attempt('write heartbeat on primary', deadlines.heartbeatMs, probes.writeHeartbeat);
   }
   let lag: ReplicationLag | undefined;
   if (probes && replicaProbe.reachable) {
     try {
-      lag = await probes.measureLag(heartbeat?.lsn);
+      lag = await withDeadline(probes.measureLag(heartbeat?.lsn), deadlines.lagMs, 'measure replication lag');
     } catch (error) {
       if (error instanceof NotInRecoveryError) deps.logger.info('replica is not in recovery (promoted): no replication lag to measure');
       else recordError('measure replication lag', error);
     }
   }
 
+  const primaryHealth: ControlPlaneHealth = classifyInstanceStatus(primaryStatus?.status);
+  const replicaHealth: ControlPlaneHealth = classifyInstanceStatus(replicaStatus?.status);
   const data: MetricDatum[] = [
-    { name: MonitorMetric.PrimaryReachable, value: flag(primaryProbe.reachable), unit: 'Count' },
-    { name: MonitorMetric.ReplicaReachable, value: flag(replicaProbe.reachable), unit: 'Count' },
-    { name: MonitorMetric.PrimaryAvailable, value: flag(primaryStatus?.available), unit: 'Count' },
-    { name: MonitorMetric.ReplicaAvailable, value: flag(replicaStatus?.available), unit: 'Count' },
+    { name: MonitorMetric.PrimaryReachable, value: flag(serverAnswered(primaryProbe)), unit: 'Count' },
+    { name: MonitorMetric.ReplicaReachable, value: flag(serverAnswered(replicaProbe)), unit: 'Count' },
+    { name: MonitorMetric.PrimaryAvailable, value: flag(servesPerControlPlane(primaryHealth)), unit: 'Count' },
+    { name: MonitorMetric.ReplicaAvailable, value: flag(servesPerControlPlane(replicaHealth)), unit: 'Count' },
+    { name: MonitorMetric.PrimaryFailedState, value: flag(primaryHealth === 'failed'), unit: 'Count' },
+    { name: MonitorMetric.PrimaryRoutineState, value: flag(primaryHealth === 'routine'), unit: 'Count' },
+    { name: MonitorMetric.PrimaryApiUnreachable, value: flag(primaryStatus === undefined), unit: 'Count' },
   ];
   if (lag) data.push({ name: MonitorMetric.ReplicationLagSeconds, value: lag.lagSeconds, unit: 'Seconds' });
   if (failedOver !== undefined) data.push({ name: MonitorMetric.FailedOver, value: flag(failedOver), unit: 'Count' });

@@ -11,8 +11,10 @@ export interface VariableSpec<T> {
   readonly name: string;
   /** Gets the trimmed, non-blank value; returns the typed value or what a valid one looks like. */
   readonly parse: (raw: string) => Parsed<T>;
-  /** Used when the variable is absent or blank; without it the variable is required. */
+  /** Used when the variable is absent or blank; without it (and without `optional`) the variable is required. */
   readonly fallback?: T;
+  /** Absent or blank reads as `undefined` (see `optional`). */
+  readonly optional?: boolean;
 }
 
 export type EnvironmentSpec = Readonly<Record<string, VariableSpec<unknown>>>;
@@ -53,6 +55,12 @@ export function positiveInteger(name: string): VariableSpec<number> {
   return integerWhere(name, (value) => value >= 1, 'a positive integer');
 }
 
+/** One of `values`, exactly as written. */
+export function oneOf<const V extends string>(name: string, values: readonly V[]): VariableSpec<V> {
+  const allowed: ReadonlySet<string> = new Set(values);
+  return { name, parse: (raw) => (allowed.has(raw) ? valid(raw as V) : invalid(`one of ${values.map((value) => `"${value}"`).join(', ')}`)) };
+}
+
 /** Comma-separated items, trimmed, empty items dropped. */
 export function commaList(name: string): VariableSpec<string[]> {
   return { name, parse: (raw) => valid(raw.split(',').map((item) => item.trim()).filter((item) => item !== '')) };
@@ -63,14 +71,24 @@ export function withDefault<T>(spec: VariableSpec<T>, fallback: T): VariableSpec
   return { ...spec, fallback };
 }
 
+/**
+ * The same variable, optional without a default: absent or blank reads as `undefined`. Use a `crossCheck` when
+ * another setting makes it required (e.g. a table needed in one mode only).
+ */
+export function optional<T>(spec: VariableSpec<T>): VariableSpec<T | undefined> {
+  return { ...spec, optional: true };
+}
+
+const isRequired = (variable: VariableSpec<unknown>) => variable.fallback === undefined && !variable.optional;
+
 /** Names of the variables the spec requires, in spec order. */
 export function requiredVariables(spec: EnvironmentSpec): string[] {
-  return Object.values(spec).filter((variable) => variable.fallback === undefined).map((variable) => variable.name);
+  return Object.values(spec).filter(isRequired).map((variable) => variable.name);
 }
 
 /** Names of the variables the spec reads when present, in spec order. */
 export function optionalVariables(spec: EnvironmentSpec): string[] {
-  return Object.values(spec).filter((variable) => variable.fallback !== undefined).map((variable) => variable.name);
+  return Object.values(spec).filter((variable) => !isRequired(variable)).map((variable) => variable.name);
 }
 
 /**
@@ -90,8 +108,9 @@ export function readEnvironment<S extends EnvironmentSpec>(
   for (const [field, variable] of Object.entries(spec) as [keyof S & string, VariableSpec<unknown>][]) {
     const raw = env[variable.name]?.trim();
     if (!raw) {
-      if (variable.fallback === undefined) missing.push(variable.name);
-      else values[field] = variable.fallback;
+      if (variable.fallback !== undefined) values[field] = variable.fallback;
+      else if (variable.optional) values[field] = undefined;
+      else missing.push(variable.name);
       continue;
     }
     const parsed = variable.parse(raw);

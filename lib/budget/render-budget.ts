@@ -45,9 +45,11 @@ export function renderBudgetMarkdown(budget: RtoRpoBudget): string {
     ...table(rto.components),
     `| | **Total (worst case)** | | | **${rto.worstCaseSeconds} s** |`,
     '',
-    'The rows are added in sequence, which over-counts: in a regional outage the PRIMARY record already turns '
-      + 'unhealthy when the primary-not-available alarm fires (row 2), long before the promotion; the failed-over '
-      + 'alarm path is counted because it is the one that holds whatever RDS reports about the old primary.',
+    'The rows are added in sequence. The writer name follows only the failed-over signal the orchestrator publishes '
+      + 'after the promotion (PRIMARY healthy exactly while not failed over, SECONDARY only once failed over), so it '
+      + 'never points at the read-only replica before the promotion, and neither a routine RDS state nor a dead monitor '
+      + 'moves it. The write lease becomes takeable TTL + takeover margin after the primary\'s last renewal, while '
+      + 'detection is still running; it adds only what is left of that wait at the orchestrator\'s check.',
     `Promotion is budgeted at its timeout; ${RDS_PROMOTION_NOTE} A promotion that outlasts the timeout is not lost: `
       + 'the orchestrator\'s resume schedule keeps waiting, but the RTO then exceeds this budget.',
     '',

@@ -19,12 +19,19 @@ export type Templates = Readonly<Record<string, CfnTemplate>>;
 export interface BudgetResourceNames {
   readonly monitorScheduleRule: string;
   readonly primaryUnreachableAlarm: string;
-  readonly primaryNotAvailableAlarm: string;
+  /** The composite's control-plane evidence: either one completes it (with the primary unreachable). */
+  readonly primaryApiUnreachableAlarm: string;
+  readonly primaryFailedStateAlarm: string;
   readonly primaryRegionFailedAlarm: string;
+  /** PRIMARY writer record healthy while this alarm is OK. */
   readonly failedOverAlarm: string;
+  /** SECONDARY writer record healthy while this alarm is OK (only after a failover). */
+  readonly notFailedOverAlarm: string;
   readonly replicationLagAlarm: string;
   readonly failoverTriggerRule: string;
   readonly orchestratorFunction: string;
+  /** Primary-region function that renews the write lease (failoverMode automatic). */
+  readonly leaseKeeperFunction: string;
   readonly writerRecordName: string;
 }
 
@@ -165,7 +172,7 @@ function referencedIds(value: unknown): string[] {
   return [];
 }
 
-/** THROWS unless the PRIMARY writer record's health check (directly or through CALCULATED parents) follows `alarmName`. */
+/** THROWS unless the writer record's health check (directly or through CALCULATED parents) follows `alarmName`. */
 function healthCheckFollowingAlarm(templates: Templates, record: Located, alarmName: string): Located {
   const resources = templates[record.stack].Resources ?? {};
   const pending = referencedIds(record.resource.Properties?.HealthCheckId);
@@ -182,7 +189,7 @@ function healthCheckFollowingAlarm(templates: Templates, record: Located, alarmN
     }
     if (config?.Type === 'CALCULATED') pending.push(...referencedIds(config.ChildHealthChecks));
   }
-  throw new Error(`RTO/RPO budget: the PRIMARY record ${record.logicalId} has no CLOUDWATCH_METRIC health check on alarm "${alarmName}"`);
+  throw new Error(`RTO/RPO budget: the ${String(record.resource.Properties?.Failover)} record ${record.logicalId} has no CLOUDWATCH_METRIC health check on alarm "${alarmName}"`);
 }
 
 function writerRecord(templates: Templates, name: string, failover: 'PRIMARY' | 'SECONDARY'): Located {
@@ -211,11 +218,23 @@ export function computeRtoRpoBudget(templates: Templates, names: BudgetResourceN
   const schedule = findByName(templates, 'AWS::Events::Rule', 'Name', names.monitorScheduleRule);
   const scheduleSeconds = scheduleRateSeconds(String(schedule.resource.Properties?.ScheduleExpression));
   const unreachable = metricAlarm(templates, names.primaryUnreachableAlarm);
-  const notAvailable = metricAlarm(templates, names.primaryNotAvailableAlarm);
+  const apiUnreachable = metricAlarm(templates, names.primaryApiUnreachableAlarm);
+  const failedState = metricAlarm(templates, names.primaryFailedStateAlarm);
   const composite = findByName(templates, 'AWS::CloudWatch::CompositeAlarm', 'AlarmName', names.primaryRegionFailedAlarm);
-  requireCompositeChildren(composite, [unreachable.located, notAvailable.located]);
+  requireCompositeChildren(composite, [unreachable.located, apiUnreachable.located, failedState.located]);
   findByName(templates, 'AWS::Events::Rule', 'Name', names.failoverTriggerRule);
   const orchestrator = findByName(templates, 'AWS::Lambda::Function', 'FunctionName', names.orchestratorFunction);
+  const failoverMode = lambdaEnvironment(orchestrator).FAILOVER_MODE;
+  if (failoverMode !== 'automatic') {
+    throw new Error(`RTO/RPO budget: ${orchestrator.label} has FAILOVER_MODE ${JSON.stringify(failoverMode)}: only "automatic" has a bounded RTO `
+      + '(manual-confirm waits for an operator, which no template bounds)');
+  }
+  const keeper = findByName(templates, 'AWS::Lambda::Function', 'FunctionName', names.leaseKeeperFunction);
+  const leaseTtl = envNumber(keeper, 'LEASE_TTL_SECONDS');
+  const takeoverMargin = envNumber(orchestrator, 'LEASE_TAKEOVER_MARGIN_SECONDS');
+  if (envNumber(orchestrator, 'LEASE_TTL_SECONDS') !== leaseTtl) {
+    throw new Error(`RTO/RPO budget: the orchestrator's LEASE_TTL_SECONDS (${envNumber(orchestrator, 'LEASE_TTL_SECONDS')} s) differs from the lease keeper's ${keeper.label} (${leaseTtl} s)`);
+  }
   const lambdaTimeout = numberProperty(orchestrator, 'Timeout');
   const promotionTimeout = envNumber(orchestrator, 'PROMOTION_TIMEOUT_SECONDS');
   const maxPromotionLag = envNumber(orchestrator, 'MAX_PROMOTION_LAG_SECONDS');
@@ -230,9 +249,11 @@ export function computeRtoRpoBudget(templates: Templates, names: BudgetResourceN
     intervalMs: envNumber(orchestrator, 'PRIMARY_PROBE_INTERVAL_MS'),
   };
   const failedOver = metricAlarm(templates, names.failedOverAlarm);
+  const notFailedOver = metricAlarm(templates, names.notFailedOverAlarm);
   const primaryRecord = writerRecord(templates, names.writerRecordName, 'PRIMARY');
   const secondaryRecord = writerRecord(templates, names.writerRecordName, 'SECONDARY');
   const failedOverCheck = healthCheckFollowingAlarm(templates, primaryRecord, names.failedOverAlarm);
+  const notFailedOverCheck = healthCheckFollowingAlarm(templates, secondaryRecord, names.notFailedOverAlarm);
   const lagAlarm = metricAlarm(templates, names.replicationLagAlarm);
 
   const reverifySeconds = (probe.attempts * probe.timeoutMs + (probe.attempts - 1) * probe.intervalMs) / 1000;
@@ -240,22 +261,28 @@ export function computeRtoRpoBudget(templates: Templates, names: BudgetResourceN
   if (orchestratorOtherSeconds < 0) {
     throw new Error(`RTO/RPO budget: re-verification (${reverifySeconds} s) + PROMOTION_TIMEOUT_SECONDS (${promotionTimeout} s) exceed the orchestrator's Lambda Timeout (${lambdaTimeout} s)`);
   }
-  const slowerAlarm = unreachable.seconds >= notAvailable.seconds ? unreachable : notAvailable;
+  // Detection needs the primary unreachable AND one of two pieces of control-plane evidence; either may be the only
+  // one there is (a regional outage silences the API, an instance failure reports a failed state): the slowest counts.
+  const detectionAlarms = [unreachable, apiUnreachable, failedState];
+  const slowestDetection = detectionAlarms.reduce((slowest, candidate) => (candidate.seconds > slowest.seconds ? candidate : slowest));
+  const switchAlarms = [failedOver, notFailedOver];
+  const slowerSwitch = switchAlarms.reduce((slower, candidate) => (candidate.seconds > slower.seconds ? candidate : slower));
   const ttls = [primaryRecord, secondaryRecord].map((record) => numberProperty(record, 'TTL'));
   const ttl = Math.max(...ttls);
 
-  const rtoComponents: BudgetComponent[] = [
+  // Rows 1–6: from the failure to the end of the orchestrator's re-verification, where it checks the lag.
+  const untilLagCheck: BudgetComponent[] = [
     {
       phase: 'Last healthy probe period (its Maximum is still 1)',
       source: `${schedule.label} · ScheduleExpression; alarm Period`,
-      formula: `max(${scheduleSeconds} s, ${slowerAlarm.period} s)`,
-      seconds: Math.max(scheduleSeconds, unreachable.period, notAvailable.period),
+      formula: `max(${scheduleSeconds} s, ${Math.max(...detectionAlarms.map((candidate) => candidate.period))} s)`,
+      seconds: Math.max(scheduleSeconds, ...detectionAlarms.map((candidate) => candidate.period)),
     },
     {
-      phase: 'Primary unreachable AND not available: sustained breach (in parallel, slower counts)',
-      source: `${unreachable.located.label}, ${notAvailable.located.label} · DatapointsToAlarm × Period`,
-      formula: `max(${unreachable.formula}, ${notAvailable.formula})`,
-      seconds: slowerAlarm.seconds,
+      phase: 'Primary unreachable AND (its RDS API silent OR a failed state): sustained breach (in parallel; either piece of evidence may be the only one, so the slowest counts)',
+      source: `${detectionAlarms.map((candidate) => candidate.located.label).join(', ')} · DatapointsToAlarm × Period`,
+      formula: `max(${detectionAlarms.map((candidate) => candidate.formula).join(', ')})`,
+      seconds: slowestDetection.seconds,
     },
     { phase: 'Metric alarm evaluation', source: 'assumption (CloudWatch evaluates alarms every minute)', formula: 'constant', seconds: constants.metricAlarmEvaluationSeconds },
     { phase: 'Composite "primary region failed" evaluation', source: `${composite.label} · AlarmRule; assumption`, formula: 'constant', seconds: constants.compositeAlarmEvaluationSeconds },
@@ -266,6 +293,19 @@ export function computeRtoRpoBudget(templates: Templates, names: BudgetResourceN
       formula: `${probe.attempts} × ${probe.timeoutMs / 1000} s + ${probe.attempts - 1} × ${probe.intervalMs / 1000} s`,
       seconds: reverifySeconds,
     },
+  ];
+  const secondsUntilLagCheck = sum(untilLagCheck);
+  // The primary's last renewal is at worst the moment of the failure, so the DR side may take the lease TTL + margin
+  // later. That wait runs in parallel with detection: only what is left of it at the orchestrator's check counts.
+  const leaseTakeover = leaseTtl + takeoverMargin;
+  const rtoComponents: BudgetComponent[] = [
+    ...untilLagCheck,
+    {
+      phase: 'Write lease: the DR side may take it TTL + takeover margin after the primary\'s last renewal (at worst the failure); runs in parallel with rows 1–6, only the rest counts',
+      source: `${keeper.label} · env LEASE_TTL_SECONDS; ${orchestrator.label} · env LEASE_TAKEOVER_MARGIN_SECONDS`,
+      formula: `max(0, ${leaseTtl} s + ${takeoverMargin} s − ${secondsUntilLagCheck} s)`,
+      seconds: Math.max(0, leaseTakeover - secondsUntilLagCheck),
+    },
     {
       phase: 'Promotion until the DR database is an available writer',
       source: `${orchestrator.label} · env PROMOTION_TIMEOUT_SECONDS`,
@@ -273,23 +313,26 @@ export function computeRtoRpoBudget(templates: Templates, names: BudgetResourceN
       seconds: promotionTimeout,
     },
     {
-      phase: 'Rest of the orchestrator run (cold start, checks, lock, retries, FailedOver=1)',
+      phase: 'Rest of the orchestrator run (cold start, checks, lock, lease write, retries, FailedOver=1)',
       source: `${orchestrator.label} · Timeout`,
       formula: `${lambdaTimeout} s − ${reverifySeconds} s − ${promotionTimeout} s`,
       seconds: orchestratorOtherSeconds,
     },
     {
-      phase: 'Failed-over alarm (keeps PRIMARY unhealthy)',
-      source: `${failedOver.located.label} · DatapointsToAlarm × Period; + evaluation`,
-      formula: `${failedOver.formula} + ${constants.metricAlarmEvaluationSeconds} s`,
-      seconds: failedOver.seconds + constants.metricAlarmEvaluationSeconds,
+      phase: 'Failed-over and not-failed-over alarms flip on FailedOver=1 (PRIMARY unhealthy, SECONDARY healthy; in parallel, slower counts)',
+      source: `${failedOver.located.label}, ${notFailedOver.located.label} · DatapointsToAlarm × Period; + evaluation`,
+      formula: `max(${switchAlarms.map((candidate) => candidate.formula).join(', ')}) + ${constants.metricAlarmEvaluationSeconds} s`,
+      seconds: slowerSwitch.seconds + constants.metricAlarmEvaluationSeconds,
     },
-    { phase: 'Route53 health check follows the alarm (CALCULATED parent)', source: `${failedOverCheck.label}; assumption`, formula: 'constant', seconds: constants.route53HealthCheckReactionSeconds },
+    {
+      phase: 'Route53 health checks follow the alarms',
+      source: `${failedOverCheck.label}, ${notFailedOverCheck.label}; assumption`,
+      formula: 'constant',
+      seconds: constants.route53HealthCheckReactionSeconds,
+    },
     { phase: 'Clients drop the cached writer CNAME', source: `${primaryRecord.label.replace(/ \(PRIMARY\)$/, '')} · TTL`, formula: `max TTL of ${ttls.length} records`, seconds: ttl },
   ];
   const worstCaseRto = sum(rtoComponents);
-  const lagCheckIndex = rtoComponents.findIndex((component) => component.phase.startsWith('Orchestrator re-verifies'));
-  const secondsUntilLagCheck = sum(rtoComponents.slice(0, lagCheckIndex + 1));
 
   const rpoComponents: BudgetComponent[] = [
     {
@@ -340,12 +383,15 @@ export function budgetResourceNames(names: DrResourceNames): BudgetResourceNames
   return {
     monitorScheduleRule: `${names.replicationMonitorFunction}-schedule`,
     primaryUnreachableAlarm: names.alarms.primaryUnreachable,
-    primaryNotAvailableAlarm: names.alarms.primaryNotAvailable,
+    primaryApiUnreachableAlarm: names.alarms.primaryApiUnreachable,
+    primaryFailedStateAlarm: names.alarms.primaryFailedState,
     primaryRegionFailedAlarm: names.alarms.primaryRegionFailed,
     failedOverAlarm: names.alarms.failedOver,
+    notFailedOverAlarm: names.alarms.notFailedOver,
     replicationLagAlarm: names.alarms.replicationLag,
     failoverTriggerRule: names.failoverTriggerRule,
     orchestratorFunction: names.failoverOrchestratorFunction,
+    leaseKeeperFunction: names.leaseKeeperFunction,
     writerRecordName: names.writerRecordName,
   };
 }

@@ -6,6 +6,8 @@
  * (requirements §6).
  */
 
+import { validateLeaseTimings } from '../../functions/core/write-lease';
+
 /** Account used when none is given, so that `cdk synth` works without credentials. Never deployable. */
 export const PLACEHOLDER_ACCOUNT = '000000000000';
 
@@ -30,6 +32,54 @@ const KNOWN_REGIONS = [
   'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1',
   'sa-east-1',
 ];
+
+/**
+ * Regions that can form one multi-Region strong consistency (MRSC) DynamoDB global table: its two replicas and
+ * its witness must all be in ONE of these sets. AWS CloudFormation, "AWS::DynamoDB::GlobalTable
+ * GlobalTableWitness", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-dynamodb-globaltable-globaltablewitness.html
+ * (the same sets are in the DynamoDB API reference, CreateGlobalTableWitnessGroupMemberAction).
+ */
+export const MRSC_REGION_SETS: Readonly<Record<string, readonly string[]>> = {
+  US: ['us-east-1', 'us-east-2', 'us-west-2'],
+  EU: ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1'],
+  AP: ['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3'],
+};
+
+/**
+ * How the DR side may take over writes:
+ * - `automatic`: the orchestrator promotes on its own once it holds the write lease (a DynamoDB MRSC global
+ *   table with replicas in both database regions and its witness in the tooling region; the primary region's
+ *   lease keeper renews it and fences the primary itself when it cannot);
+ * - `manual-confirm`: no write lease exists, so nothing can prove the primary stopped writing: the orchestrator
+ *   prepares and waits for an operator's confirmation. For region triples that no MRSC region set holds.
+ */
+export const FAILOVER_MODES = ['automatic', 'manual-confirm'] as const;
+export type FailoverMode = typeof FAILOVER_MODES[number];
+
+/**
+ * One invocation of the lease keeper renews the lease for this long; a schedule starts one every minute, so
+ * between two invocations nobody renews for `60 - KEEPER_RUN_SECONDS` s plus a cold start.
+ */
+export const KEEPER_RUN_SECONDS = 55;
+/** Allowance for the next keeper invocation's cold start in the primary VPC before its first renewal. */
+export const KEEPER_COLD_START_ALLOWANCE_SECONDS = 10;
+
+export interface WriteLeaseTimingsConfig {
+  /** How long one renewal of the write lease is valid. */
+  readonly ttlSeconds: number;
+  /** The keeper renews this often. */
+  readonly renewIntervalSeconds: number;
+  /** The keeper fences the primary itself when less than this remains of its lease. */
+  readonly fenceBudgetSeconds: number;
+  /** The DR side takes an expired lease only this long after it expired (clock skew, an overrunning fence). */
+  readonly takeoverMarginSeconds: number;
+}
+
+export interface FailoverConfig {
+  readonly mode: FailoverMode;
+  /** Timings of the write lease; the orchestrator reads TTL and takeover margin in either mode. */
+  readonly lease: WriteLeaseTimingsConfig;
+}
 
 export interface RegionsConfig {
   readonly primary: string;
@@ -105,6 +155,7 @@ export interface DrConfig {
   readonly monitoring: MonitoringConfig;
   readonly pipeline: PipelineConfig;
   readonly drills: DrillConfig;
+  readonly failover: FailoverConfig;
   /** Tags applied to every resource (validated for RDS by the compliance aspect). */
   readonly tags: Record<string, string>;
   /** Human-readable warnings to print at synth (placeholders in use and similar). */
@@ -238,6 +289,16 @@ export function loadConfig(sources: ConfigSources): DrConfig {
 
   const drills: DrillConfig = { fullDrillEnabled: validBoolean('fullDrillEnabled', read('fullDrillEnabled') ?? 'false') };
 
+  const failover: FailoverConfig = {
+    mode: validFailoverMode(read('failoverMode') ?? 'automatic', regions),
+    lease: validLeaseTimings({
+      ttlSeconds: validInteger('leaseTtlSeconds', read('leaseTtlSeconds') ?? '45', 5, 600),
+      renewIntervalSeconds: validInteger('leaseRenewIntervalSeconds', read('leaseRenewIntervalSeconds') ?? '10', 1, 300),
+      fenceBudgetSeconds: validInteger('leaseFenceBudgetSeconds', read('leaseFenceBudgetSeconds') ?? '15', 1, 300),
+      takeoverMarginSeconds: validInteger('leaseTakeoverMarginSeconds', read('leaseTakeoverMarginSeconds') ?? '30', 1, 600),
+    }),
+  };
+
   const tags: Record<string, string> = {
     Project: 'payments-dr',
     Environment: environmentSuffix,
@@ -259,6 +320,7 @@ export function loadConfig(sources: ConfigSources): DrConfig {
     monitoring,
     pipeline,
     drills,
+    failover,
     tags,
     warnings,
   };
@@ -277,6 +339,63 @@ export function backupBucketName(config: Pick<DrConfig, 'serviceName' | 'environ
 /** The PostgreSQL major version of the configured engine version (`14.22` → `14`). */
 export function engineMajor(config: Pick<DrConfig, 'database'>): string {
   return config.database.engineVersion.split('.')[0];
+}
+
+/** The MRSC region set holding all of `regions`, or undefined. */
+export function mrscRegionSetOf(regions: readonly string[]): string | undefined {
+  return Object.entries(MRSC_REGION_SETS).find(([, set]) => regions.every((region) => set.includes(region)))?.[0];
+}
+
+function validFailoverMode(value: string, regions: RegionsConfig): FailoverMode {
+  if (!(FAILOVER_MODES as readonly string[]).includes(value)) {
+    throw new ConfigError('failoverMode', `"${value}" must be one of ${FAILOVER_MODES.join(', ')}`);
+  }
+  const mode = value as FailoverMode;
+  if (mode !== 'automatic') return mode;
+  const { primary, dr, tooling } = regions;
+  const sets = Object.entries(MRSC_REGION_SETS).map(([name, set]) => `${name}: ${set.join(', ')}`).join('; ');
+  if (tooling === primary || tooling === dr) {
+    throw new ConfigError('failoverMode', `"automatic" needs the write lease's witness in the tooling region, a third region, but toolingRegion ${tooling} ` +
+      `is also a database region. Choose failoverMode=manual-confirm, or a toolingRegion that is neither database region (MRSC region sets: ${sets}).`);
+  }
+  if (mrscRegionSetOf([primary, dr, tooling]) === undefined) {
+    throw new ConfigError('failoverMode', `"automatic" needs a DynamoDB multi-Region strong consistency (MRSC) global table with replicas in ` +
+      `primaryRegion ${primary} and drRegion ${dr} and its witness in toolingRegion ${tooling}, all in ONE MRSC region set (${sets}); ` +
+      `these three regions are not. Choose failoverMode=manual-confirm, or other regions.`);
+  }
+  return mode;
+}
+
+/** Which setting a problem reported by `validateLeaseTimings` is about (the setting the rule constrains last). */
+function leaseSettingOf(problem: string): string {
+  if (/^the renew interval/.test(problem)) return 'leaseRenewIntervalSeconds';
+  if (/fence budget/.test(problem)) return 'leaseFenceBudgetSeconds';
+  if (/takeover margin/.test(problem)) return 'leaseTakeoverMarginSeconds';
+  return 'leaseTtlSeconds';
+}
+
+/**
+ * The write lease's timings, checked with the runtime's own rules (functions/core/write-lease.ts), plus the rule
+ * the keeper's schedule adds: between two keeper invocations nobody renews, so the longest gap between renewals
+ * (one renew interval + the pause between invocations + a cold start) must end before the keeper must fence.
+ */
+function validLeaseTimings(timings: WriteLeaseTimingsConfig): WriteLeaseTimingsConfig {
+  const values = `leaseTtlSeconds=${timings.ttlSeconds}, leaseRenewIntervalSeconds=${timings.renewIntervalSeconds}, ` +
+    `leaseFenceBudgetSeconds=${timings.fenceBudgetSeconds}, leaseTakeoverMarginSeconds=${timings.takeoverMarginSeconds}`;
+  const [problem] = validateLeaseTimings({
+    ttlMs: timings.ttlSeconds * 1000,
+    renewIntervalMs: timings.renewIntervalSeconds * 1000,
+    fenceBudgetMs: timings.fenceBudgetSeconds * 1000,
+    takeoverMarginMs: timings.takeoverMarginSeconds * 1000,
+  });
+  if (problem !== undefined) throw new ConfigError(leaseSettingOf(problem), `${problem} (${values})`);
+  const longestGap = timings.renewIntervalSeconds + (60 - KEEPER_RUN_SECONDS) + KEEPER_COLD_START_ALLOWANCE_SECONDS;
+  if (timings.ttlSeconds - timings.fenceBudgetSeconds < longestGap) {
+    throw new ConfigError('leaseTtlSeconds', `the lease must outlast the longest gap between two renewals, ${longestGap} s ` +
+      `(renew interval + ${60 - KEEPER_RUN_SECONDS} s between keeper invocations + ${KEEPER_COLD_START_ALLOWANCE_SECONDS} s cold start), ` +
+      `before the keeper must fence: leaseTtlSeconds - leaseFenceBudgetSeconds is ${timings.ttlSeconds - timings.fenceBudgetSeconds} s (${values})`);
+  }
+  return timings;
 }
 
 function validRegion(setting: string, value: string): string {

@@ -12,9 +12,15 @@ export function drResourceNames(config: Pick<DrConfig, 'serviceName' | 'environm
   const hostedZoneName = `db.${config.serviceName}-${config.environmentSuffix}.internal`;
   return {
     primaryDbInstance: name('primary-db'),
+    /** The primary's own DB parameter group (the name it always had): the lease keeper and a planned switchover set the read-only default in it. */
+    primaryDbParameterGroup: `${name('primary-db')}-params`,
     replicaDbInstance: name('dr-replica-db'),
     dbSecret: name('db-credentials'),
     failoverStateTable: name('failover-state'),
+    /** The write lease: a DynamoDB MRSC global table with replicas in both database regions (failoverMode automatic). */
+    writeLeaseTable: name('write-lease'),
+    /** Primary-region function that renews the write lease and fences the primary itself when it cannot. */
+    leaseKeeperFunction: name('lease-keeper'),
     replicationMonitorFunction: name('replication-monitor'),
     failoverOrchestratorFunction: name('failover-orchestrator'),
     failoverTriggerRule: name('failover-trigger'),
@@ -27,15 +33,34 @@ export function drResourceNames(config: Pick<DrConfig, 'serviceName' | 'environm
       replicationLag: name('replication-lag'),
       primaryUnreachable: name('primary-unreachable'),
       replicaUnreachable: name('replica-unreachable'),
+      /** RDS does not report the primary available (failed state or its API silent): an alert, no longer a failover signal. */
       primaryNotAvailable: name('primary-not-available'),
+      /** RDS reports the primary in a failed state: evidence of an outage (composite child). */
+      primaryFailedState: name('primary-failed-state'),
+      /** The primary region's RDS API does not answer: evidence of a regional outage (composite child). */
+      primaryApiUnreachable: name('primary-api-unreachable'),
       replicaNotAvailable: name('replica-not-available'),
       monitorErrors: name('monitor-errors'),
       /** Composite: several independent signals that the primary region failed; triggers the orchestrator. */
       primaryRegionFailed: name('primary-region-failed'),
       /** Sticky DNS signal: ALARM once the DR replica was promoted; keeps the PRIMARY record unhealthy. */
       failedOver: name('failed-over'),
+      /**
+       * Its mirror image: ALARM while NOT failed over (its normal state), OK once the orchestrator published FailedOver=1;
+       * the SECONDARY record is healthy only then. Not an estate health alarm: see `estateHealthAlarmNames`.
+       */
+      notFailedOver: name('not-failed-over'),
     },
   };
 }
 
 export type DrResourceNames = ReturnType<typeof drResourceNames>;
+
+/**
+ * The alarms that are OK on a healthy estate, for checks that require none in ALARM (the synthetic drill): every
+ * alarm but `notFailedOver`, which is in ALARM whenever the estate has not failed over, by design.
+ */
+export function estateHealthAlarmNames(names: DrResourceNames): string[] {
+  const { notFailedOver: _routingSignal, ...healthAlarms } = names.alarms;
+  return Object.values(healthAlarms);
+}

@@ -2,7 +2,9 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DrConfig, resourceName } from '../config/dr-config';
+import { drResourceNames } from '../config/resource-names';
 import { ReplicaDatabase } from '../constructs/database/replica-database';
+import { WriteLeaseTable } from '../constructs/failover/write-lease-table';
 import { PeeringRoutes } from '../constructs/network/peering-routes';
 import { RegionalNetwork } from '../constructs/network/regional-network';
 
@@ -14,14 +16,18 @@ export interface DRDatabaseStackProps extends StackProps {
   /** From the primary-region stack (cross-region references). */
   readonly primaryInstanceArn: string;
   readonly peeringConnectionId: string;
+  /** The primary region's key: encrypts the primary region's replica of the write lease table. */
+  readonly primaryKeyArn: string;
 }
 
 /**
- * DR-region resources that need the primary to exist: the encrypted cross-region read replica and
- * the DR side's routes over the peering connection the primary stack requested.
+ * DR-region resources that need the primary region's stack: the encrypted cross-region read replica,
+ * the DR side's routes over the peering connection the primary stack requested, and (failoverMode
+ * `automatic`) the write lease table, whose primary-region replica is encrypted with the primary key.
  */
 export class DRDatabaseStack extends Stack {
   readonly replica: ReplicaDatabase;
+  readonly writeLease?: WriteLeaseTable;
 
   constructor(scope: Construct, id: string, props: DRDatabaseStackProps) {
     super(scope, id, props);
@@ -41,5 +47,14 @@ export class DRDatabaseStack extends Stack {
       // After a failover, applications in either region write to this instance.
       clientCidrs: { 'DR VPC': config.network.drCidr, 'primary VPC (applications after failover)': config.network.primaryCidr },
     });
+    if (config.failover.mode === 'automatic') {
+      this.writeLease = new WriteLeaseTable(this, 'WriteLease', {
+        tableName: drResourceNames(config).writeLeaseTable,
+        primaryRegion: config.regions.primary,
+        witnessRegion: config.regions.tooling,
+        key: props.key,
+        primaryKeyArn: props.primaryKeyArn,
+      });
+    }
   }
 }

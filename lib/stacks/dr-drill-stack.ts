@@ -5,7 +5,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../compliance/nag';
 import { DrConfig, engineMajor, resourceName } from '../config/dr-config';
-import { drResourceNames, METRIC_NAMESPACE } from '../config/resource-names';
+import { drResourceNames, estateHealthAlarmNames, METRIC_NAMESPACE } from '../config/resource-names';
 import { FullDrill } from '../constructs/drill/full-drill';
 import { drSecretArnPattern } from '../constructs/functions/database-access';
 import { SyntheticDrill } from '../constructs/drill/synthetic-drill';
@@ -72,7 +72,8 @@ export class DRDrillStack extends Stack {
       failoverStateTableName: names.failoverStateTable,
       hostedZoneId: props.hostedZoneId,
       writerRecordName: names.writerRecordName,
-      estateAlarmNames: Object.values(names.alarms),
+      // Not not-failed-over: it is in ALARM on every healthy estate that has not failed over.
+      estateAlarmNames: estateHealthAlarmNames(names),
       compositeAlarmName: names.alarms.primaryRegionFailed,
       failoverRuleName: props.failoverRuleName,
       orchestratorFunctionArn: props.orchestratorFunctionArn,

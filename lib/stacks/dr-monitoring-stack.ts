@@ -28,6 +28,7 @@ export class DRMonitoringStack extends Stack {
       config: props.config,
       names,
       alarms: [...Object.values(this.monitor.alarms), this.monitor.primaryRegionFailed],
+      writerSwitchAlarms: [this.monitor.alarms.failedOver, this.monitor.notFailedOver],
     });
   }
 }

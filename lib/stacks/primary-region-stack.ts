@@ -7,8 +7,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { backupBucketName, DrConfig, resourceName } from '../config/dr-config';
 import { acknowledgeFindings } from '../compliance/nag';
+import { drResourceNames } from '../config/resource-names';
 import { PrimaryDatabase } from '../constructs/database/primary-database';
 import { RegionalKey } from '../constructs/encryption/regional-key';
+import { LeaseKeeper } from '../constructs/failover/lease-keeper';
 import { AlertTopic } from '../constructs/monitoring/alert-topic';
 import { CrossRegionPeering } from '../constructs/network/cross-region-peering';
 import { RegionalNetwork } from '../constructs/network/regional-network';
@@ -25,8 +27,8 @@ export interface PrimaryRegionStackProps extends StackProps {
 
 /**
  * Primary-region resources: key, VPC and the peering to the DR VPC, the PostgreSQL primary, the
- * backup bucket with its replication to the DR bucket, and the security group that fences the old
- * primary after a failover.
+ * backup bucket with its replication to the DR bucket, the security group that fences the primary,
+ * and (failoverMode `automatic`) the lease keeper that renews the primary's write lease.
  */
 export class PrimaryRegionStack extends PinnedZonesStack {
   readonly key: kms.Key;
@@ -35,12 +37,18 @@ export class PrimaryRegionStack extends PinnedZonesStack {
   readonly backupBucket: s3.Bucket;
   readonly alertTopic: sns.Topic;
   readonly peeringConnectionId: string;
-  /** Deny-all group the failover orchestrator moves the old primary into, so it takes no writes if it comes back. */
+  /**
+   * The group the primary is moved into when fenced (by the orchestrator after a failover, by the lease keeper when
+   * it cannot renew): it admits no client, only the lease keeper (failoverMode `automatic`).
+   */
   readonly fenceSecurityGroup: ec2.SecurityGroup;
+  /** Renews the write lease and fences the primary itself when it cannot (failoverMode `automatic` only). */
+  readonly leaseKeeper?: LeaseKeeper;
 
   constructor(scope: Construct, id: string, props: PrimaryRegionStackProps) {
     super(scope, id, { ...props, availabilityZones: props.config.network.primaryAvailabilityZones });
     const { config } = props;
+    const names = drResourceNames(config);
     this.key = new RegionalKey(this, 'Encryption', {
       aliasName: resourceName(config, 'primary-key'),
       description: `Encrypts the primary-region database, backups, logs and topics of ${config.serviceName} (${config.environmentSuffix})`,
@@ -62,8 +70,8 @@ export class PrimaryRegionStack extends PinnedZonesStack {
     }).peeringConnectionId;
 
     this.database = new PrimaryDatabase(this, 'Database', {
-      instanceIdentifier: resourceName(config, 'primary-db'),
-      secretName: resourceName(config, 'db-credentials'),
+      instanceIdentifier: names.primaryDbInstance,
+      secretName: names.dbSecret,
       database: config.database,
       vpc: this.network.vpc,
       subnets: this.network.databaseSubnets,
@@ -75,6 +83,8 @@ export class PrimaryRegionStack extends PinnedZonesStack {
     this.fenceSecurityGroup = new ec2.SecurityGroup(this, 'FenceSecurityGroup', {
       vpc: this.network.vpc,
       securityGroupName: resourceName(config, 'primary-db-fence'),
+      // Unchanged although the lease keeper may now reach the fenced primary: a new description replaces the group,
+      // and its id is exported to the orchestrator's stack, whose import would block the change.
       description: 'Deny-all: the old primary is moved here after a failover so no client can write to it',
       allowAllOutbound: false,
     });
@@ -84,6 +94,22 @@ export class PrimaryRegionStack extends PinnedZonesStack {
       key: this.key,
       alertEmail: config.monitoring.alertEmail,
     }).topic;
+    if (config.failover.mode === 'automatic') {
+      this.leaseKeeper = new LeaseKeeper(this, 'LeaseKeeper', {
+        config,
+        names,
+        vpc: this.network.vpc,
+        subnets: this.network.functionSubnets,
+        key: this.key,
+        database: {
+          endpoint: this.database.instance.dbInstanceEndpointAddress,
+          securityGroup: this.database.securityGroup,
+          secret: this.database.secret,
+        },
+        fenceSecurityGroup: this.fenceSecurityGroup,
+        alertTopic: this.alertTopic,
+      });
+    }
     this.backupBucket = new BackupBucket(this, 'Backups', {
       bucketName: backupBucketName(config, 'primary'),
       key: this.key,

@@ -16,9 +16,10 @@ export interface DisasterRecoveryStageProps extends StageProps {
 }
 
 /**
- * The whole DR estate in dependency order: DR-region foundation → primary region → DR database
- * (the replica needs the primary) → DR monitoring → Route53 failover → failover orchestration → drills. Values cross regions through CDK's
- * cross-region references (SSM-backed), see README.
+ * The whole DR estate in dependency order: DR-region foundation → primary region (with the lease
+ * keeper) → DR database (the replica needs the primary; the write lease table needs the primary's
+ * key) → DR monitoring → Route53 failover → failover orchestration → drills. Values cross regions
+ * through CDK's cross-region references (SSM-backed), see README.
  */
 export class DisasterRecoveryStage extends Stage {
   readonly drRegion: DRRegionStack;
@@ -53,6 +54,7 @@ export class DisasterRecoveryStage extends Stage {
       key: this.drRegion.key,
       primaryInstanceArn: this.primaryRegion.database.instance.instanceArn,
       peeringConnectionId: this.primaryRegion.peeringConnectionId,
+      primaryKeyArn: this.primaryRegion.key.keyArn,
     });
     const databases = {
       primaryEndpoint: this.primaryRegion.database.instance.dbInstanceEndpointAddress,

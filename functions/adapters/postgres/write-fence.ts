@@ -35,10 +35,14 @@ export async function serverTime(client: ClientBase): Promise<Date> {
 
 /** Cuts every client session (but ours and RDS's own) that started before `before`; returns how many. */
 export async function terminateSessionsBefore(client: ClientBase, before: Date): Promise<number> {
+  // Filter first, terminate after: PostgreSQL may evaluate a WHERE clause in any order, and would then signal our
+  // own session or the replica's walsender before the filters exclude them (seen with EXPLAIN on 14).
   const result = await client.query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity
-      WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND backend_start < $1
-        AND usename IS DISTINCT FROM 'rdsadmin' AND application_name IS DISTINCT FROM $2 AND pg_terminate_backend(pid)`,
+    `WITH candidates AS MATERIALIZED (
+       SELECT pid FROM pg_stat_activity
+        WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND backend_start < $1
+          AND usename IS DISTINCT FROM 'rdsadmin' AND application_name IS DISTINCT FROM $2)
+     SELECT pid FROM candidates WHERE pg_terminate_backend(pid)`,
     [before, FENCE_APPLICATION_NAME],
   );
   return result.rowCount ?? 0;

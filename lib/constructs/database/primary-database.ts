@@ -31,6 +31,8 @@ export class PrimaryDatabase extends Construct {
   readonly instance: rds.DatabaseInstance;
   readonly secret: rds.DatabaseSecret;
   readonly securityGroup: ec2.SecurityGroup;
+  /** The primary's own parameter group, `<instanceIdentifier>-params`: not shared with the replica, so a read-only default set here stays on this instance. */
+  readonly parameterGroup: rds.ParameterGroup;
 
   constructor(scope: Construct, id: string, props: PrimaryDatabaseProps) {
     super(scope, id);
@@ -49,6 +51,7 @@ export class PrimaryDatabase extends Construct {
       replicaRegions: [{ region: props.secretReplica.region, encryptionKey: props.secretReplica.key }],
     });
 
+    this.parameterGroup = createPostgresParameterGroup(this, 'Parameters', `${props.instanceIdentifier}-params`, database.engineVersion);
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       instanceIdentifier: props.instanceIdentifier,
       engine: postgresEngine(database.engineVersion),
@@ -59,7 +62,7 @@ export class PrimaryDatabase extends Construct {
       port: database.port,
       databaseName: database.databaseName,
       credentials: rds.Credentials.fromSecret(this.secret),
-      parameterGroup: createPostgresParameterGroup(this, 'Parameters', `${props.instanceIdentifier}-params`, database.engineVersion),
+      parameterGroup: this.parameterGroup,
       multiAz: true,
       storageType: rds.StorageType.GP3,
       allocatedStorage: database.allocatedStorageGiB,

@@ -14,13 +14,20 @@ export interface FailoverDnsProps {
 
 /**
  * The stable writer name with Route53 failover routing. Route53's checkers cannot reach private
- * database addresses, so every health check follows a CloudWatch alarm of the DR-region monitor;
+ * database addresses, so each record's health check follows a CloudWatch alarm of the DR region;
  * the switch therefore happens in Route53's data plane and needs no us-east-1 control-plane call.
  *
- * PRIMARY is healthy while the estate has not failed over AND RDS reports the primary available.
- * The failed-over alarm is sticky, so once the replica is promoted the name never returns to the
- * old primary on its own (no split brain through DNS). SECONDARY is healthy while the replica is
- * reachable and available; when both are unhealthy Route53 answers PRIMARY.
+ * The name must never resolve to a database that is not the writer, and after a failover it must
+ * not depend on the monitor. So both records follow ONE signal, the `FailedOver` metric the
+ * orchestrator publishes when it promoted the replica, and nothing else:
+ * - PRIMARY is healthy exactly while NOT failed over (alarm `failed-over`, FailedOver >= 1). What RDS
+ *   reports about the primary does not count: a routine state such as `storage-optimization` (which
+ *   can last a day while the instance serves) must not move the writer name to a read-only replica.
+ * - SECONDARY is healthy ONLY once failed over (alarm `not-failed-over`, FailedOver < 1). Before a
+ *   promotion the replica is read-only and must not be answered even if PRIMARY looks unhealthy.
+ * Both alarms keep their state when data is missing, so a dead monitor after a failover moves
+ * nothing, and the failed-over state is sticky until an operator fails back (no split brain through
+ * DNS). When both records are unhealthy, Route53 answers PRIMARY.
  */
 export class FailoverDns extends Construct {
   readonly writerRecordName: string;
@@ -31,7 +38,7 @@ export class FailoverDns extends Construct {
   constructor(scope: Construct, id: string, props: FailoverDnsProps) {
     super(scope, id);
     const { config, names } = props;
-    const alarmHealthCheck = (checkId: string, alarmName: string) => {
+    const alarmHealthCheck = (checkId: string, alarmName: string, recordName: string) => {
       const check = new route53.CfnHealthCheck(this, checkId, {
         healthCheckConfig: {
           type: 'CLOUDWATCH_METRIC',
@@ -40,29 +47,14 @@ export class FailoverDns extends Construct {
           insufficientDataHealthStatus: 'LastKnownStatus',
         },
       });
-      Tags.of(check).add('Name', `${alarmName}-check`);
-      return check;
-    };
-    const allHealthy = (checkId: string, name: string, children: route53.CfnHealthCheck[]) => {
-      const check = new route53.CfnHealthCheck(this, checkId, {
-        healthCheckConfig: {
-          type: 'CALCULATED',
-          childHealthChecks: children.map((child) => child.attrHealthCheckId),
-          healthThreshold: children.length,
-        },
-      });
-      Tags.of(check).add('Name', name);
+      Tags.of(check).add('Name', recordName);
       return check;
     };
 
-    this.primaryHealthCheck = allHealthy('PrimaryWriterHealth', `${names.writerRecordName}-primary`, [
-      alarmHealthCheck('NotFailedOver', names.alarms.failedOver),
-      alarmHealthCheck('PrimaryAvailable', names.alarms.primaryNotAvailable),
-    ]);
-    this.secondaryHealthCheck = allHealthy('DrReplicaHealth', `${names.writerRecordName}-secondary`, [
-      alarmHealthCheck('ReplicaReachable', names.alarms.replicaUnreachable),
-      alarmHealthCheck('ReplicaAvailable', names.alarms.replicaNotAvailable),
-    ]);
+    // Healthy while the failed-over alarm is OK: the estate has not failed over.
+    this.primaryHealthCheck = alarmHealthCheck('NotFailedOver', names.alarms.failedOver, `${names.writerRecordName}-primary`);
+    // Healthy while the not-failed-over alarm is OK: the replica was promoted.
+    this.secondaryHealthCheck = alarmHealthCheck('FailedOver', names.alarms.notFailedOver, `${names.writerRecordName}-secondary`);
 
     this.writerRecordName = names.writerRecordName;
     this.primaryRecordSetId = `${config.environmentSuffix}-writer-primary`;

@@ -7,9 +7,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../../compliance/nag';
 import { METRIC_NAMESPACE } from '../../config/resource-names';
-import { DatabasePairFunctionProps, databaseEnvironment, databaseInstanceArn, grantDatabaseAccess } from '../functions/database-access';
+import { DatabasePairFunctionProps, databaseEnvironment, databaseInstanceArn, grantDatabaseAccess, primaryParameterGroupArn } from '../functions/database-access';
 import { DrFunction } from '../functions/dr-function';
 import { grantFailoverStateAccess } from './failover-state-table';
+import { grantWriteLeaseAccess } from './write-lease-table';
 import { lagLookbackSeconds } from '../monitoring/detection-window';
 import { grantPutMetrics } from '../monitoring/replication-monitor';
 
@@ -34,11 +35,17 @@ const RESUME_INTERVAL = Duration.minutes(5);
 const PRIMARY_PROBE_ATTEMPTS = 3;
 const PRIMARY_PROBE_TIMEOUT = Duration.seconds(5);
 const PRIMARY_PROBE_INTERVAL = Duration.seconds(5);
+/** Planned switchover: how long the replica may take to replay the primary's last WAL after the write freeze. */
+const SWITCHOVER_CATCH_UP_TIMEOUT = Duration.seconds(300);
 
 /**
  * The failover orchestrator in the DR region (a failover that needs the failed region is no
  * failover): started by the composite alarm through EventBridge, or by an operator; resumed on a
  * schedule until DNS pinning and fencing of the old primary are done.
+ *
+ * failoverMode `automatic`: it may promote only after taking the write lease (conditional write on
+ * the DR replica of the lease table, TTL + takeover margin after the primary's last renewal).
+ * `manual-confirm`: there is no lease; it waits for an operator's confirmation.
  */
 export class FailoverOrchestration extends Construct {
   readonly function: DrFunction;
@@ -47,6 +54,7 @@ export class FailoverOrchestration extends Construct {
   constructor(scope: Construct, id: string, props: FailoverOrchestrationProps) {
     super(scope, id);
     const { config, names } = props;
+    const { mode, lease } = config.failover;
     this.function = new DrFunction(this, 'Orchestrator', {
       functionName: names.failoverOrchestratorFunction,
       description: 'Promotes the DR replica, switches the writer name, fences the old primary, reports every step',
@@ -74,6 +82,12 @@ export class FailoverOrchestration extends Construct {
         PRIMARY_PROBE_ATTEMPTS: String(PRIMARY_PROBE_ATTEMPTS),
         PRIMARY_PROBE_TIMEOUT_MS: String(PRIMARY_PROBE_TIMEOUT.toMilliseconds()),
         PRIMARY_PROBE_INTERVAL_MS: String(PRIMARY_PROBE_INTERVAL.toMilliseconds()),
+        FAILOVER_MODE: mode,
+        ...(mode === 'automatic' ? { WRITE_LEASE_TABLE: names.writeLeaseTable } : {}),
+        LEASE_TTL_SECONDS: String(lease.ttlSeconds),
+        LEASE_TAKEOVER_MARGIN_SECONDS: String(lease.takeoverMarginSeconds),
+        SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS: String(SWITCHOVER_CATCH_UP_TIMEOUT.toSeconds()),
+        PRIMARY_DB_PARAMETER_GROUP: names.primaryDbParameterGroup,
       },
     });
     const role = this.function.role;
@@ -88,6 +102,12 @@ export class FailoverOrchestration extends Construct {
       actions: ['rds:ModifyDBInstance', 'rds:StopDBInstance'],
       resources: [databaseInstanceArn(config, 'primary', names)],
     }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'FreezeWritesOfThePrimaryForASwitchover',
+      actions: ['rds:ModifyDBParameterGroup'],
+      resources: [primaryParameterGroupArn(config, names)],
+    }));
+    if (mode === 'automatic') grantWriteLeaseAccess(role, names.writeLeaseTable, config.regions.dr, props.key.keyArn);
     const zoneArn = `arn:${Aws.PARTITION}:route53:::hostedzone/${props.hostedZoneId}`;
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ReadTheWriterRecords',

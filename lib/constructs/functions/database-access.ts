@@ -52,6 +52,11 @@ export function databaseInstanceArn(config: DrConfig, side: 'primary' | 'dr', na
   return `arn:${Aws.PARTITION}:rds:${region}:${config.workloadAccount}:db:${instance}`;
 }
 
+/** `arn:<partition>:rds:<primary region>:<account>:pg:<name>`: the primary's own DB parameter group (the read-only default is set there). */
+export function primaryParameterGroupArn(config: DrConfig, names: DrResourceNames): string {
+  return `arn:${Aws.PARTITION}:rds:${config.regions.primary}:${config.workloadAccount}:pg:${names.primaryDbParameterGroup}`;
+}
+
 /** IAM resource of the DR-region replica of the database secret (Secrets Manager appends six random characters). */
 export function drSecretArnPattern(stack: Stack, config: DrConfig, names: DrResourceNames): string {
   return stack.formatArn({

@@ -5,6 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { MonitorMetric } from '../../../functions/core/metric-names';
 import { acknowledgeFindings } from '../../compliance/nag';
 import { METRIC_NAMESPACE } from '../../config/resource-names';
 import { grantFailoverStateAccess } from '../failover/failover-state-table';
@@ -16,13 +17,20 @@ export type ReplicationMonitorProps = DatabasePairFunctionProps;
 /**
  * Measures the database pair from the DR side every minute (heartbeat-based replication lag that
  * stays right on an idle primary, TLS connectivity to both instances, RDS status) and turns the
- * measurements into alarms: lag, reachability, availability, monitor health, and the composite
- * "primary region failed" that triggers the failover orchestrator.
+ * measurements into alarms: lag, reachability, availability, evidence of a primary outage, monitor
+ * health, the failed-over signals the writer name follows, and the composite "primary region
+ * failed" that triggers the failover orchestrator. Metric names are the runtime's (MonitorMetric).
  */
 export class ReplicationMonitor extends Construct {
   readonly function: DrFunction;
+  /** The estate's health alarms: OK on a healthy, not failed-over estate; each alerts on ALARM and OK. */
   readonly alarms: Record<'replicationLag' | 'primaryUnreachable' | 'replicaUnreachable' | 'primaryNotAvailable' |
-    'replicaNotAvailable' | 'monitorErrors' | 'failedOver', cloudwatch.Alarm>;
+    'primaryFailedState' | 'primaryApiUnreachable' | 'replicaNotAvailable' | 'monitorErrors' | 'failedOver', cloudwatch.Alarm>;
+  /**
+   * FailedOver < 1: in ALARM whenever the estate has NOT failed over (its normal state), OK once the orchestrator
+   * published FailedOver=1. Only the SECONDARY writer record follows it; it alerts nobody (failed-over does).
+   */
+  readonly notFailedOver: cloudwatch.Alarm;
   readonly primaryRegionFailed: cloudwatch.CompositeAlarm;
 
   constructor(scope: Construct, id: string, props: ReplicationMonitorProps) {
@@ -72,6 +80,18 @@ export class ReplicationMonitor extends Construct {
       return created;
     };
     const sustained = config.monitoring.unreachableEvaluationPeriods;
+    // A flag the monitor sets to 1 only on positive evidence that the primary is down. Missing data is no evidence:
+    // a silent monitor cannot complete the composite (and replica-unreachable, breaching on missing data, blocks it too).
+    const evidenceOfOutage = (id: string, alarmName: string, metricName: string, description: string) => alarm(id, {
+      alarmName,
+      alarmDescription: description,
+      metric: metric(metricName, 'Minimum'),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: sustained,
+      datapointsToAlarm: sustained,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     const healthBelowOne = (id: string, alarmName: string, metricName: string, description: string) => alarm(id, {
       alarmName,
       alarmDescription: description,
@@ -89,22 +109,24 @@ export class ReplicationMonitor extends Construct {
       replicationLag: alarm('ReplicationLagAlarm', {
         alarmName: names.alarms.replicationLag,
         alarmDescription: `DR replica more than ${config.monitoring.replicationLagAlarmSeconds} s behind the primary (RPO at risk)`,
-        metric: metric('ReplicationLagSeconds', 'Maximum'),
+        metric: metric(MonitorMetric.ReplicationLagSeconds, 'Maximum'),
         threshold: config.monitoring.replicationLagAlarmSeconds,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.MISSING,
       }),
-      primaryUnreachable: healthBelowOne('PrimaryUnreachableAlarm', names.alarms.primaryUnreachable, 'PrimaryReachable', 'The primary does not answer TLS + SELECT 1 from the DR VPC'),
-      replicaUnreachable: healthBelowOne('ReplicaUnreachableAlarm', names.alarms.replicaUnreachable, 'ReplicaReachable', 'The DR replica does not answer TLS + SELECT 1'),
-      primaryNotAvailable: healthBelowOne('PrimaryNotAvailableAlarm', names.alarms.primaryNotAvailable, 'PrimaryAvailable', 'RDS does not report the primary as available (or its region\'s API does not answer)'),
-      replicaNotAvailable: healthBelowOne('ReplicaNotAvailableAlarm', names.alarms.replicaNotAvailable, 'ReplicaAvailable', 'RDS does not report the DR replica as available'),
+      primaryUnreachable: healthBelowOne('PrimaryUnreachableAlarm', names.alarms.primaryUnreachable, MonitorMetric.PrimaryReachable, 'The primary does not answer TLS + SELECT 1 from the DR VPC'),
+      replicaUnreachable: healthBelowOne('ReplicaUnreachableAlarm', names.alarms.replicaUnreachable, MonitorMetric.ReplicaReachable, 'The DR replica does not answer TLS + SELECT 1'),
+      primaryNotAvailable: healthBelowOne('PrimaryNotAvailableAlarm', names.alarms.primaryNotAvailable, MonitorMetric.PrimaryAvailable, 'RDS reports the primary neither available nor in a routine serving state (or its region\'s API does not answer); an alert only'),
+      primaryFailedState: evidenceOfOutage('PrimaryFailedStateAlarm', names.alarms.primaryFailedState, MonitorMetric.PrimaryFailedState, 'RDS reports the primary in a failed state (stopped, failed, storage-full, inaccessible key, ...)'),
+      primaryApiUnreachable: evidenceOfOutage('PrimaryApiUnreachableAlarm', names.alarms.primaryApiUnreachable, MonitorMetric.PrimaryApiUnreachable, 'The primary region\'s RDS API does not answer the monitor within its deadline'),
+      replicaNotAvailable: healthBelowOne('ReplicaNotAvailableAlarm', names.alarms.replicaNotAvailable, MonitorMetric.ReplicaAvailable, 'RDS does not report the DR replica as available'),
       monitorErrors: alarm('MonitorErrorsAlarm', {
         alarmName: names.alarms.monitorErrors,
         alarmDescription: 'The replication monitor fails or cannot measure',
         metric: new cloudwatch.MathExpression({
           expression: 'FILL(probeErrors, 0) + FILL(invocationErrors, 0)',
-          usingMetrics: { probeErrors: metric('MonitorErrors', 'Sum'), invocationErrors: this.function.function.metricErrors({ period: Duration.minutes(intervalMinutes) }) },
+          usingMetrics: { probeErrors: metric(MonitorMetric.MonitorErrors, 'Sum'), invocationErrors: this.function.function.metricErrors({ period: Duration.minutes(intervalMinutes) }) },
           period: Duration.minutes(intervalMinutes),
         }),
         threshold: 1,
@@ -116,7 +138,7 @@ export class ReplicationMonitor extends Construct {
       failedOver: alarm('FailedOverAlarm', {
         alarmName: names.alarms.failedOver,
         alarmDescription: 'The DR replica has been promoted: keeps the PRIMARY writer record unhealthy until an operator fails back',
-        metric: metric('FailedOver', 'Maximum'),
+        metric: metric(MonitorMetric.FailedOver, 'Maximum'),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
@@ -124,13 +146,30 @@ export class ReplicationMonitor extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.IGNORE,
       }),
     };
+    // The same metric, statistic and period as failed-over, the opposite comparison: the two alarms flip together.
+    this.notFailedOver = new cloudwatch.Alarm(this, 'NotFailedOverAlarm', {
+      alarmName: names.alarms.notFailedOver,
+      alarmDescription: 'In ALARM while the estate has NOT failed over (normal), OK once the DR replica was promoted: the SECONDARY writer record is healthy only then. No action: failed-over alerts.',
+      metric: metric(MonitorMetric.FailedOver, 'Maximum'),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      // Keeps its state when the monitor is dead: after a failover the writer name must not depend on the monitor.
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    });
 
+    // Two independent kinds of evidence (functions/core/instance-health.ts): the data plane (the primary's server does
+    // not answer) AND the control plane (its region's RDS API is silent, or RDS reports a failed state). A routine
+    // state (maintenance, storage-optimization, ...) is neither, so it can never complete the rule.
     this.primaryRegionFailed = new cloudwatch.CompositeAlarm(this, 'PrimaryRegionFailed', {
       compositeAlarmName: names.alarms.primaryRegionFailed,
-      alarmDescription: 'Primary region failed: unreachable from the DR VPC AND not available per RDS, while the DR replica is reachable. Triggers the failover orchestrator.',
+      alarmDescription: 'Primary region failed: unreachable from the DR VPC AND (its RDS API silent OR RDS reports a failed state), while the DR replica is reachable and the estate has not failed over. Triggers the failover orchestrator.',
       alarmRule: cloudwatch.AlarmRule.allOf(
         cloudwatch.AlarmRule.fromAlarm(this.alarms.primaryUnreachable, cloudwatch.AlarmState.ALARM),
-        cloudwatch.AlarmRule.fromAlarm(this.alarms.primaryNotAvailable, cloudwatch.AlarmState.ALARM),
+        cloudwatch.AlarmRule.anyOf(
+          cloudwatch.AlarmRule.fromAlarm(this.alarms.primaryApiUnreachable, cloudwatch.AlarmState.ALARM),
+          cloudwatch.AlarmRule.fromAlarm(this.alarms.primaryFailedState, cloudwatch.AlarmState.ALARM),
+        ),
         cloudwatch.AlarmRule.not(cloudwatch.AlarmRule.fromAlarm(this.alarms.replicaUnreachable, cloudwatch.AlarmState.ALARM)),
         cloudwatch.AlarmRule.not(cloudwatch.AlarmRule.fromAlarm(this.alarms.failedOver, cloudwatch.AlarmState.ALARM)),
       ),

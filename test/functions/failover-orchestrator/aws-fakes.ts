@@ -37,6 +37,11 @@ export const CONFIG: OrchestratorConfig = {
   primaryProbeAttempts: 3,
   primaryProbeTimeoutMs: 5000,
   primaryProbeIntervalMs: 5000,
+  failoverMode: 'manual-confirm',
+  leaseTtlSeconds: 45,
+  leaseTakeoverMarginSeconds: 30,
+  switchoverCatchUpTimeoutSeconds: 300,
+  primaryParameterGroup: 'paydb-primary-db-dev-params',
 };
 
 /**

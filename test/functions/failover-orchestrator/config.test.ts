@@ -8,16 +8,25 @@ const ENV: NodeJS.ProcessEnv = {
   DB_SECRET_ARN: CONFIG.secretArn, ALERT_TOPIC_ARN: CONFIG.alertTopicArn, FAILOVER_STATE_TABLE: CONFIG.failoverStateTable,
   FENCE_SECURITY_GROUP_ID: 'sg-fence', HOSTED_ZONE_ID: 'Z123', WRITER_RECORD_NAME: CONFIG.writerRecordName,
   PRIMARY_RECORD_SET_ID: 'primary', MAX_PROMOTION_LAG_SECONDS: '300', PROMOTION_TIMEOUT_SECONDS: '600', PROBE_INTERVAL_SECONDS: '60',
-  LAG_LOOKBACK_SECONDS: '600',
+  LAG_LOOKBACK_SECONDS: '600', FAILOVER_MODE: 'manual-confirm', PRIMARY_DB_PARAMETER_GROUP: 'paydb-primary-dev-params',
+};
+
+/** What the variables this change added read as with ENV (the shared CONFIG fixture may not list them yet). */
+const LEASE_AND_SWITCHOVER = {
+  failoverMode: 'manual-confirm', writeLeaseTable: undefined, leaseTtlSeconds: 45, leaseTakeoverMarginSeconds: 30,
+  switchoverCatchUpTimeoutSeconds: 300, primaryParameterGroup: 'paydb-primary-dev-params',
 };
 
 test('reads every variable into a typed configuration', () => {
-  expect(readOrchestratorConfig(ENV)).toEqual(CONFIG);
+  expect(readOrchestratorConfig(ENV)).toEqual({ ...CONFIG, ...LEASE_AND_SWITCHOVER });
   expect(ORCHESTRATOR_ENV_VARS.sort()).toEqual(Object.keys(ENV).sort());
 });
 
 test('the primary re-verification settings default to the core\'s and are read when set', () => {
-  expect(ORCHESTRATOR_OPTIONAL_ENV_VARS).toEqual(['PRIMARY_PROBE_ATTEMPTS', 'PRIMARY_PROBE_TIMEOUT_MS', 'PRIMARY_PROBE_INTERVAL_MS']);
+  expect(ORCHESTRATOR_OPTIONAL_ENV_VARS).toEqual([
+    'PRIMARY_PROBE_ATTEMPTS', 'PRIMARY_PROBE_TIMEOUT_MS', 'PRIMARY_PROBE_INTERVAL_MS',
+    'WRITE_LEASE_TABLE', 'LEASE_TTL_SECONDS', 'LEASE_TAKEOVER_MARGIN_SECONDS', 'SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS',
+  ]);
   expect(readOrchestratorConfig({ ...ENV, PRIMARY_PROBE_ATTEMPTS: '4', PRIMARY_PROBE_TIMEOUT_MS: '2500', PRIMARY_PROBE_INTERVAL_MS: '0' }))
     .toMatchObject({ primaryProbeAttempts: 4, primaryProbeTimeoutMs: 2500, primaryProbeIntervalMs: 0 });
 });
@@ -49,6 +58,39 @@ test('LAG_LOOKBACK_SECONDS is required and named when missing', () => {
 test.each(['59', '86401', '600.5', '10m'])('LAG_LOOKBACK_SECONDS=%s is rejected with the variable and its range', (raw) => {
   expect(() => readOrchestratorConfig({ ...ENV, LAG_LOOKBACK_SECONDS: raw }))
     .toThrow(new Error(`failover-orchestrator: LAG_LOOKBACK_SECONDS must be an integer from 60 to 86400, got "${raw}"`));
+});
+
+describe('failover mode and the write lease', () => {
+  test('automatic mode reads the lease table and the lease timings', () => {
+    expect(readOrchestratorConfig({
+      ...ENV, FAILOVER_MODE: 'automatic', WRITE_LEASE_TABLE: 'paydb-write-lease-dev', LEASE_TTL_SECONDS: '60',
+      LEASE_TAKEOVER_MARGIN_SECONDS: '40', SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS: '120',
+    })).toMatchObject({
+      failoverMode: 'automatic', writeLeaseTable: 'paydb-write-lease-dev', leaseTtlSeconds: 60, leaseTakeoverMarginSeconds: 40, switchoverCatchUpTimeoutSeconds: 120,
+    });
+  });
+
+  test('automatic mode without a lease table is refused: an alarm could promote while the primary still writes', () => {
+    expect(() => readOrchestratorConfig({ ...ENV, FAILOVER_MODE: 'automatic' }))
+      .toThrow(new Error('failover-orchestrator: WRITE_LEASE_TABLE is required when FAILOVER_MODE is "automatic"'));
+  });
+
+  test('the mode must be named explicitly, and only the two known modes are accepted', () => {
+    expect(() => readOrchestratorConfig({ ...ENV, FAILOVER_MODE: undefined }))
+      .toThrow(new Error('failover-orchestrator: missing environment variable(s): FAILOVER_MODE'));
+    expect(() => readOrchestratorConfig({ ...ENV, FAILOVER_MODE: 'auto' }))
+      .toThrow(new Error('failover-orchestrator: FAILOVER_MODE must be one of "automatic", "manual-confirm", got "auto"'));
+  });
+
+  test('invalid lease and switchover timings and a missing parameter group are named', () => {
+    expect(() => readOrchestratorConfig({
+      ...ENV, PRIMARY_DB_PARAMETER_GROUP: undefined, LEASE_TAKEOVER_MARGIN_SECONDS: '0', SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS: '5m',
+    })).toThrow(new Error(
+      'failover-orchestrator: missing environment variable(s): PRIMARY_DB_PARAMETER_GROUP; '
+      + 'LEASE_TAKEOVER_MARGIN_SECONDS must be an integer from 1 to 3600, got "0"; '
+      + 'SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS must be an integer from 1 to 3600, got "5m"',
+    ));
+  });
 });
 
 test('refuses the same primary and DR region', () => {

@@ -7,6 +7,7 @@ import { clearDatabaseCredentialsCache } from '../../../functions/adapters/aws/d
 import type { ProbeResult } from '../../../functions/adapters/postgres/connectivity';
 import { NotInRecoveryError, type ReplicationLag } from '../../../functions/adapters/postgres/replication-probe';
 import { postgresReplicationProbes, type ReplicationProbes } from '../../../functions/adapters/postgres/replication-probes';
+import { DEFAULT_MONITOR_DEADLINES } from '../../../functions/replication-monitor/monitor';
 
 jest.mock('../../../functions/adapters/postgres/replication-probes');
 
@@ -105,6 +106,9 @@ test('a healthy run publishes every metric with its unit and the environment dim
     ReplicaReachable: 1,
     PrimaryAvailable: 1,
     ReplicaAvailable: 1,
+    PrimaryFailedState: 0,
+    PrimaryRoutineState: 0,
+    PrimaryApiUnreachable: 0,
     ReplicationLagSeconds: 0.05,
     FailedOver: 0,
     MonitorErrors: 0,
@@ -114,6 +118,9 @@ test('a healthy run publishes every metric with its unit and the environment dim
     ReplicaReachable: 'Count',
     PrimaryAvailable: 'Count',
     ReplicaAvailable: 'Count',
+    PrimaryFailedState: 'Count',
+    PrimaryRoutineState: 'Count',
+    PrimaryApiUnreachable: 'Count',
     ReplicationLagSeconds: 'Seconds',
     FailedOver: 'Count',
     MonitorErrors: 'Count',
@@ -163,6 +170,9 @@ test('an unreachable primary publishes PrimaryReachable=0, skips the heartbeat a
     ReplicaReachable: 1,
     PrimaryAvailable: 1,
     ReplicaAvailable: 1,
+    PrimaryFailedState: 0,
+    PrimaryRoutineState: 0,
+    PrimaryApiUnreachable: 0,
     ReplicationLagSeconds: 42,
     FailedOver: 0,
     MonitorErrors: 0,
@@ -171,7 +181,7 @@ test('an unreachable primary publishes PrimaryReachable=0, skips the heartbeat a
   expect(probes.measureLag).toHaveBeenCalledWith(undefined);
 });
 
-test('an RDS API failure publishes PrimaryAvailable=0 and counts a monitor error', async () => {
+test('an RDS API failure publishes PrimaryApiUnreachable=1 (no evidence either way), PrimaryAvailable=0 and counts a monitor error', async () => {
   fakeProbes();
   rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: ENV.PRIMARY_DB_INSTANCE_ID }).rejects(new Error('connect ETIMEDOUT rds.us-east-1.amazonaws.com'));
 
@@ -182,6 +192,9 @@ test('an RDS API failure publishes PrimaryAvailable=0 and counts a monitor error
     ReplicaReachable: 1,
     PrimaryAvailable: 0,
     ReplicaAvailable: 1,
+    PrimaryFailedState: 0,
+    PrimaryRoutineState: 0,
+    PrimaryApiUnreachable: 1,
     ReplicationLagSeconds: 0.05,
     FailedOver: 0,
     MonitorErrors: 1,
@@ -189,14 +202,16 @@ test('an RDS API failure publishes PrimaryAvailable=0 and counts a monitor error
   expect(summary.errors).toEqual([expect.stringMatching(/^describe primary instance: .*ETIMEDOUT/)]);
 });
 
-test('a missing replica instance and a non-available status both count as unavailable', async () => {
+test('a missing replica instance and a failed status both count as unavailable; the failed state is evidence', async () => {
   fakeProbes();
   rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: ENV.REPLICA_DB_INSTANCE_ID }).rejects(new DBInstanceNotFoundFault({ message: 'not found', $metadata: {} }));
   describeAs(ENV.PRIMARY_DB_INSTANCE_ID, 'storage-full');
 
   const summary = await handler();
 
-  expect(values(published())).toMatchObject({ PrimaryAvailable: 0, ReplicaAvailable: 0, MonitorErrors: 1 });
+  expect(values(published())).toMatchObject({
+    PrimaryAvailable: 0, ReplicaAvailable: 0, PrimaryFailedState: 1, PrimaryRoutineState: 0, PrimaryApiUnreachable: 0, MonitorErrors: 1,
+  });
   expect(summary.errors).toEqual([expect.stringMatching(/^describe replica instance: /)]);
 });
 
@@ -291,6 +306,9 @@ test('unreadable credentials make both databases unreachable but the control-pla
     ReplicaReachable: 0,
     PrimaryAvailable: 1,
     ReplicaAvailable: 1,
+    PrimaryFailedState: 0,
+    PrimaryRoutineState: 0,
+    PrimaryApiUnreachable: 0,
     FailedOver: 0,
     MonitorErrors: 1,
   });
@@ -303,6 +321,154 @@ test('a failure to publish the metrics fails the invocation', async () => {
   cloudWatch.on(PutMetricDataCommand).rejects(new Error('Throttling'));
 
   await expect(handler()).rejects.toThrow('Throttling');
+});
+
+describe('every check has its own deadline', () => {
+  afterEach(() => jest.useRealTimers());
+  const never = () => new Promise<never>(() => undefined);
+
+  test('a hanging DescribeDBInstances ends at its deadline and the cycle still publishes', async () => {
+    jest.useFakeTimers();
+    const probes = fakeProbes();
+    rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: ENV.PRIMARY_DB_INSTANCE_ID }).callsFake(never);
+
+    const run = handler();
+    await jest.advanceTimersByTimeAsync(DEFAULT_MONITOR_DEADLINES.apiMs);
+    const summary = await run;
+
+    expect(values(published())).toEqual({
+      PrimaryReachable: 1,
+      ReplicaReachable: 1,
+      PrimaryAvailable: 0,
+      ReplicaAvailable: 1,
+      PrimaryFailedState: 0,
+      PrimaryRoutineState: 0,
+      PrimaryApiUnreachable: 1,
+      ReplicationLagSeconds: 0.05,
+      FailedOver: 0,
+      MonitorErrors: 1,
+    });
+    expect(summary.errors).toEqual([`describe primary instance: describe primary instance did not answer within ${DEFAULT_MONITOR_DEADLINES.apiMs} ms`]);
+    // The other checks did not wait for it: the heartbeat and lag ran on the same cycle.
+    expect(probes.writeHeartbeat).toHaveBeenCalled();
+  });
+
+  test('a hanging probe, state table and secret each end at their own deadline; control-plane metrics still go out', async () => {
+    jest.useFakeTimers();
+    fakeProbes({ probePrimary: jest.fn(never) });
+    dynamo.on(GetItemCommand).callsFake(never);
+
+    const run = handler();
+    await jest.advanceTimersByTimeAsync(DEFAULT_MONITOR_DEADLINES.probeMs + DEFAULT_MONITOR_DEADLINES.heartbeatMs + DEFAULT_MONITOR_DEADLINES.lagMs);
+    const summary = await run;
+
+    const data = values(published());
+    expect(data).toMatchObject({ PrimaryReachable: 0, ReplicaReachable: 1, PrimaryAvailable: 1, PrimaryApiUnreachable: 0, MonitorErrors: 2 });
+    expect(data.FailedOver).toBeUndefined();
+    expect(summary.errors).toEqual([
+      `read failover state: read failover state did not answer within ${DEFAULT_MONITOR_DEADLINES.apiMs} ms`,
+      `probe primary: probe primary did not answer within ${DEFAULT_MONITOR_DEADLINES.probeMs} ms`,
+    ]);
+
+    secrets.on(GetSecretValueCommand).callsFake(never);
+    clearDatabaseCredentialsCache();
+    cloudWatch.resetHistory();
+    const second = handler();
+    await jest.advanceTimersByTimeAsync(DEFAULT_MONITOR_DEADLINES.credentialsMs + DEFAULT_MONITOR_DEADLINES.apiMs);
+    expect((await second).errors).toEqual(expect.arrayContaining([
+      `read database credentials: read database credentials did not answer within ${DEFAULT_MONITOR_DEADLINES.credentialsMs} ms`,
+    ]));
+    expect(values(published())).toMatchObject({ PrimaryReachable: 0, ReplicaReachable: 0, PrimaryAvailable: 1, ReplicaAvailable: 1 });
+  });
+});
+
+describe('control-plane states are classified, not read as "available or down"', () => {
+  test('storage-optimization counts as serving, not down', async () => {
+    fakeProbes();
+    describeAs(ENV.PRIMARY_DB_INSTANCE_ID, 'storage-optimization');
+    describeAs(ENV.REPLICA_DB_INSTANCE_ID, 'backing-up');
+
+    const summary = await handler();
+
+    expect(values(published())).toMatchObject({
+      PrimaryAvailable: 1, ReplicaAvailable: 1, PrimaryFailedState: 0, PrimaryRoutineState: 1, PrimaryApiUnreachable: 0, MonitorErrors: 0,
+    });
+    expect(summary.errors).toEqual([]);
+  });
+
+  test.each(['stopped', 'failed', 'inaccessible-encryption-credentials'])('%s is a failed state: evidence of an outage', async (status) => {
+    fakeProbes();
+    describeAs(ENV.PRIMARY_DB_INSTANCE_ID, status);
+
+    await handler();
+
+    expect(values(published())).toMatchObject({ PrimaryAvailable: 0, PrimaryFailedState: 1, PrimaryRoutineState: 0, PrimaryApiUnreachable: 0 });
+  });
+});
+
+describe('one definition of "reachable": the server answered', () => {
+  test('53300 counts as reachable', async () => {
+    const probes = fakeProbes({ probePrimary: jest.fn().mockResolvedValue({ reachable: false, latencyMs: 8, error: '53300: sorry, too many clients already' }) });
+
+    const summary = await handler();
+
+    expect(values(published())).toMatchObject({ PrimaryReachable: 1, ReplicaReachable: 1, MonitorErrors: 0 });
+    // Alive but no session: no heartbeat this cycle, and no secret re-read (not an authentication failure).
+    expect(probes.writeHeartbeat).not.toHaveBeenCalled();
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    expect(summary.errors).toEqual([]);
+  });
+
+  test('57P03 (starting up) on the replica counts as reachable; a refused connection does not', async () => {
+    fakeProbes({
+      probePrimary: jest.fn().mockResolvedValue({ reachable: false, latencyMs: 3, error: 'ECONNREFUSED: connect ECONNREFUSED 10.1.2.3:5432' }),
+      probeReplica: jest.fn().mockResolvedValue({ reachable: false, latencyMs: 3, error: '57P03: the database system is starting up' }),
+    });
+
+    await handler();
+
+    expect(values(published())).toMatchObject({ PrimaryReachable: 0, ReplicaReachable: 1 });
+  });
+});
+
+describe('password rotation', () => {
+  const rotatedSecret = () => secrets.on(GetSecretValueCommand, { SecretId: ENV.DB_SECRET_ARN })
+    .resolvesOnce({ SecretString: JSON.stringify({ username: 'monitor', password: 'old' }) })
+    .resolves({ SecretString: JSON.stringify({ username: 'monitor', password: 'rotated' }) });
+  const refused = { reachable: false, latencyMs: 20, error: '28P01: password authentication failed for user "monitor"' };
+
+  test('28P01 then success after re-reading the secret', async () => {
+    rotatedSecret();
+    const stale = fakeProbes({ probePrimary: jest.fn().mockResolvedValue(refused), probeReplica: jest.fn().mockResolvedValue(refused) });
+    const fresh = fakeProbes();
+    buildProbes.mockImplementation(({ primary }) => (primary.password === 'rotated' ? fresh : stale));
+
+    const summary = await handler();
+
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(buildProbes.mock.calls.map(([targets]) => targets.primary.password)).toEqual(['old', 'rotated']);
+    expect(values(published())).toMatchObject({ PrimaryReachable: 1, ReplicaReachable: 1, ReplicationLagSeconds: 0.05, MonitorErrors: 0 });
+    expect(fresh.writeHeartbeat).toHaveBeenCalled();
+    expect(fresh.measureLag).toHaveBeenCalledWith(HEARTBEAT_LSN);
+    expect(stale.writeHeartbeat).not.toHaveBeenCalled();
+    expect(summary.errors).toEqual([]);
+
+    // The fresh credentials are cached: the next cycle reads nothing.
+    cloudWatch.resetHistory();
+    await handler();
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  test('still refused after re-reading the secret once: the server is alive (reachable) and the refusal is an error', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'monitor', password: 'wrong' }) });
+    fakeProbes({ probePrimary: jest.fn().mockResolvedValue(refused) });
+
+    const summary = await handler();
+
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(values(published())).toMatchObject({ PrimaryReachable: 1, ReplicaReachable: 1, MonitorErrors: 1 });
+    expect(summary.errors).toEqual([expect.stringMatching(/^probe primary: 28P01: .*still refused after re-reading the secret/)]);
+  });
 });
 
 describe('cold-start validation of the environment', () => {

@@ -1,5 +1,5 @@
 import {
-  arn, commaList, integer, optionalVariables, positiveInteger, readEnvironment, requiredVariables, text, withDefault,
+  arn, commaList, integer, oneOf, optional, optionalVariables, positiveInteger, readEnvironment, requiredVariables, text, withDefault,
 } from '../../../functions/shared/environment';
 
 const SPEC = {
@@ -80,4 +80,31 @@ test('the cross-check sees only the fields read successfully and passes when it 
   expect(() => readEnvironment('my-function', { ...ENV, PORT: 'x' }, SPEC, check)).toThrow('PORT must be');
   expect(seen[0]).toEqual({ table: 'state', budget: 300, topicArn: ENV.TOPIC_ARN, alarms: ['a', 'b', 'c'], attempts: 3 });
   expect(readEnvironment('my-function', ENV, SPEC, check).port).toBe(5432);
+});
+
+describe('optional variables without a default and closed choices', () => {
+  const MODE_SPEC = {
+    mode: oneOf('MODE', ['automatic', 'manual-confirm']),
+    table: optional(text('LEASE_TABLE')),
+  };
+  const readMode = (env: NodeJS.ProcessEnv) => readEnvironment('fn', env, MODE_SPEC, ({ mode, table }) => (
+    mode === 'automatic' && table === undefined ? ['LEASE_TABLE is required when MODE is "automatic"'] : []
+  ));
+
+  test('an optional variable is undefined when absent or blank, and listed as optional', () => {
+    expect(readMode({ MODE: 'manual-confirm' })).toEqual({ mode: 'manual-confirm', table: undefined });
+    expect(readMode({ MODE: 'manual-confirm', LEASE_TABLE: ' ' }).table).toBeUndefined();
+    expect(readMode({ MODE: 'automatic', LEASE_TABLE: ' lease ' })).toEqual({ mode: 'automatic', table: 'lease' });
+    expect(requiredVariables(MODE_SPEC)).toEqual(['MODE']);
+    expect(optionalVariables(MODE_SPEC)).toEqual(['LEASE_TABLE']);
+  });
+
+  test('a cross-check can make an optional variable required', () => {
+    expect(() => readMode({ MODE: 'automatic' })).toThrow(new Error('fn: LEASE_TABLE is required when MODE is "automatic"'));
+  });
+
+  test('a closed choice names every accepted value', () => {
+    expect(() => readMode({ MODE: 'auto' })).toThrow(new Error('fn: MODE must be one of "automatic", "manual-confirm", got "auto"'));
+    expect(() => readMode({})).toThrow(new Error('fn: missing environment variable(s): MODE'));
+  });
 });

@@ -10,12 +10,15 @@ import { loadConfig } from '../../../lib/config/dr-config';
 const NAMES: BudgetResourceNames = {
   monitorScheduleRule: 'monitor-schedule',
   primaryUnreachableAlarm: 'primary-unreachable',
-  primaryNotAvailableAlarm: 'primary-not-available',
+  primaryApiUnreachableAlarm: 'primary-api-unreachable',
+  primaryFailedStateAlarm: 'primary-failed-state',
   primaryRegionFailedAlarm: 'primary-region-failed',
   failedOverAlarm: 'failed-over',
+  notFailedOverAlarm: 'not-failed-over',
   replicationLagAlarm: 'replication-lag',
   failoverTriggerRule: 'orchestrator-trigger',
   orchestratorFunction: 'orchestrator',
+  leaseKeeperFunction: 'keeper',
   writerRecordName: 'writer.db.internal',
 };
 
@@ -27,23 +30,35 @@ const alarm = (name: string, extra: Record<string, unknown> = {}) => ({
 const ORCHESTRATOR_ENV = {
   PROMOTION_TIMEOUT_SECONDS: '780', MAX_PROMOTION_LAG_SECONDS: '300', PROBE_INTERVAL_SECONDS: '60', LAG_LOOKBACK_SECONDS: '600',
   PRIMARY_PROBE_ATTEMPTS: '3', PRIMARY_PROBE_TIMEOUT_MS: '5000', PRIMARY_PROBE_INTERVAL_MS: '5000',
+  FAILOVER_MODE: 'automatic', LEASE_TTL_SECONDS: '45', LEASE_TAKEOVER_MARGIN_SECONDS: '30',
 };
+const KEEPER_ENV = { LEASE_TTL_SECONDS: '45', LEASE_RENEW_INTERVAL_SECONDS: '10', LEASE_FENCE_BUDGET_SECONDS: '15' };
 
-/** A minimal estate: monitoring stack + DNS stack + orchestration stack, every figure round. */
-function templates(): Record<'Monitoring' | 'Dns' | 'Orchestration', CfnTemplate & { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> }> {
+/** A minimal estate: primary stack (lease keeper) + monitoring stack + DNS stack + orchestration stack, every figure round. */
+function templates(): Record<'Primary' | 'Monitoring' | 'Dns' | 'Orchestration', CfnTemplate & { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> }> {
   return {
+    Primary: {
+      Resources: {
+        Keeper: { Type: 'AWS::Lambda::Function', Properties: { FunctionName: 'keeper', Timeout: 100, Environment: { Variables: { ...KEEPER_ENV } } } },
+      },
+    },
     Monitoring: {
       Resources: {
         Schedule: { Type: 'AWS::Events::Rule', Properties: { Name: 'monitor-schedule', ScheduleExpression: 'rate(1 minute)' } },
         Unreachable: alarm('primary-unreachable'),
-        NotAvailable: alarm('primary-not-available'),
+        ApiUnreachable: alarm('primary-api-unreachable'),
+        FailedState: alarm('primary-failed-state'),
         FailedOver: alarm('failed-over', { EvaluationPeriods: 1, DatapointsToAlarm: undefined }),
+        NotFailedOver: alarm('not-failed-over', { EvaluationPeriods: 1, DatapointsToAlarm: undefined }),
         Lag: alarm('replication-lag', { EvaluationPeriods: 1, DatapointsToAlarm: undefined, Threshold: 300 }),
         Composite: {
           Type: 'AWS::CloudWatch::CompositeAlarm',
           Properties: {
             AlarmName: 'primary-region-failed',
-            AlarmRule: { 'Fn::Join': ['', ['ALARM("', { 'Fn::GetAtt': ['Unreachable', 'Arn'] }, '") AND ALARM("', { 'Fn::GetAtt': ['NotAvailable', 'Arn'] }, '")']] },
+            AlarmRule: { 'Fn::Join': ['', [
+              'ALARM("', { 'Fn::GetAtt': ['Unreachable', 'Arn'] }, '") AND (ALARM("', { 'Fn::GetAtt': ['ApiUnreachable', 'Arn'] },
+              '") OR ALARM("', { 'Fn::GetAtt': ['FailedState', 'Arn'] }, '"))',
+            ]] },
           },
         },
       },
@@ -51,9 +66,11 @@ function templates(): Record<'Monitoring' | 'Dns' | 'Orchestration', CfnTemplate
     Dns: {
       Resources: {
         FailedOverCheck: { Type: 'AWS::Route53::HealthCheck', Properties: { HealthCheckConfig: { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Name: 'failed-over' } } } },
-        PrimaryHealth: { Type: 'AWS::Route53::HealthCheck', Properties: { HealthCheckConfig: { Type: 'CALCULATED', ChildHealthChecks: [{ 'Fn::GetAtt': ['FailedOverCheck', 'HealthCheckId'] }] } } },
-        Primary: { Type: 'AWS::Route53::RecordSet', Properties: { Name: 'writer.db.internal', Failover: 'PRIMARY', TTL: '30', HealthCheckId: { 'Fn::GetAtt': ['PrimaryHealth', 'HealthCheckId'] } } },
-        Secondary: { Type: 'AWS::Route53::RecordSet', Properties: { Name: 'writer.db.internal', Failover: 'SECONDARY', TTL: '30' } },
+        NotFailedOverCheck: { Type: 'AWS::Route53::HealthCheck', Properties: { HealthCheckConfig: { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Name: 'not-failed-over' } } } },
+        // A CALCULATED parent is followed to its children.
+        SecondaryHealth: { Type: 'AWS::Route53::HealthCheck', Properties: { HealthCheckConfig: { Type: 'CALCULATED', ChildHealthChecks: [{ 'Fn::GetAtt': ['NotFailedOverCheck', 'HealthCheckId'] }] } } },
+        Primary: { Type: 'AWS::Route53::RecordSet', Properties: { Name: 'writer.db.internal', Failover: 'PRIMARY', TTL: '30', HealthCheckId: { 'Fn::GetAtt': ['FailedOverCheck', 'HealthCheckId'] } } },
+        Secondary: { Type: 'AWS::Route53::RecordSet', Properties: { Name: 'writer.db.internal', Failover: 'SECONDARY', TTL: '30', HealthCheckId: { 'Fn::GetAtt': ['SecondaryHealth', 'HealthCheckId'] } } },
       },
     },
     Orchestration: {
@@ -75,9 +92,9 @@ const phaseSeconds = (budget: RtoRpoBudget, phaseStart: string) => {
 };
 
 describe('computeRtoRpoBudget on hand-written templates', () => {
-  test('worst case adds detection, delivery, orchestrator, failed-over alarm, Route53 and TTL', () => {
+  test('worst case adds detection, delivery, orchestrator, lease (hidden behind detection), failed-over alarms, Route53 and TTL', () => {
     const budget = computeRtoRpoBudget(templates(), NAMES);
-    expect(budget.rto.components.map((component) => component.seconds)).toEqual([60, 180, 60, 60, 60, 25, 780, 95, 120, 60, 30]);
+    expect(budget.rto.components.map((component) => component.seconds)).toEqual([60, 180, 60, 60, 60, 25, 0, 780, 95, 120, 60, 30]);
     expect(budget.rto.worstCaseSeconds).toBe(1530);
     expect(budget.rto.secondsUntilLagCheck).toBe(60 + 180 + 60 + 60 + 60 + 25);
     expect(budget.rto.lagMeasurementAgeAtCheckSeconds).toBe(445 + 60);
@@ -87,15 +104,53 @@ describe('computeRtoRpoBudget on hand-written templates', () => {
     expect(budget.rpo.marginSeconds).toBe(3_600 - 360);
   });
 
-  test('detection follows the slower of the two alarms: EvaluationPeriods without DatapointsToAlarm, or DatapointsToAlarm', () => {
+  test('detection follows the slowest of the three alarms (EvaluationPeriods without DatapointsToAlarm, or DatapointsToAlarm): either OR branch may be the only evidence', () => {
     const changed = templates();
-    changed.Monitoring.Resources.NotAvailable.Properties = { ...changed.Monitoring.Resources.NotAvailable.Properties, EvaluationPeriods: 5, DatapointsToAlarm: undefined };
+    changed.Monitoring.Resources.FailedState.Properties = { ...changed.Monitoring.Resources.FailedState.Properties, EvaluationPeriods: 5, DatapointsToAlarm: undefined };
     const budget = computeRtoRpoBudget(changed, NAMES);
-    expect(phaseSeconds(budget, 'Primary unreachable AND not available')).toBe(300);
+    expect(phaseSeconds(budget, 'Primary unreachable AND (its RDS API silent OR a failed state)')).toBe(300);
     expect(budget.rto.worstCaseSeconds).toBe(1530 + 120);
 
+    changed.Monitoring.Resources.ApiUnreachable.Properties = { ...changed.Monitoring.Resources.ApiUnreachable.Properties, EvaluationPeriods: 10, DatapointsToAlarm: 7 };
+    expect(phaseSeconds(computeRtoRpoBudget(changed, NAMES), 'Primary unreachable AND')).toBe(420);
     changed.Monitoring.Resources.Unreachable.Properties = { ...changed.Monitoring.Resources.Unreachable.Properties, EvaluationPeriods: 10, DatapointsToAlarm: 8 };
-    expect(phaseSeconds(computeRtoRpoBudget(changed, NAMES), 'Primary unreachable AND not available')).toBe(480);
+    expect(phaseSeconds(computeRtoRpoBudget(changed, NAMES), 'Primary unreachable AND')).toBe(480);
+  });
+
+  test('the write lease counts only beyond the orchestrator\'s check: TTL (keeper) + takeover margin (orchestrator) − rows 1–6', () => {
+    const changed = templates();
+    changed.Primary.Resources.Keeper.Properties.Environment = { Variables: { ...KEEPER_ENV, LEASE_TTL_SECONDS: '400' } };
+    changed.Orchestration.Resources.Orchestrator.Properties.Environment = { Variables: { ...ORCHESTRATOR_ENV, LEASE_TTL_SECONDS: '400', LEASE_TAKEOVER_MARGIN_SECONDS: '100' } };
+    const budget = computeRtoRpoBudget(changed, NAMES);
+    const lease = budget.rto.components.find((component) => component.phase.startsWith('Write lease'))!;
+    expect(lease).toMatchObject({
+      seconds: 400 + 100 - 445, formula: 'max(0, 400 s + 100 s − 445 s)',
+      source: 'Primary · Lambda::Function keeper · env LEASE_TTL_SECONDS; Orchestration · Lambda::Function orchestrator · env LEASE_TAKEOVER_MARGIN_SECONDS',
+    });
+    expect(budget.rto.worstCaseSeconds).toBe(1530 + 55);
+    // The lease wait comes after the lag check, which stays where it was.
+    expect(budget.rto.secondsUntilLagCheck).toBe(445);
+  });
+
+  test('the lease keeper and the orchestrator must agree on the lease TTL; a manual-confirm estate has no bounded RTO', () => {
+    const mismatch = templates();
+    mismatch.Orchestration.Resources.Orchestrator.Properties.Environment = { Variables: { ...ORCHESTRATOR_ENV, LEASE_TTL_SECONDS: '60' } };
+    expect(() => computeRtoRpoBudget(mismatch, NAMES)).toThrow('the orchestrator\'s LEASE_TTL_SECONDS (60 s) differs from the lease keeper\'s Primary · Lambda::Function keeper (45 s)');
+
+    const manual = templates();
+    manual.Orchestration.Resources.Orchestrator.Properties.Environment = { Variables: { ...ORCHESTRATOR_ENV, FAILOVER_MODE: 'manual-confirm' } };
+    delete (manual.Primary.Resources as Record<string, unknown>).Keeper;
+    expect(() => computeRtoRpoBudget(manual, NAMES)).toThrow('has FAILOVER_MODE "manual-confirm": only "automatic" has a bounded RTO');
+
+    const withoutKeeper = templates();
+    delete (withoutKeeper.Primary.Resources as Record<string, unknown>).Keeper;
+    expect(() => computeRtoRpoBudget(withoutKeeper, NAMES)).toThrow('expected exactly one AWS::Lambda::Function with FunctionName "keeper", found 0');
+  });
+
+  test('the writer switch follows the slower of the failed-over and not-failed-over alarms', () => {
+    const changed = templates();
+    changed.Monitoring.Resources.NotFailedOver.Properties = { ...changed.Monitoring.Resources.NotFailedOver.Properties, EvaluationPeriods: 2, DatapointsToAlarm: 2 };
+    expect(phaseSeconds(computeRtoRpoBudget(changed, NAMES), 'Failed-over and not-failed-over alarms')).toBe(120 + 60);
   });
 
   test('the longest TTL of the writer records counts', () => {
@@ -135,9 +190,9 @@ describe('computeRtoRpoBudget on hand-written templates', () => {
 
   test('missing or inconsistent resources fail with a message naming them', () => {
     const withoutAlarm = templates();
-    delete (withoutAlarm.Monitoring.Resources as Record<string, unknown>).NotAvailable;
+    delete (withoutAlarm.Monitoring.Resources as Record<string, unknown>).FailedState;
     expect(() => computeRtoRpoBudget(withoutAlarm, NAMES))
-      .toThrow('expected exactly one AWS::CloudWatch::Alarm with AlarmName "primary-not-available", found 0');
+      .toThrow('expected exactly one AWS::CloudWatch::Alarm with AlarmName "primary-failed-state", found 0');
 
     const withoutEnv = templates();
     withoutEnv.Orchestration.Resources.Orchestrator.Properties.Environment = { Variables: { ...ORCHESTRATOR_ENV, MAX_PROMOTION_LAG_SECONDS: undefined } };
@@ -147,11 +202,16 @@ describe('computeRtoRpoBudget on hand-written templates', () => {
 
     const unrelatedHealthCheck = templates();
     unrelatedHealthCheck.Dns.Resources.FailedOverCheck.Properties = { HealthCheckConfig: { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Name: 'something-else' } } };
-    expect(() => computeRtoRpoBudget(unrelatedHealthCheck, NAMES)).toThrow('has no CLOUDWATCH_METRIC health check on alarm "failed-over"');
+    expect(() => computeRtoRpoBudget(unrelatedHealthCheck, NAMES)).toThrow('the PRIMARY record Primary has no CLOUDWATCH_METRIC health check on alarm "failed-over"');
+    const secondaryWithoutCheck = templates();
+    delete secondaryWithoutCheck.Dns.Resources.Secondary.Properties.HealthCheckId;
+    expect(() => computeRtoRpoBudget(secondaryWithoutCheck, NAMES)).toThrow('the SECONDARY record Secondary has no CLOUDWATCH_METRIC health check on alarm "not-failed-over"');
 
     const compositeWithoutChild = templates();
-    compositeWithoutChild.Monitoring.Resources.Composite.Properties.AlarmRule = { 'Fn::Join': ['', ['ALARM("', { 'Fn::GetAtt': ['Unreachable', 'Arn'] }, '")']] };
-    expect(() => computeRtoRpoBudget(compositeWithoutChild, NAMES)).toThrow('does not reference alarm "primary-not-available"');
+    compositeWithoutChild.Monitoring.Resources.Composite.Properties.AlarmRule = {
+      'Fn::Join': ['', ['ALARM("', { 'Fn::GetAtt': ['Unreachable', 'Arn'] }, '") AND ALARM("', { 'Fn::GetAtt': ['ApiUnreachable', 'Arn'] }, '")']],
+    };
+    expect(() => computeRtoRpoBudget(compositeWithoutChild, NAMES)).toThrow('does not reference alarm "primary-failed-state"');
 
     const tooShortLambda = templates();
     tooShortLambda.Orchestration.Resources.Orchestrator.Properties.Timeout = 700;

@@ -1,6 +1,8 @@
 import {
-  backupBucketName, ConfigError, engineMajor, loadConfig, MINIMUM_ENGINE_MINOR, PLACEHOLDER_ACCOUNT, resourceName,
+  backupBucketName, ConfigError, engineMajor, KEEPER_RUN_SECONDS, loadConfig, MINIMUM_ENGINE_MINOR, MRSC_REGION_SETS, mrscRegionSetOf,
+  PLACEHOLDER_ACCOUNT, resourceName,
 } from '../../../lib/config/dr-config';
+import { DEFAULT_LEASE_TIMINGS } from '../../../functions/core/write-lease';
 import { configFrom } from '../support/dr-stage';
 
 /** The oldest 14.x minor RDS accepts for new instances, and the one before it. */
@@ -73,6 +75,19 @@ describe('loadConfig defaults (no context, no environment)', () => {
     expect(config.drills.fullDrillEnabled).toBe(false);
   });
 
+  it('fails over automatically, with the write lease timings of the runtime\'s defaults (45 s TTL, renewal every 10 s, fence with 15 s left, takeover 30 s after expiry)', () => {
+    expect(config.failover).toEqual({
+      mode: 'automatic',
+      lease: { ttlSeconds: 45, renewIntervalSeconds: 10, fenceBudgetSeconds: 15, takeoverMarginSeconds: 30 },
+    });
+    expect(config.failover.lease).toEqual({
+      ttlSeconds: DEFAULT_LEASE_TIMINGS.ttlMs / 1000,
+      renewIntervalSeconds: DEFAULT_LEASE_TIMINGS.renewIntervalMs / 1000,
+      fenceBudgetSeconds: DEFAULT_LEASE_TIMINGS.fenceBudgetMs / 1000,
+      takeoverMarginSeconds: DEFAULT_LEASE_TIMINGS.takeoverMarginMs / 1000,
+    });
+  });
+
   it('tags everything with the environment and the RPO/RTO targets', () => {
     expect(config.tags).toEqual({
       Project: 'payments-dr', Environment: 'dev', RpoTarget: '1h', RtoTarget: '4h', DataClassification: 'pci',
@@ -84,17 +99,18 @@ describe('loadConfig overrides', () => {
   it('takes every setting from context', () => {
     const config = configFrom({
       environmentSuffix: 'pr-42', serviceName: 'cards', primaryRegion: 'eu-west-1', drRegion: 'eu-central-1',
-      toolingRegion: 'eu-north-1', account: '111122223333', toolingAccount: '444455556666',
+      toolingRegion: 'eu-west-3', account: '111122223333', toolingAccount: '444455556666',
       primaryVpcCidr: '10.30.0.0/16', drVpcCidr: '10.40.0.0/20', natGatewaysPerRegion: '3',
       primaryAvailabilityZones: 'eu-west-1a, eu-west-1c', drAvailabilityZones: 'eu-central-1a,eu-central-1b,eu-central-1c',
       engineVersion: OLDEST_ACCEPTED_MINOR, instanceClass: 'db.r7g.2xlarge', backupRetentionDays: '35', databasePort: '6543',
       alertEmail: 'oncall@example.com', replicationLagAlarmSeconds: '120',
-      connectionArn: 'arn:aws:codeconnections:eu-north-1:444455556666:connection/12345678-90ab-cdef-1234-567890abcdef',
+      connectionArn: 'arn:aws:codeconnections:eu-west-3:444455556666:connection/12345678-90ab-cdef-1234-567890abcdef',
       repository: 'acme/payments-dr', branch: 'release', fullDrillEnabled: 'true',
+      failoverMode: 'automatic', leaseTtlSeconds: '60', leaseRenewIntervalSeconds: '5', leaseFenceBudgetSeconds: '20', leaseTakeoverMarginSeconds: '45',
     });
     expect(config.environmentSuffix).toBe('pr-42');
     expect(config.serviceName).toBe('cards');
-    expect(config.regions).toEqual({ primary: 'eu-west-1', dr: 'eu-central-1', tooling: 'eu-north-1' });
+    expect(config.regions).toEqual({ primary: 'eu-west-1', dr: 'eu-central-1', tooling: 'eu-west-3' });
     expect(config.workloadAccount).toBe('111122223333');
     expect(config.toolingAccount).toBe('444455556666');
     expect(config.accountIsPlaceholder).toBe(false);
@@ -105,10 +121,13 @@ describe('loadConfig overrides', () => {
     expect(config.database).toMatchObject({ engineVersion: OLDEST_ACCEPTED_MINOR, instanceClass: 'db.r7g.2xlarge', backupRetentionDays: 35, port: 6543 });
     expect(config.monitoring).toMatchObject({ alertEmail: 'oncall@example.com', replicationLagAlarmSeconds: 120 });
     expect(config.pipeline).toEqual({
-      connectionArn: 'arn:aws:codeconnections:eu-north-1:444455556666:connection/12345678-90ab-cdef-1234-567890abcdef',
+      connectionArn: 'arn:aws:codeconnections:eu-west-3:444455556666:connection/12345678-90ab-cdef-1234-567890abcdef',
       connectionArnIsPlaceholder: false, repository: 'acme/payments-dr', branch: 'release',
     });
     expect(config.drills.fullDrillEnabled).toBe(true);
+    expect(config.failover).toEqual({
+      mode: 'automatic', lease: { ttlSeconds: 60, renewIntervalSeconds: 5, fenceBudgetSeconds: 20, takeoverMarginSeconds: 45 },
+    });
     expect(config.tags.Environment).toBe('pr-42');
     expect(config.warnings).toEqual([]);
   });
@@ -144,8 +163,8 @@ describe('loadConfig overrides', () => {
     expect(configFrom({ environmentSuffix: '', account: null }).environmentSuffix).toBe('dev');
   });
 
-  it('warns when the tooling region is also a database region', () => {
-    expect(configFrom({ toolingRegion: 'us-east-1' }).warnings).toEqual(expect.arrayContaining([
+  it('warns when the tooling region is also a database region (possible in failoverMode manual-confirm only)', () => {
+    expect(configFrom({ toolingRegion: 'us-east-1', failoverMode: 'manual-confirm' }).warnings).toEqual(expect.arrayContaining([
       expect.stringMatching(/toolingRegion us-east-1 is also a database region/),
     ]));
   });
@@ -209,6 +228,21 @@ describe('loadConfig rejects invalid input with a ConfigError naming the setting
     ['full drill switch that is not a boolean', { fullDrillEnabled: 'yes' }, 'fullDrillEnabled', /"yes" must be true or false/],
     ['database name with a hyphen', { databaseName: 'pay-ments' }, 'databaseName', /"pay-ments"/],
     ['master user name starting with a digit', { masterUsername: '1admin' }, 'masterUsername', /"1admin"/],
+    ['unknown failover mode', { failoverMode: 'manual' }, 'failoverMode', /"manual" must be one of automatic, manual-confirm/],
+    ['failover mode in upper case', { failoverMode: 'AUTOMATIC' }, 'failoverMode', /"AUTOMATIC"/],
+    ['lease TTL not a number', { leaseTtlSeconds: 'long' }, 'leaseTtlSeconds', /"long" must be a whole number from 5 to 600/],
+    ['lease renewal 0', { leaseRenewIntervalSeconds: '0' }, 'leaseRenewIntervalSeconds', /from 1 to 300/],
+    ['lease fence budget fractional', { leaseFenceBudgetSeconds: '7.5' }, 'leaseFenceBudgetSeconds', /"7.5"/],
+    ['lease takeover margin 0', { leaseTakeoverMarginSeconds: '0' }, 'leaseTakeoverMarginSeconds', /from 1 to 600/],
+    // The runtime's own rules (validateLeaseTimings), each named by the setting it constrains.
+    ['renewal over half the TTL', { leaseRenewIntervalSeconds: '25' }, 'leaseRenewIntervalSeconds',
+      /the renew interval must be at most half the lease TTL .*\(leaseTtlSeconds=45, leaseRenewIntervalSeconds=25, leaseFenceBudgetSeconds=15, leaseTakeoverMarginSeconds=30\)/],
+    ['fence budget as long as the TTL', { leaseFenceBudgetSeconds: '45' }, 'leaseFenceBudgetSeconds', /the fence budget must be shorter than the lease TTL/],
+    ['renewal + fence budget over the TTL', { leaseTtlSeconds: '40', leaseRenewIntervalSeconds: '20', leaseFenceBudgetSeconds: '25' }, 'leaseFenceBudgetSeconds',
+      /renew interval \+ fence budget must fit in the lease TTL/],
+    // The keeper's schedule: nobody renews between two invocations.
+    ['TTL that the pause between keeper invocations outlasts', { leaseTtlSeconds: '30', leaseRenewIntervalSeconds: '10', leaseFenceBudgetSeconds: '10' }, 'leaseTtlSeconds',
+      new RegExp(`the lease must outlast the longest gap between two renewals, 25 s \\(renew interval \\+ ${60 - KEEPER_RUN_SECONDS} s between keeper invocations \\+ 10 s cold start\\), before the keeper must fence: leaseTtlSeconds - leaseFenceBudgetSeconds is 20 s`)],
   ];
 
   it.each(cases)('%s', (_name, context, setting, problem) => {
@@ -247,6 +281,65 @@ describe('loadConfig rejects invalid input with a ConfigError naming the setting
     } finally {
       if (previous === undefined) delete process.env.CDK_DEFAULT_ACCOUNT; else process.env.CDK_DEFAULT_ACCOUNT = previous;
     }
+  });
+});
+
+describe('failoverMode and the MRSC region sets of the write lease', () => {
+  it('lists the US, EU and AP region sets of the CloudFormation GlobalTableWitness reference', () => {
+    expect(MRSC_REGION_SETS).toEqual({
+      US: ['us-east-1', 'us-east-2', 'us-west-2'],
+      EU: ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1'],
+      AP: ['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3'],
+    });
+    expect(mrscRegionSetOf(['us-east-1', 'us-east-2', 'us-west-2'])).toBe('US');
+    expect(mrscRegionSetOf(['eu-central-1', 'eu-west-1', 'eu-west-2'])).toBe('EU');
+    expect(mrscRegionSetOf(['us-east-1', 'us-east-2', 'eu-west-1'])).toBeUndefined();
+  });
+
+  it.each([
+    ['US set, any order', { primaryRegion: 'us-west-2', drRegion: 'us-east-1', toolingRegion: 'us-east-2' }],
+    ['EU set', { primaryRegion: 'eu-west-1', drRegion: 'eu-central-1', toolingRegion: 'eu-west-2' }],
+    ['AP set', { primaryRegion: 'ap-northeast-1', drRegion: 'ap-northeast-3', toolingRegion: 'ap-northeast-2' }],
+  ])('accepts automatic mode when primary, DR and tooling (witness) regions are one MRSC set: %s', (_name, regions) => {
+    expect(configFrom({ failoverMode: 'automatic', ...regions }).failover.mode).toBe('automatic');
+  });
+
+  it.each([
+    ['tooling outside the US set', { toolingRegion: 'us-west-1' }, /toolingRegion us-west-1/],
+    ['database regions of two sets', { primaryRegion: 'us-east-1', drRegion: 'eu-west-1', toolingRegion: 'eu-west-2' }, /primaryRegion us-east-1 and drRegion eu-west-1/],
+    ['a region in no set', { primaryRegion: 'eu-west-1', drRegion: 'eu-central-1', toolingRegion: 'eu-north-1' }, /toolingRegion eu-north-1/],
+    ['sa-east-1 as DR', { drRegion: 'sa-east-1' }, /drRegion sa-east-1/],
+  ])('refuses automatic mode (the default) when the three regions are not one MRSC set: %s', (_name, regions, named) => {
+    const error = configErrorFor(regions);
+    expect(error.setting).toBe('failoverMode');
+    expect(error.message).toMatch(/^Invalid configuration "failoverMode": "automatic" needs a DynamoDB multi-Region strong consistency \(MRSC\) global table/);
+    expect(error.message).toMatch(named);
+    expect(error.message).toMatch(/US: us-east-1, us-east-2, us-west-2; EU: eu-west-1, eu-west-2, eu-west-3, eu-central-1; AP: ap-northeast-1, ap-northeast-2, ap-northeast-3/);
+    expect(error.message).toMatch(/Choose failoverMode=manual-confirm, or other regions\.$/);
+  });
+
+  it('refuses automatic mode when the tooling region is a database region: the witness needs a third region', () => {
+    for (const toolingRegion of ['us-east-1', 'us-east-2']) {
+      const error = configErrorFor({ toolingRegion });
+      expect(error.setting).toBe('failoverMode');
+      expect(error.message).toMatch(new RegExp(`toolingRegion ${toolingRegion} is also a database region\\. Choose failoverMode=manual-confirm`));
+    }
+  });
+
+  it('accepts any regions in manual-confirm mode (no write lease is created)', () => {
+    const config = configFrom({ failoverMode: 'manual-confirm', primaryRegion: 'eu-west-1', drRegion: 'eu-central-1', toolingRegion: 'eu-north-1' });
+    expect(config.failover.mode).toBe('manual-confirm');
+    expect(config.regions.tooling).toBe('eu-north-1');
+  });
+
+  it('still validates the lease timings in manual-confirm mode (the orchestrator reads TTL and margin in either mode)', () => {
+    expect(configErrorFor({ failoverMode: 'manual-confirm', leaseRenewIntervalSeconds: '30' }).setting).toBe('leaseRenewIntervalSeconds');
+  });
+
+  it('accepts lease timings at the edge of the keeper\'s gap rule', () => {
+    // 40 - 15 = 25 = 10 + (60 - 55) + 10.
+    expect(configFrom({ leaseTtlSeconds: '40' }).failover.lease.ttlSeconds).toBe(40);
+    expect(configErrorFor({ leaseTtlSeconds: '39' }).setting).toBe('leaseTtlSeconds');
   });
 });
 

@@ -1,4 +1,4 @@
-import { drResourceNames, METRIC_NAMESPACE } from '../../../lib/config/resource-names';
+import { drResourceNames, estateHealthAlarmNames, METRIC_NAMESPACE } from '../../../lib/config/resource-names';
 
 describe('drResourceNames', () => {
   const names = drResourceNames({ serviceName: 'paydb', environmentSuffix: 'dev' });
@@ -11,7 +11,27 @@ describe('drResourceNames', () => {
       failoverStateTable: 'paydb-failover-state-dev',
       replicationMonitorFunction: 'paydb-replication-monitor-dev',
       failoverOrchestratorFunction: 'paydb-failover-orchestrator-dev',
+      writeLeaseTable: 'paydb-write-lease-dev',
+      leaseKeeperFunction: 'paydb-lease-keeper-dev',
     });
+  });
+
+  it('names the primary\'s parameter group as the primary database construct always has: <instance>-params', () => {
+    expect(names.primaryDbParameterGroup).toBe('paydb-primary-db-dev-params');
+  });
+
+  it('names the failover evidence and the two writer-switch alarms', () => {
+    expect(names.alarms).toMatchObject({
+      primaryFailedState: 'paydb-primary-failed-state-dev',
+      primaryApiUnreachable: 'paydb-primary-api-unreachable-dev',
+      failedOver: 'paydb-failed-over-dev',
+      notFailedOver: 'paydb-not-failed-over-dev',
+    });
+  });
+
+  it('leaves not-failed-over (in ALARM on every estate that has not failed over) out of the estate health alarms, and nothing else', () => {
+    expect(estateHealthAlarmNames(names)).not.toContain('paydb-not-failed-over-dev');
+    expect(estateHealthAlarmNames(names).sort()).toEqual(Object.values(names.alarms).filter((alarmName) => alarmName !== 'paydb-not-failed-over-dev').sort());
   });
 
   it('puts the suffix into the private zone and the writer record', () => {

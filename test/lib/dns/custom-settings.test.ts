@@ -21,8 +21,8 @@ describe('custom settings flow into the templates', () => {
     expect(propertiesOf(monitoring, 'AWS::CloudWatch::Alarm', { AlarmName: 'paydb-replication-lag-qa' }).Threshold).toBe(120);
   });
 
-  it('unreachableEvaluationPeriods sets periods and datapoints of the reachability and availability alarms', () => {
-    for (const purpose of ['primary-unreachable', 'replica-unreachable', 'primary-not-available', 'replica-not-available']) {
+  it('unreachableEvaluationPeriods sets periods and datapoints of the reachability, availability and outage-evidence alarms', () => {
+    for (const purpose of ['primary-unreachable', 'replica-unreachable', 'primary-not-available', 'replica-not-available', 'primary-failed-state', 'primary-api-unreachable']) {
       expect(propertiesOf(monitoring, 'AWS::CloudWatch::Alarm', { AlarmName: `paydb-${purpose}-qa` })).toMatchObject({ EvaluationPeriods: 5, DatapointsToAlarm: 5 });
     }
   });

@@ -17,7 +17,6 @@ const alarmCheckIdFor = (alarmName: string) => findOne(route53, 'AWS::Route53::H
   HealthCheckConfig: Match.objectLike({ AlarmIdentifier: { Name: alarmName, Region: 'us-east-2' } }),
 }).logicalId;
 const writerRecord = (failover: 'PRIMARY' | 'SECONDARY') => findOne(route53, 'AWS::Route53::RecordSet', { Failover: failover }).resource.Properties as Json;
-const childrenOf = (record: Json) => (healthCheckConfig(referencedLogicalId(record.HealthCheckId)).ChildHealthChecks as unknown[]).map(referencedLogicalId).sort();
 
 describe('private hosted zone', () => {
   it('is named db.paydb-dev.internal and associated with the DR VPC and the primary VPC (cross-region reference)', () => {
@@ -31,15 +30,13 @@ describe('private hosted zone', () => {
 
 describe('health checks', () => {
   const alarmBacked = Object.keys(healthChecks).filter((id) => healthCheckConfig(id).Type === 'CLOUDWATCH_METRIC');
-  const calculated = Object.keys(healthChecks).filter((id) => healthCheckConfig(id).Type === 'CALCULATED');
 
-  it('are only alarm-based (four) and calculated (two): Route53 checkers cannot reach private databases', () => {
-    expect(alarmBacked).toHaveLength(4);
-    expect(calculated).toHaveLength(2);
-    expect(alarmBacked.length + calculated.length).toBe(Object.keys(healthChecks).length);
+  it('are only alarm-based, one per writer record: Route53 checkers cannot reach private databases', () => {
+    expect(alarmBacked).toHaveLength(2);
+    expect(Object.keys(healthChecks)).toHaveLength(2);
   });
 
-  it('follow monitor alarms that exist in the DR region, keeping their last status when the alarm has no data', () => {
+  it('follow the failed-over and not-failed-over alarms of the DR region, keeping their last status when the alarm has no data', () => {
     const monitorAlarms = Object.values(monitoring.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties.AlarmName);
     const followed = alarmBacked.map((id) => {
       expect(healthCheckConfig(id)).toEqual({
@@ -47,21 +44,31 @@ describe('health checks', () => {
       });
       return healthCheckConfig(id).AlarmIdentifier.Name as string;
     });
-    expect(followed.sort()).toEqual(['paydb-failed-over-dev', 'paydb-primary-not-available-dev', 'paydb-replica-not-available-dev', 'paydb-replica-unreachable-dev']);
+    expect(followed.sort()).toEqual(['paydb-failed-over-dev', 'paydb-not-failed-over-dev']);
     expect(followed.filter((alarmName) => !monitorAlarms.includes(alarmName))).toEqual([]);
   });
 
-  it('calculated checks need every child healthy (HealthThreshold = number of children)', () => {
-    for (const id of calculated) {
-      const { ChildHealthChecks, HealthThreshold } = healthCheckConfig(id);
-      expect(ChildHealthChecks.length).toBe(2);
-      expect(HealthThreshold).toBe(ChildHealthChecks.length);
+  it('follow two alarms on the same FailedOver metric with opposite comparisons, both keeping their state without data (the monitor is not needed after a failover)', () => {
+    const alarmNamed = (alarmName: string) => Object.values(monitoring.findResources('AWS::CloudWatch::Alarm')).find((alarm) => alarm.Properties.AlarmName === alarmName)!.Properties as Json;
+    const failedOver = alarmNamed('paydb-failed-over-dev');
+    const notFailedOver = alarmNamed('paydb-not-failed-over-dev');
+    for (const alarm of [failedOver, notFailedOver]) {
+      expect(alarm).toMatchObject({ Namespace: 'PaymentsDR', MetricName: 'FailedOver', Statistic: 'Maximum', Threshold: 1, EvaluationPeriods: 1, TreatMissingData: 'ignore' });
     }
+    expect([failedOver.ComparisonOperator, notFailedOver.ComparisonOperator]).toEqual(['GreaterThanOrEqualToThreshold', 'LessThanThreshold']);
+  });
+
+  it('never follow what RDS or the probes say about either database (availability, reachability, evidence of an outage)', () => {
+    const followed = alarmBacked.map((id) => healthCheckConfig(id).AlarmIdentifier.Name as string);
+    for (const alarmName of [
+      'paydb-primary-not-available-dev', 'paydb-primary-unreachable-dev', 'paydb-primary-failed-state-dev', 'paydb-primary-api-unreachable-dev',
+      'paydb-replica-unreachable-dev', 'paydb-replica-not-available-dev',
+    ]) expect(followed).not.toContain(alarmName);
   });
 });
 
 describe('writer failover records', () => {
-  it('PRIMARY: CNAME writer.db.paydb-dev.internal → primary endpoint (cross-region reference), TTL 30, healthy only while not failed over and RDS reports the primary available', () => {
+  it('PRIMARY: CNAME writer.db.paydb-dev.internal → primary endpoint (cross-region reference), TTL 30, healthy exactly while not failed over', () => {
     const record = writerRecord('PRIMARY');
     expect(record).toMatchObject({
       HostedZoneId: { Ref: zone.logicalId }, Name: 'writer.db.paydb-dev.internal', Type: 'CNAME', TTL: '30', SetIdentifier: 'dev-writer-primary',
@@ -69,17 +76,25 @@ describe('writer failover records', () => {
     const primaryInstanceId = findOne(primary, 'AWS::RDS::DBInstance', { DBInstanceIdentifier: 'paydb-primary-db-dev' }).logicalId;
     expect(record.ResourceRecords).toHaveLength(1);
     expect(crossRegionSource(record.ResourceRecords[0], route53, primary)).toEqual({ 'Fn::GetAtt': [primaryInstanceId, 'Endpoint.Address'] });
-    expect(childrenOf(record)).toEqual([alarmCheckIdFor('paydb-failed-over-dev'), alarmCheckIdFor('paydb-primary-not-available-dev')].sort());
+    // Healthy while paydb-failed-over-dev is OK, i.e. FailedOver < 1.
+    expect(referencedLogicalId(record.HealthCheckId)).toBe(alarmCheckIdFor('paydb-failed-over-dev'));
   });
 
-  it('SECONDARY: the same name → DR replica endpoint, TTL 30, healthy while the replica is reachable and available', () => {
+  it('SECONDARY: the same name → DR replica endpoint, TTL 30, healthy ONLY once failed over', () => {
     const record = writerRecord('SECONDARY');
     expect(record).toMatchObject({
       HostedZoneId: { Ref: zone.logicalId }, Name: 'writer.db.paydb-dev.internal', Type: 'CNAME', TTL: '30', SetIdentifier: 'dev-writer-secondary',
     });
     const replicaId = findOne(drDatabase, 'AWS::RDS::DBInstance', { DBInstanceIdentifier: 'paydb-dr-replica-db-dev' }).logicalId;
     expect(record.ResourceRecords.map((value: unknown) => importedFrom(value, drDatabase))).toEqual([{ 'Fn::GetAtt': [replicaId, 'Endpoint.Address'] }]);
-    expect(childrenOf(record)).toEqual([alarmCheckIdFor('paydb-replica-unreachable-dev'), alarmCheckIdFor('paydb-replica-not-available-dev')].sort());
+    // Healthy while paydb-not-failed-over-dev is OK, i.e. FailedOver >= 1.
+    expect(referencedLogicalId(record.HealthCheckId)).toBe(alarmCheckIdFor('paydb-not-failed-over-dev'));
+  });
+
+  it('name each health check after the record it guards', () => {
+    const nameTag = (logicalId: string) => (healthChecks[logicalId].Properties.HealthCheckTags as Array<{ Key: string; Value: string }>).find((tag) => tag.Key === 'Name')?.Value;
+    expect(nameTag(alarmCheckIdFor('paydb-failed-over-dev'))).toBe('writer.db.paydb-dev.internal-primary');
+    expect(nameTag(alarmCheckIdFor('paydb-not-failed-over-dev'))).toBe('writer.db.paydb-dev.internal-secondary');
   });
 
   it('are the only records of the zone', () => {

@@ -53,6 +53,9 @@ describe('DRDrillStack (full drill enabled)', () => {
       NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
     });
     expect(props.Environment.Variables.ESTATE_ALARM_NAMES.split(',')).toContain('paydb-replication-lag-dev');
+    // Every estate alarm must be OK for "ready", so not-failed-over, in ALARM on every estate that has not failed over, is left out.
+    expect(props.Environment.Variables.ESTATE_ALARM_NAMES.split(',')).toEqual(expect.arrayContaining(['paydb-primary-failed-state-dev', 'paydb-primary-api-unreachable-dev', 'paydb-failed-over-dev']));
+    expect(props.Environment.Variables.ESTATE_ALARM_NAMES.split(',')).not.toContain('paydb-not-failed-over-dev');
   });
 
   it('keeps the drill logs encrypted for a year', () => {

@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildStage, crossRegionSource, findOne, importedFrom, propertiesOf, testConfig } from '../support/dr-stage';
+import { buildStage, crossRegionSource, findOne, importedFrom, propertiesOf, referencedLogicalId, testConfig } from '../support/dr-stage';
 import { Json, actionsOf, allPolicyActions, grantsOf, instanceArn, synthesizedFunction } from '../monitoring/function-template';
 
 const stage = buildStage(testConfig());
@@ -39,6 +39,22 @@ describe('failover orchestrator function', () => {
     expect(importedFrom(variables.ALERT_TOPIC_ARN, dr)).toEqual(alertTopic);
     expect(importedFrom(variables.FAILOVER_STATE_TABLE, dr)).toEqual({ Ref: stateTable.logicalId });
     expect(importedFrom(variables.HOSTED_ZONE_ID, route53)).toEqual(zoneRef);
+  });
+
+  it('fails over automatically under the write lease: the lease table, its timings, the switchover catch-up bound and the primary\'s parameter group', () => {
+    expect(variables).toMatchObject({
+      FAILOVER_MODE: 'automatic',
+      WRITE_LEASE_TABLE: 'paydb-write-lease-dev',
+      LEASE_TTL_SECONDS: '45',
+      LEASE_TAKEOVER_MARGIN_SECONDS: '30',
+      SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS: '300',
+      PRIMARY_DB_PARAMETER_GROUP: 'paydb-primary-db-dev-params',
+    });
+    // The names are those of the synthesized resources.
+    expect(variables.WRITE_LEASE_TABLE).toBe(propertiesOf(Template.fromStack(stage.drDatabase), 'AWS::DynamoDB::GlobalTable').TableName);
+    const primaryParameterGroup = primary.findResources('AWS::RDS::DBParameterGroup')[
+      referencedLogicalId(propertiesOf(primary, 'AWS::RDS::DBInstance', { DBInstanceIdentifier: 'paydb-primary-db-dev' }).DBParameterGroupName)];
+    expect(variables.PRIMARY_DB_PARAMETER_GROUP).toBe(primaryParameterGroup.Properties.DBParameterGroupName);
   });
 
   it('pins the record whose SetIdentifier is the PRIMARY writer record\'s', () => {
@@ -88,6 +104,7 @@ describe('failover orchestrator permissions', () => {
     expect(others).toEqual([]);
     expect(importedFrom(publish.Resource, dr)).toEqual(alertTopic);
     // The DR key encrypts the topic, the state table and the dead-letter queue: each use only through its service.
+    // The state table and the DR replica of the write lease share one grant: same key, same service.
     const keyGrants = grantsOf(orchestrator.statements, 'kms:GenerateDataKey');
     expect(keyGrants.map((grant) => grant.Condition?.StringEquals['kms:ViaService']).sort()).toEqual([
       'dynamodb.us-east-2.amazonaws.com', 'sns.us-east-2.amazonaws.com', 'sqs.us-east-2.amazonaws.com',
@@ -95,17 +112,25 @@ describe('failover orchestrator permissions', () => {
     for (const grant of keyGrants) expect(importedFrom(grant.Resource, dr)).toEqual(drKeyArn);
   });
 
-  it('may get, put and update items only of the failover state table', () => {
+  it('may get, put and update items of the failover state table, and only get and (conditionally) put the write lease in the DR region', () => {
     const dynamodb = orchestrator.statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith('dynamodb:')));
-    expect(dynamodb.map((statement) => statement.Action)).toEqual([['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']]);
-    expect(importedFrom(dynamodb[0].Resource, dr)).toEqual({ 'Fn::GetAtt': [stateTable.logicalId, 'Arn'] });
+    expect(dynamodb.map((statement) => statement.Action)).toEqual([['dynamodb:GetItem', 'dynamodb:PutItem'], ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']]);
+    expect(dynamodb[0].Resource).toBe('arn:aws:dynamodb:us-east-2:123456789012:table/paydb-write-lease-dev');
+    expect(importedFrom(dynamodb[1].Resource, dr)).toEqual({ 'Fn::GetAtt': [stateTable.logicalId, 'Arn'] });
+  });
+
+  it('may change only the primary\'s own parameter group (planned switchover: the write freeze)', () => {
+    expect(grantsOf(orchestrator.statements, 'rds:ModifyDBParameterGroup')).toEqual([{
+      Action: 'rds:ModifyDBParameterGroup',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':rds:us-east-1:123456789012:pg:paydb-primary-db-dev-params']] },
+    }]);
   });
 
   it('has exactly the expected actions and no wildcard action anywhere in the stack', () => {
     expect(orchestrator.statements.flatMap(actionsOf).sort()).toEqual([
-      'cloudwatch:GetMetricData', 'cloudwatch:PutMetricData', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
+      'cloudwatch:GetMetricData', 'cloudwatch:PutMetricData', 'dynamodb:GetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
       'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKey', 'kms:GenerateDataKey',
-      'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:PromoteReadReplica',
+      'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:ModifyDBParameterGroup', 'rds:PromoteReadReplica',
       'rds:StopDBInstance', 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:GetSecretValue',
       'sns:Publish', 'sqs:SendMessage', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);

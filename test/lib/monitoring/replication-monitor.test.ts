@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { MonitorMetric } from '../../../functions/core/metric-names';
 import { drResourceNames } from '../../../lib/config/resource-names';
 import { buildStage, crossRegionSource, findOne, importedFrom, propertiesOf, testConfig } from '../support/dr-stage';
 import { Json, actionsOf, allPolicyActions, grantsOf, instanceArn, synthesizedFunction } from './function-template';
@@ -168,29 +169,79 @@ describe('monitor alarms', () => {
     });
   });
 
-  it('sends ALARM and OK of every alarm, the composite included, to the DR alert topic', () => {
+  it('fires on evidence that the primary is down only when RDS says so for unreachableEvaluationPeriods periods; missing data is no evidence', () => {
+    for (const [alarmName, metricName] of [
+      ['paydb-primary-failed-state-dev', MonitorMetric.PrimaryFailedState],
+      ['paydb-primary-api-unreachable-dev', MonitorMetric.PrimaryApiUnreachable],
+    ]) {
+      expect(alarmNamed(alarmName)).toEqual(expect.objectContaining({
+        ...metricOf(metricName), Statistic: 'Minimum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 3, DatapointsToAlarm: 3, TreatMissingData: 'notBreaching',
+      }));
+    }
+  });
+
+  it('not-failed-over mirrors failed-over on the same metric (ALARM until FailedOver=1), keeps its state without data and alerts nobody', () => {
+    const notFailedOver = alarmNamed('paydb-not-failed-over-dev');
+    expect(notFailedOver).toMatchObject({
+      ...metricOf('FailedOver'), Statistic: 'Maximum', Threshold: 1, ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 1, TreatMissingData: 'ignore',
+    });
+    const failedOver = alarmNamed('paydb-failed-over-dev');
+    for (const property of ['Namespace', 'MetricName', 'Dimensions', 'Statistic', 'Period', 'Threshold', 'EvaluationPeriods', 'TreatMissingData']) {
+      expect(notFailedOver[property]).toEqual(failedOver[property]);
+    }
+    expect(notFailedOver).not.toHaveProperty('AlarmActions');
+    expect(notFailedOver).not.toHaveProperty('OKActions');
+  });
+
+  it('reads only metrics the runtime publishes (MonitorMetric), besides Lambda\'s own Errors', () => {
+    const published: string[] = Object.values(MonitorMetric);
+    for (const alarm of Object.values(monitoring.findResources('AWS::CloudWatch::Alarm')) as Json[]) {
+      const metricNames = alarm.Properties.MetricName !== undefined
+        ? [alarm.Properties.MetricName]
+        : (alarm.Properties.Metrics as Json[]).filter((query) => query.MetricStat?.Metric.Namespace === 'PaymentsDR').map((query) => query.MetricStat.Metric.MetricName);
+      expect(metricNames.length).toBeGreaterThan(0);
+      for (const metricName of metricNames) expect(published).toContain(metricName);
+    }
+  });
+
+  it('sends ALARM and OK of every alarm but not-failed-over, the composite included, to the DR alert topic', () => {
     const alarms = [
       ...Object.values(monitoring.findResources('AWS::CloudWatch::Alarm')),
       ...Object.values(monitoring.findResources('AWS::CloudWatch::CompositeAlarm')),
-    ];
-    expect(alarms).toHaveLength(8);
+    ].filter((alarm) => alarm.Properties.AlarmName !== 'paydb-not-failed-over-dev');
+    expect(alarms).toHaveLength(10);
     for (const { Properties } of alarms) {
       expect(Properties.AlarmActions.map((action: unknown) => importedFrom(action, dr))).toEqual([alertTopic]);
       expect(Properties.OKActions.map((action: unknown) => importedFrom(action, dr))).toEqual([alertTopic]);
     }
   });
 
-  it('declares the primary region failed only on primary unreachable AND not available AND NOT replica unreachable AND NOT failed over', () => {
-    const arnOf = (alarmName: string) => ({ 'Fn::GetAtt': [findOne(monitoring, 'AWS::CloudWatch::Alarm', { AlarmName: alarmName }).logicalId, 'Arn'] });
-    expect(propertiesOf(monitoring, 'AWS::CloudWatch::CompositeAlarm', { AlarmName: 'paydb-primary-region-failed-dev' }).AlarmRule).toEqual({
+  const arnOf = (alarmName: string) => ({ 'Fn::GetAtt': [findOne(monitoring, 'AWS::CloudWatch::Alarm', { AlarmName: alarmName }).logicalId, 'Arn'] });
+  const compositeRule = propertiesOf(monitoring, 'AWS::CloudWatch::CompositeAlarm', { AlarmName: 'paydb-primary-region-failed-dev' }).AlarmRule as Json;
+
+  it('declares the primary region failed only on primary unreachable AND (RDS API unreachable OR failed state) AND NOT replica unreachable AND NOT failed over', () => {
+    expect(compositeRule).toEqual({
       'Fn::Join': ['', [
         '(ALARM("', arnOf('paydb-primary-unreachable-dev'),
-        '") AND ALARM("', arnOf('paydb-primary-not-available-dev'),
-        '") AND (NOT (ALARM("', arnOf('paydb-replica-unreachable-dev'),
+        '") AND (ALARM("', arnOf('paydb-primary-api-unreachable-dev'),
+        '") OR ALARM("', arnOf('paydb-primary-failed-state-dev'),
+        '")) AND (NOT (ALARM("', arnOf('paydb-replica-unreachable-dev'),
         '"))) AND (NOT (ALARM("', arnOf('paydb-failed-over-dev'),
         '"))))',
       ]],
     });
+  });
+
+  it('lets no routine RDS state complete the composite: none of its alarms reads PrimaryRoutineState or PrimaryAvailable', () => {
+    const childIds = (compositeRule['Fn::Join'][1] as unknown[]).filter((part): part is Json => typeof part === 'object').map((part) => part['Fn::GetAtt'][0]);
+    const alarms = monitoring.findResources('AWS::CloudWatch::Alarm');
+    const childMetrics = childIds.map((id) => alarms[id].Properties.MetricName).sort();
+    expect(childMetrics).toEqual([
+      MonitorMetric.FailedOver, MonitorMetric.PrimaryApiUnreachable, MonitorMetric.PrimaryFailedState, MonitorMetric.PrimaryReachable, MonitorMetric.ReplicaReachable,
+    ].sort());
+    expect(JSON.stringify(Object.values(alarms).map((alarm) => alarm.Properties))).not.toContain(MonitorMetric.PrimaryRoutineState);
   });
 });
 
@@ -202,7 +253,10 @@ describe('DR dashboard', () => {
     ].map((logicalId) => ({ logicalId }))) {
       expect(body).toContain(logicalId);
     }
-    for (const metricName of ['ReplicationLagSeconds', 'PrimaryReachable', 'ReplicaReachable', 'PrimaryAvailable', 'ReplicaAvailable', 'DrillReady', 'FailedOver']) {
+    for (const metricName of [
+      'ReplicationLagSeconds', 'PrimaryReachable', 'ReplicaReachable', 'PrimaryAvailable', 'ReplicaAvailable', 'DrillReady', 'FailedOver',
+      'PrimaryFailedState', 'PrimaryApiUnreachable', 'PrimaryRoutineState',
+    ]) {
       expect(body).toContain(`\\"${metricName}\\"`);
     }
   });

@@ -23,7 +23,8 @@ function deployedEnvironment(stage: DisasterRecoveryStage, stack: Stack): { acco
 
 const stage = buildStage();
 const custom = buildStage(testConfig({
-  environmentSuffix: 'qa7', account: '111122223333', primaryRegion: 'eu-west-1', drRegion: 'eu-central-1', toolingRegion: 'eu-north-1',
+  // One MRSC region set (EU), so failoverMode automatic (the default) builds the write lease there too.
+  environmentSuffix: 'qa7', account: '111122223333', primaryRegion: 'eu-west-1', drRegion: 'eu-central-1', toolingRegion: 'eu-west-2',
   primaryVpcCidr: '172.16.0.0/16', drVpcCidr: '172.17.0.0/16', natGatewaysPerRegion: '1', fullDrillEnabled: 'true',
 }));
 
@@ -98,6 +99,13 @@ describe('DisasterRecoveryStage (custom regions, account, suffix, CIDRs, NAT cou
     Template.fromStack(custom.drRegion).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'paydb-backup-dr-111122223333-qa7' });
   });
 
+  it('builds the write lease in the EU MRSC set: keeper in the primary region, table replicas in both database regions, witness in the tooling region', () => {
+    expect(custom.primaryRegion.leaseKeeper).toBeDefined();
+    Template.fromStack(custom.drDatabase).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'paydb-write-lease-qa7', MultiRegionConsistency: 'STRONG', GlobalTableWitnesses: [{ Region: 'eu-west-2' }],
+    });
+  });
+
   it('peers with and replicates to the configured DR region', () => {
     const primary = Template.fromStack(custom.primaryRegion);
     primary.hasResourceProperties('AWS::EC2::VPCPeeringConnection', { PeerRegion: 'eu-central-1' });
@@ -136,7 +144,9 @@ describe('DisasterRecoveryStage without an account (credential-free synth)', () 
 });
 
 describe('DisasterRecoveryStage removal policies', () => {
-  const statefulTypes = ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::RDS::DBInstance', 'AWS::Logs::LogGroup', 'AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret'];
+  const statefulTypes = [
+    'AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::RDS::DBInstance', 'AWS::Logs::LogGroup', 'AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable', 'AWS::SecretsManager::Secret',
+  ];
 
   it('makes every stateful resource of every stack destroyable (DeletionPolicy and UpdateReplacePolicy Delete)', () => {
     let checked = 0;

@@ -1,6 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { clearDatabaseCredentialsCache, readDatabaseCredentials } from '../../../../functions/adapters/aws/database-credentials';
+import {
+  clearDatabaseCredentialsCache, invalidateDatabaseCredentials, readDatabaseCredentials,
+} from '../../../../functions/adapters/aws/database-credentials';
 
 const secrets = mockClient(SecretsManagerClient);
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-2:111111111111:secret:paydb-dev-AbCdEf';
@@ -40,4 +42,46 @@ test.each([
   const failure = readDatabaseCredentials(new SecretsManagerClient({}), SECRET_ARN);
   await expect(failure).rejects.toThrow(message);
   await expect(failure).rejects.not.toThrow(/password=x/);
+});
+
+describe('rotation: the cached password can be dropped for one secret', () => {
+  const OTHER_ARN = 'arn:aws:secretsmanager:us-east-2:111111111111:secret:other-XyZ';
+
+  test('refresh re-reads the rotated secret once and caches the new value', async () => {
+    secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN })
+      .resolvesOnce({ SecretString: '{"username":"app","password":"old"}' })
+      .resolves({ SecretString: '{"username":"app","password":"rotated"}' });
+    const client = new SecretsManagerClient({});
+
+    await expect(readDatabaseCredentials(client, SECRET_ARN)).resolves.toEqual({ username: 'app', password: 'old' });
+    await expect(readDatabaseCredentials(client, SECRET_ARN, { refresh: true })).resolves.toEqual({ username: 'app', password: 'rotated' });
+    await expect(readDatabaseCredentials(client, SECRET_ARN)).resolves.toEqual({ username: 'app', password: 'rotated' });
+
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  test('invalidating one secret keeps the others cached', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: '{"username":"app","password":"p"}' });
+    const client = new SecretsManagerClient({});
+    await readDatabaseCredentials(client, SECRET_ARN);
+    await readDatabaseCredentials(client, OTHER_ARN);
+
+    invalidateDatabaseCredentials(SECRET_ARN);
+    await readDatabaseCredentials(client, SECRET_ARN);
+    await readDatabaseCredentials(client, OTHER_ARN);
+
+    expect(secrets.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId)).toEqual([SECRET_ARN, OTHER_ARN, SECRET_ARN]);
+  });
+
+  test('a failed refresh is not cached either: the next read tries again', async () => {
+    secrets.on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: '{"username":"app","password":"old"}' })
+      .rejectsOnce(new Error('ThrottlingException'))
+      .resolves({ SecretString: '{"username":"app","password":"rotated"}' });
+    const client = new SecretsManagerClient({});
+
+    await readDatabaseCredentials(client, SECRET_ARN);
+    await expect(readDatabaseCredentials(client, SECRET_ARN, { refresh: true })).rejects.toThrow('ThrottlingException');
+    await expect(readDatabaseCredentials(client, SECRET_ARN)).resolves.toEqual({ username: 'app', password: 'rotated' });
+  });
 });

@@ -1,11 +1,12 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
-  DescribeDBInstancesCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, StopDBInstanceCommand,
+  DescribeDBInstancesCommand, ModifyDBInstanceCommand, ModifyDBParameterGroupCommand, PromoteReadReplicaCommand, RDSClient, StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchReplicationLag } from '../../../../functions/adapters/aws/cloudwatch-replication-lag';
 import { RdsDatabaseControl, replicaStatusOf } from '../../../../functions/adapters/aws/rds-database-control';
-import type { ProbeResult } from '../../../../functions/adapters/postgres/connectivity';
+import type { TargetProvider } from '../../../../functions/adapters/aws/database-session';
+import type { DatabaseTarget, ProbeResult } from '../../../../functions/adapters/postgres/connectivity';
 
 const rds = mockClient(RDSClient);
 const cloudWatch = mockClient(CloudWatchClient);
@@ -13,13 +14,18 @@ const SOURCE = 'arn:aws:rds:us-east-1:111111111111:db:paydb-primary-dev';
 const NOW = new Date('2026-11-21T10:00:00Z');
 const stateFault = () => Object.assign(new Error('not in available state'), { name: 'InvalidDBInstanceStateFault' });
 
-function control(probeResult: ProbeResult = { reachable: false, latencyMs: 1 }, target = async () => ({
-  host: 'primary', port: 5432, database: 'payments', user: 'u', password: 'p', ssl: true as const,
-})) {
+const target = (host: string): TargetProvider => async () => ({ host, port: 5432, database: 'payments', user: 'u', password: 'p', ssl: true });
+
+function control(
+  probeResult: ProbeResult | ((target: DatabaseTarget) => ProbeResult) = { reachable: false, latencyMs: 1 },
+  primaryTarget: TargetProvider = target('primary'),
+) {
   return new RdsDatabaseControl({
     primaryRds: new RDSClient({ region: 'us-east-1' }), drRds: new RDSClient({ region: 'us-east-2' }),
     primaryInstanceId: 'paydb-primary-dev', replicaInstanceId: 'paydb-replica-dev', fenceSecurityGroupId: 'sg-fence',
-    primaryTarget: target, probe: async () => probeResult,
+    primaryParameterGroup: 'paydb-primary-dev-params',
+    primaryTarget, replicaTarget: target('replica'),
+    probe: async (probed) => (typeof probeResult === 'function' ? probeResult(probed) : probeResult),
     replicationLag: new CloudWatchReplicationLag({
       cloudWatch: new CloudWatchClient({ region: 'us-east-2' }), metricNamespace: 'PaymentsDR', environmentSuffix: 'dev',
       lagLookbackSeconds: 600, probeIntervalSeconds: 60, now: () => NOW,
@@ -42,6 +48,31 @@ describe('probePrimary', () => {
   });
   test('unreadable credentials throw (doubt, not evidence)', async () => {
     await expect(control(undefined, async () => { throw new Error('AccessDenied'); }).probePrimary(5000)).rejects.toThrow('AccessDenied');
+  });
+  test('53300 (too many connections) counts as reachable', async () => {
+    expect((await control({ reachable: false, latencyMs: 9, error: '53300: sorry, too many clients already' }).probePrimary(5000)).reachable).toBe(true);
+  });
+  test('28P01 then success after re-reading the secret: the probe is repeated once with fresh credentials', async () => {
+    const reads: (boolean | undefined)[] = [];
+    const rotating: TargetProvider = async (options) => {
+      reads.push(options?.refreshCredentials);
+      return { host: 'primary', port: 5432, database: 'payments', user: 'u', password: options?.refreshCredentials ? 'rotated' : 'old', ssl: true };
+    };
+    const probe = await control((probed) => (probed.password === 'rotated'
+      ? { reachable: true, latencyMs: 12, inRecovery: false }
+      : { reachable: false, latencyMs: 7, error: '28P01: password authentication failed for user "u"' }), rotating).probePrimary(5000);
+
+    expect(reads).toEqual([undefined, true]);
+    expect(probe).toEqual({ reachable: true, latencyMs: 12, inRecovery: false });
+  });
+  test('still refused after the one re-read: the server answered, so it is reachable (never "down")', async () => {
+    const reads: (boolean | undefined)[] = [];
+    const probe = await control({ reachable: false, latencyMs: 7, error: '28P01: password authentication failed' }, async (options) => {
+      reads.push(options?.refreshCredentials);
+      return { host: 'primary', port: 5432, database: 'payments', user: 'u', password: 'p', ssl: true };
+    }).probePrimary(5000);
+    expect(reads).toEqual([undefined, true]);
+    expect(probe.reachable).toBe(true);
   });
 });
 
@@ -120,14 +151,22 @@ describe('promoteReplica', () => {
     await control().promoteReplica();
     expect(rds.commandCalls(PromoteReadReplicaCommand)).toHaveLength(0);
   });
-  test('a refusal while a promotion is under way counts as done; otherwise it is an error', async () => {
+  test('InvalidDBInstanceState is rethrown even while the replica is busy: the core asks again while it is still a replica', async () => {
     rds.on(PromoteReadReplicaCommand).rejects(stateFault());
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'modifying', ReadReplicaSourceDBInstanceIdentifier: SOURCE }] });
+    await expect(control().promoteReplica()).rejects.toMatchObject({ name: 'InvalidDBInstanceStateFault' });
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'backing-up', ReadReplicaSourceDBInstanceIdentifier: SOURCE }] });
+    await expect(control().promoteReplica()).rejects.toThrow('not in available state');
+    expect(rds.commandCalls(PromoteReadReplicaCommand)).toHaveLength(2);
+  });
+  test('a repeated request after the promotion was accepted returns silently: RDS lists no source any more', async () => {
+    rds.on(PromoteReadReplicaCommand).resolves({});
     rds.on(DescribeDBInstancesCommand)
       .resolvesOnce({ DBInstances: [{ DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SOURCE }] })
-      .resolvesOnce({ DBInstances: [{ DBInstanceStatus: 'modifying', ReadReplicaSourceDBInstanceIdentifier: SOURCE }] })
-      .resolves({ DBInstances: [{ DBInstanceStatus: 'storage-full', ReadReplicaSourceDBInstanceIdentifier: SOURCE }] });
-    await expect(control().promoteReplica()).resolves.toBeUndefined();
-    await expect(control().promoteReplica()).rejects.toThrow('not in available state');
+      .resolves({ DBInstances: [{ DBInstanceStatus: 'modifying' }] });
+    await control().promoteReplica();
+    await control().promoteReplica();
+    expect(rds.commandCalls(PromoteReadReplicaCommand)).toHaveLength(1);
   });
   test('other errors propagate', async () => {
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SOURCE }] });
@@ -137,24 +176,45 @@ describe('promoteReplica', () => {
 });
 
 describe('fencePrimary', () => {
+  const groups = (...memberships: [string, string][]) => memberships.map(([VpcSecurityGroupId, Status]) => ({ VpcSecurityGroupId, Status }));
+
   test('replaces every security group with the deny-all one immediately, then asks to stop', async () => {
-    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-app' }] }] });
+    rds.on(DescribeDBInstancesCommand)
+      .resolvesOnce({ DBInstances: [{ DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-app' }] }] })
+      .resolves({ DBInstances: [{ DBInstanceStatus: 'modifying', VpcSecurityGroups: groups(['sg-fence', 'adding'], ['sg-app', 'removing']) }] });
     rds.on(ModifyDBInstanceCommand).resolves({});
     rds.on(StopDBInstanceCommand).resolves({});
-    expect(await control().fencePrimary()).toMatchObject({ isolated: true, stopped: true });
+    expect(await control().fencePrimary()).toMatchObject({ isolated: true, stopped: true, verified: false });
     expect(rds.commandCalls(ModifyDBInstanceCommand)[0].args[0].input)
       .toEqual({ DBInstanceIdentifier: 'paydb-primary-dev', VpcSecurityGroupIds: ['sg-fence'], ApplyImmediately: true });
     expect(rds.commandCalls(StopDBInstanceCommand)[0].args[0].input).toEqual({ DBInstanceIdentifier: 'paydb-primary-dev' });
   });
-  test('a refused stop is reported, not an error', async () => {
-    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-app' }] }] });
+  test('verified only once RDS lists the fence group alone and active', async () => {
     rds.on(ModifyDBInstanceCommand).resolves({});
     rds.on(StopDBInstanceCommand).rejects(stateFault());
-    expect(await control().fencePrimary()).toEqual({ isolated: true, stopped: false, detail: 'stop refused: InvalidDBInstanceStateFault: not in available state' });
+    for (const [memberships, verified] of [
+      [groups(['sg-fence', 'adding']), false],
+      [groups(['sg-fence', 'active'], ['sg-app', 'removing']), false],
+      [groups(['sg-fence', 'active']), true],
+    ] as const) {
+      rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'available', VpcSecurityGroups: [...memberships] }] });
+      expect((await control().fencePrimary()).verified).toBe(verified);
+    }
+  });
+  test('a refused stop is reported, not an error', async () => {
+    rds.on(DescribeDBInstancesCommand)
+      .resolvesOnce({ DBInstances: [{ DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-app' }] }] })
+      .resolves({ DBInstances: [{ DBInstanceStatus: 'modifying', VpcSecurityGroups: groups(['sg-fence', 'active']) }] });
+    rds.on(ModifyDBInstanceCommand).resolves({});
+    rds.on(StopDBInstanceCommand).rejects(stateFault());
+    expect(await control().fencePrimary()).toEqual({
+      isolated: true, stopped: false, verified: true,
+      detail: 'stop refused: InvalidDBInstanceStateFault: not in available state; only the fence security group is listed and active (sg-fence (active))',
+    });
   });
   test('idempotent: an isolated, stopped primary is left alone', async () => {
-    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'stopped', VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-fence' }] }] });
-    expect(await control().fencePrimary()).toEqual({ isolated: true, stopped: true, detail: 'already stopped' });
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'stopped', VpcSecurityGroups: groups(['sg-fence', 'active']) }] });
+    expect(await control().fencePrimary()).toMatchObject({ isolated: true, stopped: true, verified: true, detail: expect.stringMatching(/^already stopped; /) });
     expect(rds.commandCalls(ModifyDBInstanceCommand)).toHaveLength(0);
     expect(rds.commandCalls(StopDBInstanceCommand)).toHaveLength(0);
   });
@@ -167,5 +227,22 @@ describe('fencePrimary', () => {
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-app' }] }] });
     rds.on(ModifyDBInstanceCommand).rejects(stateFault());
     await expect(control().fencePrimary()).rejects.toThrow('not in available state');
+  });
+});
+
+describe('thawPrimary', () => {
+  test('puts the read-only default of the primary\'s own parameter group back, in the primary region, immediately', async () => {
+    rds.on(ModifyDBParameterGroupCommand).resolves({ DBParameterGroupName: 'paydb-primary-dev-params' });
+    await control().thawPrimary();
+    const calls = rds.commandCalls(ModifyDBParameterGroupCommand);
+    expect(calls.map((call) => call.args[0].input)).toEqual([{
+      DBParameterGroupName: 'paydb-primary-dev-params',
+      Parameters: [{ ParameterName: 'default_transaction_read_only', ParameterValue: '0', ApplyMethod: 'immediate' }],
+    }]);
+    expect(await (calls[0].thisValue as RDSClient).config.region()).toBe('us-east-1');
+  });
+  test('a refused change throws', async () => {
+    rds.on(ModifyDBParameterGroupCommand).rejects(Object.assign(new Error('group is being modified'), { name: 'InvalidDBParameterGroupStateFault' }));
+    await expect(control().thawPrimary()).rejects.toThrow('group is being modified');
   });
 });
