@@ -107,21 +107,13 @@ export class LocalDatabaseControl implements DatabaseControl {
     const { primary } = this.options;
     await primary.configure(FENCE_SETTINGS);
     await waitForReadOnlyDefault(primary, true);
-    const client = await primary.connect(undefined, FENCE_APPLICATION_NAME);
-    try {
+    return primary.session(async (client) => {
       const fencedAt = await serverTime(client);
       const terminated = await terminateSessionsBefore(client, fencedAt);
-      const verifier = await primary.connect(undefined, FENCE_APPLICATION_NAME);
-      try {
-        const check = await verifyWriteFence(verifier, fencedAt);
-        if (!check.fenced) throw new Error(`freeze not verified: ${check.detail}`);
-      } finally {
-        await verifier.end().catch(() => undefined);
-      }
+      const check = await primary.session((verifier) => verifyWriteFence(verifier, fencedAt), FENCE_APPLICATION_NAME);
+      if (!check.fenced) throw new Error(`freeze not verified: ${check.detail}`);
       return { flushLsn: await walFlushLsn(client), detail: `${terminated} client sessions terminated` };
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    }, FENCE_APPLICATION_NAME);
   }
 
   async thawPrimary(): Promise<void> {
@@ -129,22 +121,12 @@ export class LocalDatabaseControl implements DatabaseControl {
     if (this.options.primary.isRunning()) await waitForReadOnlyDefault(this.options.primary, false);
   }
 
-  async replicaReplayLsn(): Promise<string | undefined> {
-    const client = await this.options.replica.connect();
-    try {
-      return await walReplayLsn(client);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+  replicaReplayLsn(): Promise<string | undefined> {
+    return this.options.replica.session(walReplayLsn);
   }
 
-  async verifyWriter(): Promise<WriterCheck> {
-    const client = await this.options.replica.connect();
-    try {
-      return await checkWriter(client);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+  verifyWriter(): Promise<WriterCheck> {
+    return this.options.replica.session(checkWriter);
   }
 
   /**

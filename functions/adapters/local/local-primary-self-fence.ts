@@ -27,24 +27,16 @@ export class LocalPrimarySelfFence implements PrimarySelfFence {
     await this.primary.configure(FENCE_SETTINGS);
     if (!this.primary.isRunning()) return `read-only configuration persisted (${reason}); the server is down`;
     await waitForReadOnlyDefault(this.primary, true);
-    const client = await this.primary.connect(undefined, FENCE_APPLICATION_NAME);
-    try {
+    return this.primary.session(async (client) => {
       this.fencedAt = await serverTime(client);
       const terminated = await terminateSessionsBefore(client, this.fencedAt);
       return `new sessions read-only, ${terminated} older client sessions terminated`;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    }, FENCE_APPLICATION_NAME);
   }
 
   async verify(): Promise<SelfFenceCheck> {
     if (!this.primary.isRunning()) return { fenced: true, detail: 'the server is down and restarts read-only' };
-    const client = await this.primary.connect(undefined, FENCE_APPLICATION_NAME);
-    try {
-      return await verifyWriteFence(client, this.fencedAt);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    return this.primary.session((client) => verifyWriteFence(client, this.fencedAt), FENCE_APPLICATION_NAME);
   }
 
   async release(): Promise<void> {

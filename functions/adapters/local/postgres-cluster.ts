@@ -59,6 +59,8 @@ export interface NodeHandle {
   isRunning(): boolean;
   /** Opens a connected client (to the cluster's database unless named, as `applicationName` if given); the caller ends it. */
   connect(database?: string, applicationName?: string): Promise<Client>;
+  /** Runs `work` on a fresh connection (to the cluster's database, as `applicationName` if given) and closes it. */
+  session<T>(work: (client: Client) => Promise<T>, applicationName?: string): Promise<T>;
   /** One-shot query on a fresh connection. */
   query<Row extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
   /**
@@ -271,13 +273,21 @@ class PostgresNode implements NodeHandle {
     return this.queryIn('postgres', sql);
   }
 
-  private async queryIn<Row extends object>(database: string, sql: string, params?: unknown[]): Promise<Row[]> {
-    const client = await this.connect(database);
+  session<T>(work: (client: Client) => Promise<T>, applicationName?: string): Promise<T> {
+    return this.sessionIn(this.connectionConfig.database, work, applicationName);
+  }
+
+  private async sessionIn<T>(database: string, work: (client: Client) => Promise<T>, applicationName?: string): Promise<T> {
+    const client = await this.connect(database, applicationName);
     try {
-      return (await client.query<Row>(sql, params)).rows;
+      return await work(client);
     } finally {
       await client.end().catch(() => undefined);
     }
+  }
+
+  private async queryIn<Row extends object>(database: string, sql: string, params?: unknown[]): Promise<Row[]> {
+    return this.sessionIn(database, async (client) => (await client.query<Row>(sql, params)).rows);
   }
 
   async start(): Promise<void> {
