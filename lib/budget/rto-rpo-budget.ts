@@ -1,5 +1,5 @@
 /**
- * The RTO/RPO budget (requirements §7), computed only from synthesized CloudFormation templates, so
+ * The RTO/RPO budget (README, "RTO/RPO budget"), computed only from synthesized CloudFormation templates, so
  * the README's numbers follow the deployed configuration. Every figure names the resource and the
  * property it comes from; figures the templates cannot carry are documented constants below.
  */
@@ -68,7 +68,7 @@ export interface RtoRpoBudget {
   };
 }
 
-/** Business targets (requirements §1): RPO < 1 h, RTO < 4 h. */
+/** The business's targets: RPO < 1 h, RTO < 4 h. */
 export const BUSINESS_TARGETS = { rpoSeconds: 3_600, rtoSeconds: 14_400 } as const;
 
 /**

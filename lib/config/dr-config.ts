@@ -2,8 +2,7 @@
  * The one typed, validated configuration of the DR estate.
  *
  * Everything else receives a `DrConfig`; nothing else reads CDK context or the environment.
- * Every invalid value fails synth with a `ConfigError` whose message names the setting
- * (requirements §6).
+ * Every invalid value fails synth with a `ConfigError` whose message names the setting.
  */
 
 import { validateLeaseTimings } from '../../functions/core/write-lease';
@@ -11,7 +10,7 @@ import { validateLeaseTimings } from '../../functions/core/write-lease';
 /** Account used when none is given, so that `cdk synth` works without credentials. Never deployable. */
 export const PLACEHOLDER_ACCOUNT = '000000000000';
 
-/** PostgreSQL major the product is built and tested for (requirements §3.1). */
+/** PostgreSQL major the product is built and tested for. */
 export const SUPPORTED_ENGINE_MAJOR = '14';
 /**
  * Oldest 14.x minor that RDS still accepts for new instances: 14.14–14.17 reached the end of
@@ -111,7 +110,7 @@ export interface DatabaseConfig {
 }
 
 export interface MonitoringConfig {
-  /** Replication lag above which an alert fires (requirements §3.4: 300 s). */
+  /** Replication lag above which an alert fires (300 s by default). */
   readonly replicationLagAlarmSeconds: number;
   /** Replication lag above which the orchestrator refuses to promote without `force` (RPO budget). */
   readonly maxPromotionLagSeconds: number;
@@ -326,7 +325,7 @@ export function loadConfig(sources: ConfigSources): DrConfig {
   };
 }
 
-/** `{service}-{purpose}-{environmentSuffix}`, the naming rule of requirements §3. */
+/** `{service}-{purpose}-{environmentSuffix}`, the naming rule of every named resource. */
 export function resourceName(config: Pick<DrConfig, 'serviceName' | 'environmentSuffix'>, purpose: string): string {
   return `${config.serviceName}-${purpose}-${config.environmentSuffix}`;
 }

@@ -27,7 +27,7 @@ const NODE_RUNTIME = codebuild.BuildSpec.fromObject({
 
 /**
  * The CDK CLI the project pins, so self-mutation deploys with the CLI the synth used (`latest` of
- * `aws-cdk` is a broken 3.0.0 publish, see platform notes).
+ * `aws-cdk` is a broken 3.0.0 publish that fails against aws-cdk-lib 2.x with a cloud assembly schema mismatch).
  */
 /** Version of the asset publisher the pipeline installs; pinned like the CLI so a new publish cannot change a running pipeline. */
 const CDK_ASSETS_VERSION = '4.7.3';

@@ -4,7 +4,7 @@ import { DrConfig } from '../config/dr-config';
 /**
  * Synth works with a placeholder connection ARN (and warns); deploying it must not. CloudFormation
  * evaluates this rule before it touches any resource, so `cdk deploy` of such a synth stops with a
- * message naming the setting (requirements §6). Nothing is added when a real connection is configured.
+ * message naming the setting. Nothing is added when a real connection is configured.
  */
 export function guardPlaceholderConnection(stack: Stack, config: DrConfig): void {
   if (!config.pipeline.connectionArnIsPlaceholder) return;

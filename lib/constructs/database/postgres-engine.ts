@@ -34,7 +34,7 @@ export function instanceTypeName(instanceClass: string): string {
 
 /** Findings every database instance of the estate shares, each accepted for the reason given. */
 export function acknowledgeEstateDatabaseFindings(instance: IConstruct): void {
-  acknowledgeFindings(instance, 'The estate must be destroyable (requirements §3.1); deletion is guarded by the pipeline and IAM, not by the flag.',
+  acknowledgeFindings(instance, 'The estate must be destroyable (no deletion protection, no final snapshot); deletion is guarded by the pipeline and IAM, not by the flag.',
     ['AwsSolutions-RDS10', 'PCI.DSS.321-RDSInstanceDeletionProtectionEnabled']);
   acknowledgeFindings(instance, 'Clients, monitors and drills use the standard PostgreSQL port; access is limited by security groups to the two VPC CIDRs and TLS is forced.',
     ['AwsSolutions-RDS11']);
