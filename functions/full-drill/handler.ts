@@ -26,20 +26,21 @@ import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-st
 import { powertoolsLogger } from '../adapters/aws/powertools-logger';
 import { RdsDrillInstances } from '../adapters/aws/rds-drill-instances';
 import { SnsAlerts } from '../adapters/aws/sns-alerts';
+import { sdkClientOptions } from '../adapters/aws/sdk-client-options';
 import { parseFullDrillEvent, readFullDrillConfig } from './config';
 import { postgresDrillDatabase } from './postgres-drill-database';
 
-const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 } };
 /** Bound for each connect and statement. */
 const DATABASE_TIMEOUT_MS = 10_000;
 
 const config = readFullDrillConfig(process.env);
 const logger = powertoolsLogger('full-drill');
-const region = { region: config.drRegion, ...SDK_CLIENT_OPTIONS };
-const secrets = new SecretsManagerClient(region);
+/** Each client gets its own deadline-bound handler (see sdk-client-options.ts: a `requestTimeout` alone only logs). */
+const clientConfig = () => ({ region: config.drRegion, ...sdkClientOptions({ requestTimeoutMs: 15_000 }) });
+const secrets = new SecretsManagerClient(clientConfig());
 const ports: FullDrillPorts = {
   instances: new RdsDrillInstances({
-    rds: new RDSClient(region),
+    rds: new RDSClient(clientConfig()),
     sourceInstanceArn: config.primaryInstanceArn,
     kmsKeyArn: config.kmsKeyArn,
     instanceClass: config.instanceClass,
@@ -55,9 +56,9 @@ const ports: FullDrillPorts = {
       return { host: config.primaryEndpoint, port: config.port, database: config.database, user: username, password, ssl: { rejectUnauthorized: true } };
     },
   }),
-  failoverState: new DynamoDbFailoverStateStore(new DynamoDBClient(region), config.failoverStateTable),
-  metrics: new CloudWatchMetrics({ client: new CloudWatchClient(region), namespace: config.metricNamespace, environmentSuffix: config.environmentSuffix }),
-  alerts: new SnsAlerts(new SNSClient(region), config.alertTopicArn, config.environmentSuffix),
+  failoverState: new DynamoDbFailoverStateStore(new DynamoDBClient(clientConfig()), config.failoverStateTable),
+  metrics: new CloudWatchMetrics({ client: new CloudWatchClient(clientConfig()), namespace: config.metricNamespace, environmentSuffix: config.environmentSuffix }),
+  alerts: new SnsAlerts(new SNSClient(clientConfig()), config.alertTopicArn, config.environmentSuffix),
   logger,
   now: () => Date.now(),
   instancePrefix: config.instancePrefix,

@@ -34,25 +34,26 @@ import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-st
 import { powertoolsLogger } from '../adapters/aws/powertools-logger';
 import { describeReplicaAndLag } from '../adapters/aws/replica-lag-view';
 import { SnsAlerts } from '../adapters/aws/sns-alerts';
+import { sdkClientOptions } from '../adapters/aws/sdk-client-options';
 import { parseSyntheticDrillEvent, readSyntheticDrillConfig } from './config';
 
 /** Each API gets seconds, not the SDK's default minutes: the pipeline waits on this answer. */
-const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 } };
 
 export type SyntheticDrillResponse = SyntheticDrillResult | { readonly ready: false; readonly rejected: string };
 
 const config = readSyntheticDrillConfig(process.env);
 const logger = powertoolsLogger('synthetic-drill');
-const region = { region: config.drRegion, ...SDK_CLIENT_OPTIONS };
-const cloudWatch = new CloudWatchClient(region);
-const rds = new RDSClient(region);
+/** Each client gets its own deadline-bound handler (see sdk-client-options.ts: a `requestTimeout` alone only logs). */
+const clientConfig = () => ({ region: config.drRegion, ...sdkClientOptions() });
+const cloudWatch = new CloudWatchClient(clientConfig());
+const rds = new RDSClient(clientConfig());
 const ports = {
   inspection: new AwsDrillInspection({
     cloudWatch,
     rds,
-    route53: new Route53Client(region),
-    iam: new IAMClient(region),
-    eventBridge: new EventBridgeClient(region),
+    route53: new Route53Client(clientConfig()),
+    iam: new IAMClient(clientConfig()),
+    eventBridge: new EventBridgeClient(clientConfig()),
     replicaInstanceId: config.replicaInstanceId,
     hostedZoneId: config.hostedZoneId,
     writerRecordName: config.writerRecordName,
@@ -63,9 +64,9 @@ const ports = {
     rds, cloudWatch, replicaInstanceId: config.replicaInstanceId, metricNamespace: config.metricNamespace,
     environmentSuffix: config.environmentSuffix, lagLookbackSeconds: config.lagLookbackSeconds,
   }),
-  failoverState: new DynamoDbFailoverStateStore(new DynamoDBClient(region), config.failoverStateTable),
+  failoverState: new DynamoDbFailoverStateStore(new DynamoDBClient(clientConfig()), config.failoverStateTable),
   metrics: new CloudWatchMetrics({ client: cloudWatch, namespace: config.metricNamespace, environmentSuffix: config.environmentSuffix }),
-  alerts: new SnsAlerts(new SNSClient(region), config.alertTopicArn, config.environmentSuffix),
+  alerts: new SnsAlerts(new SNSClient(clientConfig()), config.alertTopicArn, config.environmentSuffix),
   logger,
   now: () => Date.now(),
 };

@@ -10,7 +10,6 @@ import { acknowledgeFindings } from '../compliance/nag';
 import { drResourceNames } from '../config/resource-names';
 import { PrimaryDatabase } from '../constructs/database/primary-database';
 import { RegionalKey } from '../constructs/encryption/regional-key';
-import { LeaseKeeper } from '../constructs/failover/lease-keeper';
 import { AlertTopic } from '../constructs/monitoring/alert-topic';
 import { CrossRegionPeering } from '../constructs/network/cross-region-peering';
 import { RegionalNetwork } from '../constructs/network/regional-network';
@@ -27,8 +26,8 @@ export interface PrimaryRegionStackProps extends StackProps {
 
 /**
  * Primary-region resources: key, VPC and the peering to the DR VPC, the PostgreSQL primary, the
- * backup bucket with its replication to the DR bucket, the security group that fences the primary,
- * and (failoverMode `automatic`) the lease keeper that renews the primary's write lease.
+ * backup bucket with its replication to the DR bucket and the security group that fences the primary.
+ * The lease keeper is in PrimaryLeaseKeeperStack: it must not run before the write lease table exists.
  */
 export class PrimaryRegionStack extends PinnedZonesStack {
   readonly key: kms.Key;
@@ -42,8 +41,6 @@ export class PrimaryRegionStack extends PinnedZonesStack {
    * it cannot renew): it admits no client, only the lease keeper (failoverMode `automatic`).
    */
   readonly fenceSecurityGroup: ec2.SecurityGroup;
-  /** Renews the write lease and fences the primary itself when it cannot (failoverMode `automatic` only). */
-  readonly leaseKeeper?: LeaseKeeper;
 
   constructor(scope: Construct, id: string, props: PrimaryRegionStackProps) {
     super(scope, id, { ...props, availabilityZones: props.config.network.primaryAvailabilityZones });
@@ -94,22 +91,6 @@ export class PrimaryRegionStack extends PinnedZonesStack {
       key: this.key,
       alertEmail: config.monitoring.alertEmail,
     }).topic;
-    if (config.failover.mode === 'automatic') {
-      this.leaseKeeper = new LeaseKeeper(this, 'LeaseKeeper', {
-        config,
-        names,
-        vpc: this.network.vpc,
-        subnets: this.network.functionSubnets,
-        key: this.key,
-        database: {
-          endpoint: this.database.instance.dbInstanceEndpointAddress,
-          securityGroup: this.database.securityGroup,
-          secret: this.database.secret,
-        },
-        fenceSecurityGroup: this.fenceSecurityGroup,
-        alertTopic: this.alertTopic,
-      });
-    }
     this.backupBucket = new BackupBucket(this, 'Backups', {
       bucketName: backupBucketName(config, 'primary'),
       key: this.key,

@@ -8,6 +8,7 @@ import { DRDrillStack } from '../stacks/dr-drill-stack';
 import { DRMonitoringStack } from '../stacks/dr-monitoring-stack';
 import { DRRegionStack } from '../stacks/dr-region-stack';
 import { FailoverOrchestrationStack } from '../stacks/failover-orchestration-stack';
+import { PrimaryLeaseKeeperStack } from '../stacks/primary-lease-keeper-stack';
 import { PrimaryRegionStack } from '../stacks/primary-region-stack';
 import { Route53FailoverStack } from '../stacks/route53-failover-stack';
 
@@ -16,15 +17,18 @@ export interface DisasterRecoveryStageProps extends StageProps {
 }
 
 /**
- * The whole DR estate in dependency order: DR-region foundation → primary region (with the lease
- * keeper) → DR database (the replica needs the primary; the write lease table needs the primary's
- * key) → DR monitoring → Route53 failover → failover orchestration → drills. Values cross regions
+ * The whole DR estate in dependency order: DR-region foundation → primary region → DR database (the
+ * replica needs the primary; the write lease table needs the primary's key) → the primary's lease
+ * keeper (failoverMode `automatic`; it needs the lease table) → DR monitoring → Route53 failover →
+ * failover orchestration → drills. Values cross regions
  * through CDK's cross-region references (SSM-backed), see README.
  */
 export class DisasterRecoveryStage extends Stage {
   readonly drRegion: DRRegionStack;
   readonly primaryRegion: PrimaryRegionStack;
   readonly drDatabase: DRDatabaseStack;
+  /** failoverMode `automatic` only. */
+  readonly primaryLeaseKeeper?: PrimaryLeaseKeeperStack;
   readonly drMonitoring: DRMonitoringStack;
   readonly route53Failover: Route53FailoverStack;
   readonly failoverOrchestration: FailoverOrchestrationStack;
@@ -56,6 +60,12 @@ export class DisasterRecoveryStage extends Stage {
       peeringConnectionId: this.primaryRegion.peeringConnectionId,
       primaryKeyArn: this.primaryRegion.key.keyArn,
     });
+    if (config.failover.mode === 'automatic') {
+      this.primaryLeaseKeeper = new PrimaryLeaseKeeperStack(this, 'PrimaryLeaseKeeperStack', {
+        ...stackProps('PrimaryLeaseKeeperStack', config.regions.primary),
+        primaryRegion: this.primaryRegion,
+      });
+    }
     const databases = {
       primaryEndpoint: this.primaryRegion.database.instance.dbInstanceEndpointAddress,
       replicaEndpoint: this.drDatabase.replica.instance.attrEndpointAddress,
@@ -104,6 +114,7 @@ export class DisasterRecoveryStage extends Stage {
     });
     this.primaryRegion.addStackDependency(this.drRegion, 'replicates backups into the DR bucket and peers with the DR VPC');
     this.drDatabase.addStackDependency(this.primaryRegion, 'the cross-region replica needs its source instance');
+    this.primaryLeaseKeeper?.addStackDependency(this.drDatabase, 'the keeper renews the lease in the write lease table; before the table exists it could only fence the live primary');
     this.drMonitoring.addStackDependency(this.drDatabase, 'probes the replica');
     this.route53Failover.addStackDependency(this.drMonitoring, 'health checks follow the monitor\'s alarms, referenced by name');
     this.failoverOrchestration.addStackDependency(this.route53Failover, 'pins the writer record of the failover zone');

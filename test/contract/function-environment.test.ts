@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readOrchestratorConfig } from '../../functions/failover-orchestrator/config';
 import { readFullDrillConfig } from '../../functions/full-drill/config';
+import { readLeaseKeeperConfig } from '../../functions/lease-keeper/config';
 import { readMonitorConfig } from '../../functions/replication-monitor/config';
 import { readSyntheticDrillConfig } from '../../functions/synthetic-drill/config';
 import { drResourceNames } from '../../lib/config/resource-names';
@@ -10,12 +11,13 @@ import { buildStage, propertiesOf, testConfig } from '../lib/support/dr-stage';
 /**
  * The contract between the two wings: every function's environment, as the synthesized template
  * sets it, passes the validation its handler runs at cold start. Values CloudFormation resolves at
- * deploy time (references, imports) stand in as a placeholder: an ARN-shaped one for `*_ARN`.
+ * deploy time (references, imports) stand in as a placeholder that names the variable (two different
+ * resources never share one): an ARN-shaped one for `*_ARN`.
  */
 const config = testConfig({ fullDrillEnabled: 'true' });
 const names = drResourceNames(config);
 const stage = buildStage(config);
-const deployTimeValue = (name: string) => (name.endsWith('_ARN') ? 'arn:aws:service:us-east-2:123456789012:resolved-at-deploy' : 'resolved-at-deploy');
+const deployTimeValue = (name: string) => (name.endsWith('_ARN') ? `arn:aws:service:us-east-2:123456789012:${name.toLowerCase()}` : `resolved-at-deploy-${name.toLowerCase()}`);
 
 function environmentOf(stack: Stack, functionName: string): NodeJS.ProcessEnv {
   const properties = propertiesOf(Template.fromStack(stack), 'AWS::Lambda::Function', { FunctionName: functionName });
@@ -37,6 +39,14 @@ describe('function environments set by the infrastructure satisfy the handlers',
     });
   });
 
+  it('lease keeper', () => {
+    const env = environmentOf(stage.primaryLeaseKeeper!, names.leaseKeeperFunction);
+    expect(readLeaseKeeperConfig(env)).toMatchObject({
+      primaryRegion: 'us-east-1', primaryInstanceId: names.primaryDbInstance, writeLeaseTable: names.writeLeaseTable,
+      timings: { ttlMs: config.failover.lease.ttlSeconds * 1000, renewIntervalMs: config.failover.lease.renewIntervalSeconds * 1000, fenceBudgetMs: config.failover.lease.fenceBudgetSeconds * 1000 },
+    });
+  });
+
   it('synthetic drill', () => {
     expect(() => readSyntheticDrillConfig(environmentOf(stage.drDrill, names.syntheticDrillFunction))).not.toThrow();
   });
@@ -52,5 +62,10 @@ describe('function environments set by the infrastructure satisfy the handlers',
   it('fails when the infrastructure drops a variable (the check can fail)', () => {
     const { LAG_LOOKBACK_SECONDS: _dropped, ...env } = environmentOf(stage.failoverOrchestration, names.failoverOrchestratorFunction);
     expect(() => readOrchestratorConfig(env)).toThrow(/LAG_LOOKBACK_SECONDS/);
+  });
+
+  it('fails when the keeper would be handed the same group for the database and the fence (the check can fail)', () => {
+    const env = environmentOf(stage.primaryLeaseKeeper!, names.leaseKeeperFunction);
+    expect(() => readLeaseKeeperConfig({ ...env, FENCE_SECURITY_GROUP_ID: env.PRIMARY_DB_SECURITY_GROUP_ID })).toThrow(/FENCE_SECURITY_GROUP_ID must differ/);
   });
 });

@@ -21,7 +21,7 @@ describe('failoverMode manual-confirm', () => {
       expect(template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: 'paydb-lease-keeper-mc' } })).toEqual({});
     }
     expect(manual.drDatabase.writeLease).toBeUndefined();
-    expect(manual.primaryRegion.leaseKeeper).toBeUndefined();
+    expect(manual.primaryLeaseKeeper).toBeUndefined();
   });
 
   it('keeps the fence group deny-all: nothing may reach the fenced primary', () => {

@@ -100,7 +100,7 @@ describe('DisasterRecoveryStage (custom regions, account, suffix, CIDRs, NAT cou
   });
 
   it('builds the write lease in the EU MRSC set: keeper in the primary region, table replicas in both database regions, witness in the tooling region', () => {
-    expect(custom.primaryRegion.leaseKeeper).toBeDefined();
+    expect(deployedEnvironment(custom, custom.primaryLeaseKeeper!)).toEqual({ account: '111122223333', region: 'eu-west-1' });
     Template.fromStack(custom.drDatabase).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       TableName: 'paydb-write-lease-qa7', MultiRegionConsistency: 'STRONG', GlobalTableWitnesses: [{ Region: 'eu-west-2' }],
     });

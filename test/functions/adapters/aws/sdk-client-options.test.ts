@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as net from 'node:net';
@@ -83,4 +85,55 @@ test('the builder sets the deadlines and a fresh handler per client; defaults bo
   expect(worstCaseCallMs()).toBe(30_000);
   expect(() => sdkClientOptions({ maxAttempts: 0 })).toThrow('maxAttempts must be a positive integer');
   expect(() => sdkClientOptions({ requestTimeoutMs: 0 })).toThrow('requestTimeoutMs must be positive');
+});
+
+describe('every AWS SDK client the functions build is bounded by sdkClientOptions', () => {
+  // A client built without it waits as long as the socket lives: the drill or monitor that should report a dead
+  // region would hang until its Lambda timeout instead. Checked on the source, because the clients are module-level.
+  const root = path.join(__dirname, '../../../../functions');
+  const sources = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? sources(path.join(dir, entry.name)) : entry.name.endsWith('.ts') ? [path.join(dir, entry.name)] : []));
+
+  /** The constructor calls `new <Service>Client(<argument>)` of a source, with their argument text. */
+  function clientConstructions(source: string): Array<{ client: string; argument: string }> {
+    const found: Array<{ client: string; argument: string }> = [];
+    for (const match of source.matchAll(/new (\w+Client)\(/g)) {
+      let depth = 1;
+      let end = match.index! + match[0].length;
+      while (depth > 0 && end < source.length) {
+        if (source[end] === '(') depth += 1;
+        if (source[end] === ')') depth -= 1;
+        end += 1;
+      }
+      found.push({ client: match[1], argument: source.slice(match.index! + match[0].length, end - 1) });
+    }
+    return found;
+  }
+
+  /** Bounded: the argument spreads `sdkClientOptions(...)`, or calls a local factory whose body does. */
+  function bounded(source: string, argument: string): boolean {
+    if (argument.includes('sdkClientOptions(')) return true;
+    const factory = /^\s*(\w+)\(\)\s*$/.exec(argument)?.[1];
+    return factory !== undefined && new RegExp(`const ${factory} = \\(\\) => \\([^\\n]*sdkClientOptions\\(`).test(source);
+  }
+
+  const constructions = sources(root).flatMap((file) => {
+    // Comments may show a construction as an example; only code counts.
+    const source = fs.readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+    return clientConstructions(source).map((construction) => ({ file: path.relative(root, file), ...construction, bounded: bounded(source, construction.argument) }));
+  });
+
+  it('finds the clients of every AWS-facing handler (the scan sees them)', () => {
+    const files = new Set(constructions.map((construction) => construction.file.split(path.sep)[0]));
+    expect([...files].sort()).toEqual(['failover-orchestrator', 'full-drill', 'lease-keeper', 'replication-monitor', 'synthetic-drill']);
+  });
+
+  it('has no unbounded client', () => {
+    expect(constructions.filter((construction) => !construction.bounded).map(({ file, client, argument }) => `${file}: new ${client}(${argument})`)).toEqual([]);
+  });
+
+  it('would report a client built with the SDK defaults (the check can fail)', () => {
+    const source = 'const rds = new RDSClient({ region });';
+    expect(clientConstructions(source).map(({ argument }) => bounded(source, argument))).toEqual([false]);
+  });
 });
