@@ -340,7 +340,8 @@ class FailoverOrchestrator {
     if (replica.role !== 'replica') {
       return { kind: 'proceed', mode: request.switchover ? 'switchover' : 'failover', primaryDetail: primary.detail, replicaDetail: `DR database already ${replica.role} (status ${replica.status}); continuing without promoting again` };
     }
-    const measured = await this.latestLag();
+    // Probes that just failed bound the failure time even when the monitor has not seen it yet.
+    const measured = await this.latestLag(primary.firstFailureAt === undefined ? undefined : new Date(primary.firstFailureAt));
     const lagSeconds = measured ?? this.current.lagSecondsAtDecision;
     const readiness = evaluatePromotionReadiness({
       replica, lagSeconds, maxLagSeconds: this.settings.maxPromotionLagSeconds, requireReplicating: request.switchover,
@@ -735,11 +736,12 @@ class FailoverOrchestrator {
   }
 
   /** Probes the primary (data plane) and reads its control plane; "answers" has one meaning (`serverAnswered`). */
-  private async verifyPrimary(): Promise<{ answers: boolean; detail: string; controlPlane: ControlPlaneHealth; status: string }> {
+  private async verifyPrimary(): Promise<{ answers: boolean; detail: string; controlPlane: ControlPlaneHealth; status: string; firstFailureAt?: number }> {
     const { database, clock, logger } = this.ports;
     const failures: string[] = [];
     let answers = false;
     let probeDetail = '';
+    let firstFailureAt: number | undefined;
     for (let attempt = 1; attempt <= this.settings.primaryProbeAttempts; attempt++) {
       const probe = await database.probePrimary(this.settings.primaryProbeTimeoutMs);
       logger.info('primary probe', { attempt, ...probe });
@@ -749,6 +751,7 @@ class FailoverOrchestrator {
         break;
       }
       failures.push(probe.error ?? 'unreachable');
+      firstFailureAt ??= clock.now();
       if (attempt < this.settings.primaryProbeAttempts) await clock.sleep(this.settings.primaryProbeIntervalMs);
     }
     let controlPlane: ControlPlaneHealth = 'unknown';
@@ -762,13 +765,13 @@ class FailoverOrchestrator {
       controlDetail = `control plane unreachable (${describeError(error)})`;
     }
     const dataDetail = answers ? probeDetail : `${failures.length} probes failed (last: ${failures[failures.length - 1]})`;
-    return { answers, detail: `${dataDetail}; ${controlDetail}`, controlPlane, status };
+    return { answers, detail: `${dataDetail}; ${controlDetail}`, controlPlane, status, ...(answers ? {} : { firstFailureAt }) };
   }
 
   /** Unknown lag (no measurement, or the source failing) is reported as `undefined`: never promote on doubt. */
-  private async latestLag(): Promise<number | undefined> {
+  private async latestLag(primaryDownObservedAt?: Date): Promise<number | undefined> {
     try {
-      return await this.retry('read replication lag', () => this.ports.database.replicationLagSeconds());
+      return await this.retry('read replication lag', () => this.ports.database.replicationLagSeconds(primaryDownObservedAt));
     } catch (error) {
       this.ports.logger.warn('replication lag unknown', { error: describeError(error) });
       return undefined;

@@ -24,29 +24,44 @@ export interface LagAtPrimaryFailure {
  * later than the first failed probe after it, so at most L + (first failed − last success) seconds of
  * commits can be missing. That window is one probe interval on a healthy schedule; when monitor runs
  * went missing between the two samples it is the (longer) gap between them, never less than one interval.
+ * When the primary answered again after the last measurement (without a lag figure: flapping), the window
+ * runs to the first failure after its last answer.
  *
- * - the newest reachability sample says reachable: the primary is alive and the newest lag is real lag;
+ * - the newest reachability sample says reachable and nobody saw the primary fail since: it is alive and the
+ *   newest lag is real lag;
+ * - the newest sample says reachable but the caller's own probes found it down at `observedDownAt` (the failure
+ *   came after the monitor's last run): the newest lag plus the time from its measurement to `observedDownAt`,
+ *   because the primary may have committed until just before that failed probe;
  * - it says unreachable: the newest lag measured at a time the primary was reachable, plus that window;
  * - no such measurement (or no reachability at all): unknown.
  */
-export function lagAtPrimaryFailure(samples: readonly LagSample[], probeIntervalSeconds: number): LagAtPrimaryFailure {
+export function lagAtPrimaryFailure(samples: readonly LagSample[], probeIntervalSeconds: number, observedDownAt?: Date): LagAtPrimaryFailure {
   const ordered = [...samples].sort((a, b) => a.at.getTime() - b.at.getTime());
   const newestReachability = findLast(ordered, (sample) => sample.primaryReachable !== undefined);
   if (!newestReachability) return { lagSeconds: undefined, basis: 'no primary reachability data' };
 
   if (newestReachability.primaryReachable) {
     const newestLag = findLast(ordered, (sample) => sample.lagSeconds !== undefined);
-    return newestLag
-      ? { lagSeconds: newestLag.lagSeconds, basis: `primary reachable; newest lag measurement (${newestLag.at.toISOString()})` }
-      : { lagSeconds: undefined, basis: 'primary reachable; no lag measurement' };
+    if (!newestLag) return { lagSeconds: undefined, basis: 'primary reachable; no lag measurement' };
+    if (observedDownAt && observedDownAt.getTime() > newestReachability.at.getTime()) {
+      const windowSeconds = (observedDownAt.getTime() - newestLag.at.getTime()) / 1000;
+      return {
+        lagSeconds: newestLag.lagSeconds! + windowSeconds,
+        basis: `primary reachable at the monitor's last run (${newestReachability.at.toISOString()}) but found down at ${observedDownAt.toISOString()}; `
+          + `lag ${newestLag.lagSeconds} s measured at ${newestLag.at.toISOString()} + ${windowSeconds} s until then`,
+      };
+    }
+    return { lagSeconds: newestLag.lagSeconds, basis: `primary reachable; newest lag measurement (${newestLag.at.toISOString()})` };
   }
 
   const lastGoodIndex = findLastIndex(ordered, (sample) => sample.primaryReachable === true && sample.lagSeconds !== undefined);
   const lastGood = ordered[lastGoodIndex];
   if (lastGood?.lagSeconds === undefined) return { lagSeconds: undefined, basis: 'primary unreachable; no lag measured while it was reachable' };
   const measured = lastGood.lagSeconds;
-  // Found: the newest reachability sample is a failure and comes after this reachable one.
-  const firstFailure = ordered.slice(lastGoodIndex + 1).find((sample) => sample.primaryReachable === false) ?? newestReachability;
+  // A flapping primary may have answered (and committed) after the last measurement: the window ends at the first
+  // failure after the LAST reachable sample, measured or not.
+  const lastReachableIndex = findLastIndex(ordered, (sample) => sample.primaryReachable === true);
+  const firstFailure = ordered.slice(lastReachableIndex + 1).find((sample) => sample.primaryReachable === false) ?? newestReachability;
   const windowSeconds = Math.max(probeIntervalSeconds, (firstFailure.at.getTime() - lastGood.at.getTime()) / 1000);
   return {
     lagSeconds: measured + windowSeconds,

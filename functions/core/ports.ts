@@ -87,9 +87,11 @@ export interface DatabaseControl {
    * The most recent replication lag measurement in seconds, taken while replication was still
    * measurable (e.g. the monitor's last `ReplicationLagSeconds` datum inside a short look-back).
    * Returns `undefined` when there is no recent measurement (the core treats that as over budget).
+   * `primaryDownObservedAt`: when the caller's own probes found the primary down; a failure the monitor has not
+   * seen yet widens the window of commits at risk up to that time (`lagAtPrimaryFailure`).
    * THROWS only if the source of measurements itself fails.
    */
-  replicationLagSeconds(): Promise<number | undefined>;
+  replicationLagSeconds(primaryDownObservedAt?: Date): Promise<number | undefined>;
 
   /**
    * Starts promoting the DR database to a standalone writer (RDS keeps automated backups, so it has

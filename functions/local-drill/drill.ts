@@ -23,7 +23,7 @@ import { LeaseKeeper } from '../core/lease-keeper';
 import type { LeaseTimings } from '../core/write-lease';
 import { LocalDns } from '../adapters/local/local-dns';
 import { LocalPrimarySelfFence } from '../adapters/local/local-primary-self-fence';
-import { LeaseLink, LeaseRegister } from '../adapters/local/local-write-lease';
+import { LeaseQuorum } from '../adapters/local/local-write-lease';
 import { KeeperLoop } from './keeper-loop';
 import { startCluster, type NodeHandle, type PostgresCluster } from '../adapters/local/postgres-cluster';
 import { RecordingAlerts, RecordingMetrics, type ProgressSink, type RecordedAlert } from '../adapters/local/recording-observability';
@@ -216,12 +216,12 @@ async function runScenario(scenario: ScenarioName, options: DrillOptions, keep: 
       probeIntervalSeconds: monitorIntervalMs / 1000,
       lagLookbackMs: LAG_LOOKBACK_MS,
     });
-    // The write lease: one strongly consistent register; each "region" reaches it over its own link.
-    const leaseRegister = new LeaseRegister();
-    const primaryRegionLink = new LeaseLink(leaseRegister, 'primary region');
-    const drRegionLink = new LeaseLink(leaseRegister, 'DR region');
+    // The write lease: three replicas (primary, DR, witness) with majority reads and writes, as on AWS (MRSC).
+    const leaseQuorum = new LeaseQuorum();
+    const primaryRegionLease = leaseQuorum.clientFor('primary');
+    const drRegionLease = leaseQuorum.clientFor('dr');
     keeper = new KeeperLoop(new LeaseKeeper({
-      lease: primaryRegionLink,
+      lease: primaryRegionLease,
       fence: new LocalPrimarySelfFence(cluster.primary),
       clock: systemClock,
       logger: keeperLogger(progress),
@@ -233,7 +233,7 @@ async function runScenario(scenario: ScenarioName, options: DrillOptions, keep: 
     const ports = {
       database: databaseControl,
       dns: new LocalDns(endpoint, endpointTarget(cluster.replica), endpointTarget(cluster.primary)),
-      lease: drRegionLink,
+      lease: drRegionLease,
       alerts,
       metrics,
       store,

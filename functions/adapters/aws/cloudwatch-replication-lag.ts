@@ -43,7 +43,7 @@ export class CloudWatchReplicationLag implements Pick<DatabaseControl, 'replicat
    * (Maximum: the worst in each period) and `PrimaryReachable` (Minimum: a period with any failed probe
    * counts as unreachable, so its heartbeat-age lag is never taken for a measurement of a live primary).
    */
-  async replicationLagSeconds(): Promise<number | undefined> {
+  async replicationLagSeconds(primaryDownObservedAt?: Date): Promise<number | undefined> {
     const end = this.options.now?.() ?? new Date();
     const metric = (Id: string, MetricName: string, Stat: string) => ({
       Id,
@@ -67,7 +67,7 @@ export class CloudWatchReplicationLag implements Pick<DatabaseControl, 'replicat
         metric(PRIMARY_REACHABLE_QUERY_ID, 'PrimaryReachable', 'Minimum'),
       ],
     }));
-    const estimate = lagAtPrimaryFailure(samplesOf(response.MetricDataResults ?? []), this.options.probeIntervalSeconds);
+    const estimate = lagAtPrimaryFailure(samplesOf(response.MetricDataResults ?? []), this.options.probeIntervalSeconds, primaryDownObservedAt);
     this.options.logger?.info('replication lag estimate', { ...estimate });
     return estimate.lagSeconds;
   }

@@ -83,8 +83,8 @@ export class RdsDatabaseControl implements DatabaseControl {
   }
 
   /** Delegated: the lag is read from the monitor's metrics, not from RDS. */
-  replicationLagSeconds(): Promise<number | undefined> {
-    return this.options.replicationLag.replicationLagSeconds();
+  replicationLagSeconds(primaryDownObservedAt?: Date): Promise<number | undefined> {
+    return this.options.replicationLag.replicationLagSeconds(primaryDownObservedAt);
   }
 
   /**

@@ -84,9 +84,9 @@ export class LocalDatabaseControl implements DatabaseControl {
   }
 
   /** The lag at the primary's failure over the monitor's recent cycles, as on AWS (`lagAtPrimaryFailure`). */
-  async replicationLagSeconds(): Promise<number | undefined> {
+  async replicationLagSeconds(primaryDownObservedAt?: Date): Promise<number | undefined> {
     const { monitorHistory, probeIntervalSeconds, lagLookbackMs, now = Date.now } = this.options;
-    return lagAtPrimaryFailure(monitorSamples(monitorHistory(), now() - lagLookbackMs), probeIntervalSeconds).lagSeconds;
+    return lagAtPrimaryFailure(monitorSamples(monitorHistory(), now() - lagLookbackMs), probeIntervalSeconds, primaryDownObservedAt).lagSeconds;
   }
 
   /** `pg_promote(wait => false)`: returns once the request is signalled; the core polls `describeReplica`. */

@@ -1,74 +1,118 @@
 /**
- * The write lease for the local drill: one linearizable register (what a DynamoDB multi-Region strongly
- * consistent table is to its clients: every read sees the latest write, a conditional write is atomic) reached
- * only through links, one per client region, that the drill can cut. A cut link models a region that lost its
- * path to the quorum: a black hole never answers (the caller's deadline ends the call, as an SDK timeout would),
- * a refusal fails at once. What a link cannot model is the store's own internals (replicas, witness); those are
- * DynamoDB's job on AWS.
+ * The write lease for the local drill, with the quorum semantics of a DynamoDB multi-Region strongly consistent
+ * (MRSC) global table: three replicas — one in each database "region" and a witness — and every read and write
+ * needs a majority of them. A region that reaches only its own replica can neither renew nor take the lease; two
+ * regions cut from each other but both reaching the witness each still have a majority, and see one lease.
+ *
+ * Why this is linearizable without a consensus protocol: the drill runs in one process, so an operation reads and
+ * writes all the replicas it reaches in ONE synchronous step (nothing interleaves inside it). Each write carries a
+ * version one above the highest it saw; any two majorities share a replica, so the highest version within any
+ * majority is the latest write. A replica that was cut off stays stale until an operation reaches it again (it is
+ * then repaired), which is what the witness and the other replica make harmless.
+ *
+ * Each region's client reaches each replica over its own link, which the drill can cut: a black hole never
+ * answers (the caller's deadline ends the call, as an SDK timeout would), a refusal fails at once.
  */
 import { LeaseConflictError, type WriteLease, type WriteLeaseStore } from '../../core/write-lease';
 
-export class LeaseRegister {
-  private lease: WriteLease | undefined;
-  private writes = 0;
-
-  read(): WriteLease | undefined {
-    return this.lease;
-  }
-
-  /** Atomic: compares and writes in one synchronous step. */
-  compareAndSet(expected: WriteLease | undefined, next: WriteLease): WriteLease {
-    if (!sameLease(this.lease, expected)) throw new LeaseConflictError('the write lease is not the expected one', this.lease);
-    this.lease = next;
-    this.writes += 1;
-    return next;
-  }
-
-  get writeCount(): number {
-    return this.writes;
-  }
-}
+export type LeaseReplicaName = 'primary' | 'dr' | 'witness';
+export const LEASE_REPLICAS: readonly LeaseReplicaName[] = ['primary', 'dr', 'witness'];
 
 export type LinkState = 'open' | 'blackhole' | 'refuse';
 
-/** One region's path to the register. */
-export class LeaseLink implements WriteLeaseStore {
-  private state: LinkState = 'open';
+interface ReplicaValue {
+  readonly version: number;
+  readonly lease: WriteLease | undefined;
+}
 
-  constructor(
-    private readonly register: LeaseRegister,
-    readonly name: string,
-    private readonly latencyMs = 1,
-  ) {}
+/** The three replicas. Only `QuorumLeaseClient`s touch them. */
+export class LeaseQuorum {
+  private readonly replicas = new Map<LeaseReplicaName, ReplicaValue>(LEASE_REPLICAS.map((name) => [name, { version: 0, lease: undefined }]));
+  private writes = 0;
 
-  /** Cuts or heals the path. Calls already black-holed stay unanswered (their callers' deadlines end them). */
-  set(state: LinkState): void {
-    this.state = state;
+  /** A region's client, reaching every replica over its own link (all open at first). */
+  clientFor(region: 'primary' | 'dr', latencyMs = 1): QuorumLeaseClient {
+    return new QuorumLeaseClient(this, region, latencyMs);
   }
 
-  get current(): LinkState {
-    return this.state;
+  /** Successful conditional writes so far (renewals and takeovers). */
+  get writeCount(): number {
+    return this.writes;
+  }
+
+  /** The value a replica holds now (for tests and reports; no quorum involved). */
+  replicaValue(name: LeaseReplicaName): { version: number; lease: WriteLease | undefined } {
+    return this.replicas.get(name)!;
+  }
+
+  /** The latest value within `reachable` (a majority), repairing the stale ones. Synchronous: atomic in the drill. */
+  readMajority(reachable: readonly LeaseReplicaName[]): ReplicaValue {
+    const latest = reachable.map((name) => this.replicas.get(name)!).reduce((a, b) => (b.version > a.version ? b : a));
+    for (const name of reachable) this.replicas.set(name, latest);
+    return latest;
+  }
+
+  /** Compares against the latest value within `reachable` and writes all of them, in one synchronous step. */
+  compareAndSetMajority(reachable: readonly LeaseReplicaName[], expected: WriteLease | undefined, next: WriteLease): WriteLease {
+    const latest = this.readMajority(reachable);
+    if (!sameLease(latest.lease, expected)) throw new LeaseConflictError('the write lease is not the expected one', latest.lease);
+    const written: ReplicaValue = { version: latest.version + 1, lease: next };
+    for (const name of reachable) this.replicas.set(name, written);
+    this.writes += 1;
+    return next;
+  }
+}
+
+/** One region's path to the quorum: a `WriteLeaseStore` whose links to each replica the drill can cut. */
+export class QuorumLeaseClient implements WriteLeaseStore {
+  private readonly links = new Map<LeaseReplicaName, LinkState>(LEASE_REPLICAS.map((name) => [name, 'open']));
+
+  constructor(
+    private readonly quorum: LeaseQuorum,
+    readonly region: 'primary' | 'dr',
+    private readonly latencyMs: number,
+  ) {}
+
+  /** Cuts or heals the link to one replica. */
+  setLink(replica: LeaseReplicaName, state: LinkState): void {
+    this.links.set(replica, state);
+  }
+
+  /** Cuts or heals this region's links to the two replicas outside it (its own replica stays reachable). */
+  setRemoteLinks(state: LinkState): void {
+    for (const replica of LEASE_REPLICAS) if (replica !== this.region) this.setLink(replica, state);
+  }
+
+  link(replica: LeaseReplicaName): LinkState {
+    return this.links.get(replica)!;
   }
 
   async read(): Promise<WriteLease | undefined> {
-    await this.cross();
-    const lease = this.register.read();
-    await this.cross(); // the answer travels back over the same path
+    await this.travel();
+    const lease = this.quorum.readMajority(await this.reachableMajority()).lease;
+    await this.travel(); // the answer travels back
     return lease;
   }
 
   async compareAndSet(expected: WriteLease | undefined, next: WriteLease): Promise<WriteLease> {
-    await this.cross();
-    const written = this.register.compareAndSet(expected, next);
-    await this.cross();
+    await this.travel();
+    const written = this.quorum.compareAndSetMajority(await this.reachableMajority(), expected, next);
+    await this.travel();
     return written;
   }
 
-  private async cross(): Promise<void> {
-    if (this.state === 'refuse') throw new Error(`lease link ${this.name}: connection refused`);
-    if (this.state === 'blackhole') {
-      await new Promise<void>(() => undefined); // never answered: a black hole
-    }
+  /**
+   * The replicas this client reaches, if they are a majority. Without one the call fails like the store would: at
+   * once when the missing replicas refuse; never (the caller's deadline ends it, as on AWS) when any is black-holed.
+   */
+  private async reachableMajority(): Promise<LeaseReplicaName[]> {
+    const reachable = LEASE_REPLICAS.filter((replica) => this.links.get(replica) === 'open');
+    if (reachable.length * 2 > LEASE_REPLICAS.length) return reachable;
+    if (LEASE_REPLICAS.some((replica) => this.links.get(replica) === 'blackhole')) return new Promise<never>(() => undefined);
+    throw new Error(`${this.region} region: no quorum of the write lease (reaches only ${reachable.join(', ') || 'no replica'}; the others refuse)`);
+  }
+
+  private async travel(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
   }
 }

@@ -194,6 +194,25 @@ test('defect 8: a late retry uses the lag estimate recorded at the first decisio
   expect(forced.state?.steps.checkReplica.detail).toMatch(/replication lag 900 s over .* recorded at the first decision/);
 });
 
+test('defect 8: the lag gate is told when the orchestrator\'s own probes first failed (a failure the monitor has not seen yet widens the window)', async () => {
+  const { ports, run } = world();
+
+  await runFailover(ALARM, ports, SETTINGS, run('run-1'));
+
+  // The fakes' primary never answers: the first probe fails at once, at START (the clock moves only in sleeps).
+  expect(ports.database.lagAskedWith[0]).toEqual(new Date(START));
+});
+
+test('defect 8: a primary that answers gives the lag gate no failure time', async () => {
+  const { ports, run } = world();
+  ports.database.probe = () => answering;
+
+  await runFailover(operator({ switchover: true }), ports, SETTINGS, run('run-1'));
+
+  expect(ports.database.lagAskedWith.length).toBeGreaterThan(0);
+  expect(ports.database.lagAskedWith.every((at) => at === undefined)).toBe(true);
+});
+
 test('defect 9, intent written ahead: a crash after the promotion request, then a resume with the primary answering, goes on — never "aborted"', async () => {
   const { ports, run } = world();
   ports.database.promote = () => { throw new Error('Lambda timed out after the request was sent'); };

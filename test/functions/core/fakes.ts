@@ -66,8 +66,11 @@ export class FakeDatabase implements DatabaseControl {
     }
     return this.replica;
   }
-  async replicationLagSeconds(): Promise<number | undefined> {
+  /** What the core told the lag source about its own failed probes, per call. */
+  readonly lagAskedWith: Array<Date | undefined> = [];
+  async replicationLagSeconds(primaryDownObservedAt?: Date): Promise<number | undefined> {
     this.calls.push('replicationLagSeconds');
+    this.lagAskedWith.push(primaryDownObservedAt);
     return this.lag();
   }
   async promoteReplica(): Promise<void> {

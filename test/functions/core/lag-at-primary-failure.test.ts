@@ -21,6 +21,24 @@ test('primary unreachable: the lag measured while it was reachable plus one prob
     + 'while it was reachable + 60 s until the first failed probe');
 });
 
+test('defect 8, flapping: a reachable but unmeasured sample after the last measurement extends the window to the failure after it', () => {
+  // Measured at 0; failed at 1; answered again at 2 without a lag figure (it committed then); failed at 4.
+  const samples = [reachable(0, 2), unreachable(1, 62), reachable(2), unreachable(4, 242)];
+  expect(lagAtPrimaryFailure(samples, PROBE_INTERVAL).lagSeconds).toBe(2 + 240);
+});
+
+test('defect 8, newest sample reachable but the caller\'s own probes found the primary down: the window runs from the measurement to that probe', () => {
+  const samples = [reachable(0, 1), reachable(1, 3)];
+  const probedDown = new Date(minute(1).getTime() + 45_000);
+  expect(lagAtPrimaryFailure(samples, PROBE_INTERVAL, probedDown)).toEqual({
+    lagSeconds: 48,
+    basis: 'primary reachable at the monitor\'s last run (2026-11-21T12:01:00.000Z) but found down at 2026-11-21T12:01:45.000Z; '
+      + 'lag 3 s measured at 2026-11-21T12:01:00.000Z + 45 s until then',
+  });
+  // A failure observed before the monitor's newest (reachable) sample is old news: the newest lag stands.
+  expect(lagAtPrimaryFailure(samples, PROBE_INTERVAL, minute(0)).lagSeconds).toBe(3);
+});
+
 test('samples need not arrive in time order', () => {
   const samples = [unreachable(3, 125), reachable(1, 2.5), unreachable(2, 65), reachable(0, 50)];
   expect(lagAtPrimaryFailure(samples, PROBE_INTERVAL).lagSeconds).toBe(62.5);
