@@ -327,7 +327,7 @@ describe('every check has its own deadline', () => {
   afterEach(() => jest.useRealTimers());
   const never = () => new Promise<never>(() => undefined);
 
-  test('a hanging DescribeDBInstances ends at its deadline and the cycle still publishes', async () => {
+  test('defect 6, no deadlines: a hanging DescribeDBInstances ends at its deadline and the cycle still publishes', async () => {
     jest.useFakeTimers();
     const probes = fakeProbes();
     rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: ENV.PRIMARY_DB_INSTANCE_ID }).callsFake(never);
@@ -353,7 +353,7 @@ describe('every check has its own deadline', () => {
     expect(probes.writeHeartbeat).toHaveBeenCalled();
   });
 
-  test('a hanging probe, state table and secret each end at their own deadline; control-plane metrics still go out', async () => {
+  test('defect 6: a hanging probe, state table and secret each end at their own deadline; control-plane metrics still go out', async () => {
     jest.useFakeTimers();
     fakeProbes({ probePrimary: jest.fn(never) });
     dynamo.on(GetItemCommand).callsFake(never);
@@ -383,7 +383,7 @@ describe('every check has its own deadline', () => {
 });
 
 describe('control-plane states are classified, not read as "available or down"', () => {
-  test('storage-optimization counts as serving, not down', async () => {
+  test('defect 2, routine states: storage-optimization counts as serving, not down', async () => {
     fakeProbes();
     describeAs(ENV.PRIMARY_DB_INSTANCE_ID, 'storage-optimization');
     describeAs(ENV.REPLICA_DB_INSTANCE_ID, 'backing-up');
@@ -437,7 +437,7 @@ describe('password rotation', () => {
     .resolves({ SecretString: JSON.stringify({ username: 'monitor', password: 'rotated' }) });
   const refused = { reachable: false, latencyMs: 20, error: '28P01: password authentication failed for user "monitor"' };
 
-  test('28P01 then success after re-reading the secret', async () => {
+  test('defect 12, rotation blinds the monitor: 28P01 then success after re-reading the secret', async () => {
     rotatedSecret();
     const stale = fakeProbes({ probePrimary: jest.fn().mockResolvedValue(refused), probeReplica: jest.fn().mockResolvedValue(refused) });
     const fresh = fakeProbes();

@@ -80,7 +80,7 @@ describe('writer failover records', () => {
     expect(referencedLogicalId(record.HealthCheckId)).toBe(alarmCheckIdFor('paydb-failed-over-dev'));
   });
 
-  it('SECONDARY: the same name → DR replica endpoint, TTL 30, healthy ONLY once failed over', () => {
+  it('defect 11: SECONDARY: the same name → DR replica endpoint, TTL 30, healthy ONLY once failed over', () => {
     const record = writerRecord('SECONDARY');
     expect(record).toMatchObject({
       HostedZoneId: { Ref: zone.logicalId }, Name: 'writer.db.paydb-dev.internal', Type: 'CNAME', TTL: '30', SetIdentifier: 'dev-writer-secondary',

@@ -234,7 +234,7 @@ describe('monitor alarms', () => {
     });
   });
 
-  it('lets no routine RDS state complete the composite: none of its alarms reads PrimaryRoutineState or PrimaryAvailable', () => {
+  it('defect 2: lets no routine RDS state complete the composite: none of its alarms reads PrimaryRoutineState or PrimaryAvailable', () => {
     const childIds = (compositeRule['Fn::Join'][1] as unknown[]).filter((part): part is Json => typeof part === 'object').map((part) => part['Fn::GetAtt'][0]);
     const alarms = monitoring.findResources('AWS::CloudWatch::Alarm');
     const childMetrics = childIds.map((id) => alarms[id].Properties.MetricName).sort();

@@ -43,7 +43,7 @@ async function timed(work: Promise<unknown>): Promise<{ error: Error; ms: number
   throw new Error('the call against a silent server succeeded');
 }
 
-test('a call to an endpoint that accepts and never answers ends with a TimeoutError at its deadline, not after 30 s', async () => {
+test('defect 6, no deadlines: a call to an endpoint that accepts and never answers ends with a TimeoutError at its deadline, not after 30 s', async () => {
   const client = new RDSClient({
     region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials,
     ...sdkClientOptions({ maxAttempts: 1, connectionTimeoutMs: 500, requestTimeoutMs: 700 }),
