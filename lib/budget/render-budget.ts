@@ -45,10 +45,12 @@ export function renderBudgetMarkdown(budget: RtoRpoBudget): string {
     ...table(rto.components),
     `| | **Total (worst case)** | | | **${rto.worstCaseSeconds} s** |`,
     '',
-    'The rows are added in sequence. The writer name follows only the failed-over signal the orchestrator publishes '
-      + 'after the promotion (PRIMARY healthy exactly while not failed over, SECONDARY only once failed over), so it '
-      + 'never points at the read-only replica before the promotion, and neither a routine RDS state nor a dead monitor '
-      + 'moves it. The write lease becomes takeable TTL + takeover margin after the primary\'s last renewal, while '
+    'The rows are added in sequence, which overstates the total: the orchestrator publishes the failed-over signal '
+      + 'just before it requests the promotion (so an old primary that comes back cannot win the name again), and the '
+      + 'DNS rows overlap the promotion. Until the promotion ends, the writer name may therefore point at the DR database '
+      + 'while it is still read-only: clients get read-only errors, never a second writer. The name follows only that '
+      + 'signal (PRIMARY healthy exactly while not failed over, SECONDARY only once failed over): neither a routine RDS '
+      + 'state nor a dead monitor moves it. The write lease becomes takeable TTL + takeover margin after the primary\'s last renewal, while '
       + 'detection is still running; it adds only what is left of that wait at the orchestrator\'s check.',
     `Promotion is budgeted at its timeout; ${RDS_PROMOTION_NOTE} A promotion that outlasts the timeout is not lost: `
       + 'the orchestrator\'s resume schedule keeps waiting, but the RTO then exceeds this budget.',
