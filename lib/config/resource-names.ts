@@ -51,6 +51,13 @@ export function drResourceNames(config: Pick<DrConfig, 'serviceName' | 'environm
        */
       notFailedOver: name('not-failed-over'),
     },
+    /** The lease keeper's alarms, in the PRIMARY region (the others are all in the DR region). */
+    keeperAlarms: {
+      /** The keeper did not hold the write lease (or did not run) for several minutes. */
+      notHoldingLease: name('lease-keeper-not-holding'),
+      /** The keeper fenced its primary (it could not renew, or the DR side took the lease). */
+      primarySelfFenced: name('primary-self-fenced'),
+    },
   };
 }
 

@@ -1,4 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -8,6 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DrConfig, KEEPER_RUN_SECONDS } from '../../config/dr-config';
+import { KeeperMetric } from '../../../functions/core/metric-names';
 import { DrResourceNames, METRIC_NAMESPACE } from '../../config/resource-names';
 import { databaseInstanceArn, primaryParameterGroupArn } from '../functions/database-access';
 import { DrFunction } from '../functions/dr-function';
@@ -37,6 +40,8 @@ export interface LeaseKeeperProps {
 /** Longer than one run (KEEPER_RUN_SECONDS) plus a fence or a release at its end. */
 const KEEPER_TIMEOUT = Duration.seconds(100);
 const KEEPER_SCHEDULE = Duration.minutes(1);
+/** Minutes without the lease before anyone is told: one missed run is routine (a cold start, a throttled minute). */
+const NOT_HOLDING_MINUTES = 3;
 
 /**
  * The primary region's lease keeper (functions/lease-keeper): every minute one invocation renews the write lease
@@ -51,6 +56,8 @@ const KEEPER_SCHEDULE = Duration.minutes(1);
 export class LeaseKeeper extends Construct {
   readonly function: DrFunction;
   readonly schedule: events.Rule;
+  /** Both alert through the primary region's topic, on ALARM and on OK. */
+  readonly alarms: Record<'notHoldingLease' | 'primarySelfFenced', cloudwatch.Alarm>;
 
   constructor(scope: Construct, id: string, props: LeaseKeeperProps) {
     super(scope, id);
@@ -127,6 +134,41 @@ export class LeaseKeeper extends Construct {
       // A missed minute is recovered by the next one; a retry would only queue behind the reserved concurrency.
       targets: [new targets.LambdaFunction(this.function.function, { retryAttempts: 0 })],
     });
+
+    const metric = (metricName: string, statistic: string) => new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE, metricName, dimensionsMap: { EnvironmentSuffix: config.environmentSuffix }, statistic, period: KEEPER_SCHEDULE,
+    });
+    this.alarms = {
+      // The keeper is what fences the primary when the regions are cut apart; a keeper that does not run fences
+      // nothing. Missing data is therefore the worst case (BREACHING), not "no news".
+      notHoldingLease: new cloudwatch.Alarm(this, 'NotHoldingLeaseAlarm', {
+        alarmName: names.keeperAlarms.notHoldingLease,
+        alarmDescription: `The lease keeper did not hold the write lease for ${NOT_HOLDING_MINUTES} minutes, or did not run. Either the primary is `
+          + 'fenced (its keeper cannot reach the lease quorum, or the DR side took the lease), or nothing would fence the primary if the regions '
+          + 'were cut apart: automatic failover is not safe until the keeper holds the lease again.',
+        metric: metric(KeeperMetric.WriteLeaseHeld, 'Minimum'),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: NOT_HOLDING_MINUTES,
+        datapointsToAlarm: NOT_HOLDING_MINUTES,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+      primarySelfFenced: new cloudwatch.Alarm(this, 'PrimarySelfFencedAlarm', {
+        alarmName: names.keeperAlarms.primarySelfFenced,
+        alarmDescription: 'The lease keeper fenced the primary (read-only, sessions cut, fence security group): it could not renew the write lease, '
+          + 'or the DR side holds it. Clients of the primary get read-only errors until the keeper holds the lease again or the estate fails over.',
+        metric: metric(KeeperMetric.PrimarySelfFenced, 'Maximum'),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    };
+    const alertAction = new actions.SnsAction(props.alertTopic);
+    for (const alarm of Object.values(this.alarms)) {
+      alarm.addAlarmAction(alertAction);
+      alarm.addOkAction(alertAction);
+    }
   }
 }
 

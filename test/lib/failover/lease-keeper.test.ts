@@ -169,3 +169,29 @@ describe('lease keeper network', () => {
     expect(primary.findResources('AWS::EC2::SecurityGroup')[fenceGroupId].Properties.SecurityGroupIngress).toBeUndefined();
   });
 });
+
+describe('lease keeper alarms (primary region)', () => {
+  const alarm = (name: string) => findOne(keeperStack, 'AWS::CloudWatch::Alarm', { AlarmName: name }).resource.Properties as Json;
+  const keeperMetric = { Namespace: 'PaymentsDR', Dimensions: [{ Name: 'EnvironmentSuffix', Value: 'dev' }], Period: 60 };
+
+  it('alarms when the keeper did not hold the lease for 3 minutes, and when it did not run at all (missing data breaches)', () => {
+    expect(alarm('paydb-lease-keeper-not-holding-dev')).toMatchObject({
+      ...keeperMetric, MetricName: 'WriteLeaseHeld', Statistic: 'Minimum', Threshold: 1, ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 3, DatapointsToAlarm: 3, TreatMissingData: 'breaching',
+    });
+  });
+
+  it('alarms as soon as the keeper reports its primary fenced', () => {
+    expect(alarm('paydb-primary-self-fenced-dev')).toMatchObject({
+      ...keeperMetric, MetricName: 'PrimarySelfFenced', Statistic: 'Maximum', Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alerts through the primary region\'s topic on ALARM and on OK', () => {
+    for (const name of ['paydb-lease-keeper-not-holding-dev', 'paydb-primary-self-fenced-dev']) {
+      const properties = alarm(name);
+      for (const actions of [properties.AlarmActions, properties.OKActions]) expect(actions.map(fromPrimary)).toEqual([{ Ref: topicId }]);
+    }
+  });
+});
