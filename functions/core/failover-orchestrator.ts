@@ -322,10 +322,15 @@ class FailoverOrchestrator {
           + 'to freeze; if it is really gone, send {"action":"failover","confirmPrimaryDead":true,"reason":"..."} (still waits for its write lease to run out).' };
       }
     } else if (primary.answers) {
+      // A primary that answers is never failed over: only a switchover (freeze, catch up) may move a live writer. An
+      // expired lease does not change that — it means the keeper stopped renewing, and a keeper that does not run has
+      // not fenced its primary either: promoting now would make a second writer.
       const lease = this.ports.lease ? await this.readLeaseOrUndefined() : undefined;
-      const leaseExpired = lease !== undefined && lease.holder === 'primary' && this.ports.clock.now() >= takeoverAllowedAt(lease, this.settings);
-      if (!leaseExpired && lease?.holder !== 'dr') {
-        return { kind: 'close', outcome: 'false_alarm', message: `False alarm: the primary answers (${primary.detail}); nothing promoted. `
+      if (lease?.holder !== 'dr') {
+        const keeperSilent = lease !== undefined && this.ports.clock.now() >= takeoverAllowedAt(lease, this.settings)
+          ? ` Its write lease expired at ${new Date(lease.expiresAt).toISOString()} and was not renewed: the primary's lease keeper is not running (see the lease-keeper-not-holding alarm).`
+          : '';
+        return { kind: 'close', outcome: 'false_alarm', message: `False alarm: the primary answers (${primary.detail}); nothing promoted.${keeperSilent} `
           + 'For a planned switchover of a live primary an operator must pass "switchover": true.' };
       }
     } else if (operator && !request.confirmPrimaryDead && servesPerControlPlane(primary.controlPlane)) {

@@ -87,6 +87,19 @@ test('a primary that answers and holds its lease is a false alarm: closed, nothi
   expect(ports.database.promoteCalls).toBe(0);
 });
 
+test('a crashed lease keeper: the primary answers and its lease expired — never promoted (the keeper that stopped renewing fenced nothing)', async () => {
+  const { ports, run } = world(EXPIRED_PRIMARY_LEASE);
+  ports.database.probe = () => answering;
+
+  for (const request of [ALARM, operator()]) {
+    const result = await runFailover(request, ports, SETTINGS, run(`run-${request.trigger}`));
+    expect(result.outcome).toBe('false_alarm');
+    expect(result.message).toMatch(/lease keeper is not running/);
+  }
+  expect(ports.database.promoteCalls).toBe(0);
+  expect(ports.lease.lease).toEqual(EXPIRED_PRIMARY_LEASE);
+});
+
 test('defect 13, one meaning of reachable: a primary answering with its own SQLSTATE (53300 too many connections) is alive', async () => {
   const { ports, run } = world(freshPrimaryLease());
   ports.database.probe = () => ({ reachable: false, latencyMs: 4, error: '53300: sorry, too many clients already' });
