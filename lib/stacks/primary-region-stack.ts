@@ -22,6 +22,8 @@ export interface PrimaryRegionStackProps extends StackProps {
   readonly drVpcId: string;
   readonly drKey: kms.IKey;
   readonly drBackupBucketArn: string;
+  /** The DR VPC's function subnets: the orchestrator there must still reach a frozen or fenced primary (switchover). */
+  readonly drFunctionSubnetCidrs: string[];
 }
 
 /**
@@ -85,6 +87,14 @@ export class PrimaryRegionStack extends PinnedZonesStack {
       description: 'Deny-all: the old primary is moved here after a failover so no client can write to it',
       allowAllOutbound: false,
     });
+    // The DR orchestrator's switchover hands the lease over, then freezes the primary and reads its WAL position over
+    // SQL; the keeper, seeing the DR side hold the lease, moves the primary here at its next renewal. Without this rule
+    // that race cuts the orchestrator off mid-switchover. Only the DR function subnets: clients stay out, and the
+    // read-only default plus the session cut are the data-level fence.
+    for (const [index, cidr] of props.drFunctionSubnetCidrs.entries()) {
+      this.fenceSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(config.database.port),
+        `PostgreSQL from DR function subnet ${index + 1} (the orchestrator: switchover freeze, catch-up, undo)`);
+    }
 
     this.alertTopic = new AlertTopic(this, 'Alerts', {
       topicName: resourceName(config, 'primary-alerts'),

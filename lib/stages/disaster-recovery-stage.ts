@@ -51,6 +51,7 @@ export class DisasterRecoveryStage extends Stage {
       drVpcId: this.drRegion.network.vpc.vpcId,
       drKey: this.drRegion.key,
       drBackupBucketArn: this.drRegion.backupBucket.bucketArn,
+      drFunctionSubnetCidrs: this.drRegion.network.functionSubnetCidrs,
     });
     this.drDatabase = new DRDatabaseStack(this, 'DRDatabaseStack', {
       ...stackProps('DRDatabaseStack', config.regions.dr),

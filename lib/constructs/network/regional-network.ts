@@ -35,6 +35,11 @@ export class RegionalNetwork extends Construct {
   readonly databaseSubnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
   readonly functionSubnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
 
+  /** The CIDRs of the function subnets (literal: CDK computes them at synth, so they cross regions without a reference). */
+  get functionSubnetCidrs(): string[] {
+    return this.vpc.selectSubnets(this.functionSubnets).subnets.map((subnet) => subnet.ipv4CidrBlock);
+  }
+
   constructor(scope: Construct, id: string, props: RegionalNetworkProps) {
     super(scope, id);
     this.vpc = new ec2.Vpc(this, 'Vpc', {

@@ -24,10 +24,10 @@ describe('failoverMode manual-confirm', () => {
     expect(manual.primaryLeaseKeeper).toBeUndefined();
   });
 
-  it('keeps the fence group deny-all: nothing may reach the fenced primary', () => {
+  it('lets only the DR function subnets (the orchestrator\'s switchover freeze) reach the fenced primary: no keeper rule', () => {
     const primary = Template.fromStack(manual.primaryRegion);
     const fence = findOne(primary, 'AWS::EC2::SecurityGroup', { GroupName: 'paydb-primary-db-fence-mc' });
-    expect((fence.resource.Properties as Json).SecurityGroupIngress).toBeUndefined();
+    expect(((fence.resource.Properties as Json).SecurityGroupIngress as Json[]).map((rule) => rule.CidrIp)).toEqual(manual.drRegion.network.functionSubnetCidrs);
     expect(Object.values(primary.findResources('AWS::EC2::SecurityGroupIngress')).filter((rule) => pointsAt(rule.Properties.GroupId, fence.logicalId))).toEqual([]);
   });
 

@@ -292,13 +292,18 @@ describe('PrimaryRegionStack: security groups', () => {
     }
   });
 
-  it('has a fence group for the primary that admits nobody in this stack (only the lease keeper, from its stack), no real egress', () => {
+  it('has a fence group for the primary that admits only PostgreSQL from the DR function subnets (the orchestrator; the lease keeper from its own stack), no real egress', () => {
     const fence = findOne(primary, 'AWS::EC2::SecurityGroup', { GroupName: 'paydb-primary-db-fence-dev' });
     const fenceProperties = fence.resource.Properties as Json;
     expect(fenceProperties.VpcId).toEqual({ Ref: vpcId });
-    expect(fenceProperties.SecurityGroupIngress).toBeUndefined();
+    // The DR VPC is 10.20.0.0/16; its function subnets are the two /22 CDK allocates after the public /24s.
+    expect(stage.drRegion.network.functionSubnetCidrs).toEqual(['10.20.4.0/22', '10.20.8.0/22']);
+    expect((fenceProperties.SecurityGroupIngress as Json[]).map(({ IpProtocol, FromPort, ToPort, CidrIp }) => ({ IpProtocol, FromPort, ToPort, CidrIp }))).toEqual([
+      { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, CidrIp: '10.20.4.0/22' },
+      { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, CidrIp: '10.20.8.0/22' },
+    ]);
     expect(fenceProperties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' })]);
-    // Nothing in this stack admits anyone; the lease keeper's own stack adds its one rule.
+    // No other rule in this stack; the lease keeper's own stack adds its one rule.
     expect(standaloneIngress.filter((rule) => pointsAt(rule.GroupId, fence.logicalId))).toEqual([]);
     // Its description is immutable (a change replaces the group, whose exported id the orchestrator imports).
     expect(fenceProperties.GroupDescription).toBe('Deny-all: the old primary is moved here after a failover so no client can write to it');
