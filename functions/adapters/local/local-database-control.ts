@@ -25,6 +25,30 @@ export interface LocalDatabaseControlOptions {
   /** Only cycles this recent count (the AWS adapter's look-back, scaled down). */
   readonly lagLookbackMs: number;
   readonly now?: () => number;
+  /** The primary region's "RDS API" (default: answers, reports the process state). */
+  readonly primaryControlPlane?: LocalControlPlane;
+}
+
+/**
+ * The primary region's control plane as the drill injects it: whether its API answers at all (a regional outage or
+ * a partition from the caller), and a status it reports instead of the process state (maintenance while the
+ * server keeps serving: `storage-optimization`, `modifying`, ...). Parameter changes, stops and the status all go
+ * through it, as they go through the RDS API on AWS; SQL does not.
+ */
+export class LocalControlPlane {
+  answers = true;
+  reportedStatus: string | undefined;
+
+  describe(node: NodeHandle): InstanceStatus {
+    this.assertAnswers('DescribeDBInstances');
+    if (this.reportedStatus !== undefined && node.isRunning()) return { status: this.reportedStatus, available: this.reportedStatus === 'available' };
+    return processStatus(node);
+  }
+
+  /** THROWS like an API call that got no answer (the AWS adapter's SDK deadline). */
+  assertAnswers(action: string): void {
+    if (!this.answers) throw new Error(`${action}: the primary region's API did not answer within its deadline`);
+  }
 }
 
 /** SQLSTATE 55000 object_not_in_prerequisite_state: pg_promote() on a server that is no longer in recovery. */
@@ -54,14 +78,18 @@ export async function waitForReadOnlyDefault(node: NodeHandle, readOnly: boolean
  * directory, the data plane the same probe the AWS adapter uses.
  */
 export class LocalDatabaseControl implements DatabaseControl {
-  constructor(private readonly options: LocalDatabaseControlOptions) {}
+  private readonly controlPlane: LocalControlPlane;
+
+  constructor(private readonly options: LocalDatabaseControlOptions) {
+    this.controlPlane = options.primaryControlPlane ?? new LocalControlPlane();
+  }
 
   async probePrimary(timeoutMs: number): Promise<ConnectivityProbe> {
     return reachableIfAnswered(await probeDatabase(this.options.primary.target, timeoutMs));
   }
 
   async describePrimary(): Promise<InstanceStatus> {
-    return processStatus(this.options.primary);
+    return this.controlPlane.describe(this.options.primary);
   }
 
   async describeReplica(): Promise<ReplicaStatus> {
@@ -105,6 +133,7 @@ export class LocalDatabaseControl implements DatabaseControl {
   /** Planned switchover: read-only default (not replicated), older sessions cut, verified, then the flush position. */
   async freezePrimary(): Promise<FrozenPrimary> {
     const { primary } = this.options;
+    this.controlPlane.assertAnswers('ModifyDBParameterGroup');
     await primary.configure(FENCE_SETTINGS);
     await waitForReadOnlyDefault(primary, true);
     return primary.session(async (client) => {
@@ -117,6 +146,7 @@ export class LocalDatabaseControl implements DatabaseControl {
   }
 
   async thawPrimary(): Promise<void> {
+    this.controlPlane.assertAnswers('ModifyDBParameterGroup');
     await this.options.primary.configure(UNFENCE_SETTINGS);
     if (this.options.primary.isRunning()) await waitForReadOnlyDefault(this.options.primary, false);
   }
@@ -135,6 +165,7 @@ export class LocalDatabaseControl implements DatabaseControl {
    */
   async fencePrimary(): Promise<FenceOutcome> {
     const { primary } = this.options;
+    this.controlPlane.assertAnswers('ModifyDBInstance');
     const wasRunning = primary.isRunning();
     await primary.configure(FENCE_SETTINGS);
     if (wasRunning) await primary.stop();

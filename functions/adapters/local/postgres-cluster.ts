@@ -221,6 +221,59 @@ export function stopClustersOnSignals(): void {
   process.once('SIGTERM', handler);
 }
 
+/** A connected client (the caller ends it). */
+async function openClient(config: NodeHandle['connectionConfig'], database: string, applicationName?: string): Promise<Client> {
+  const client = new Client({ ...config, database, ...(applicationName ? { application_name: applicationName } : {}) });
+  client.on('error', () => undefined); // a killed server must not crash the caller through an unhandled 'error'
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  return client;
+}
+
+/** Runs `work` on a freshly opened client and always ends it. */
+async function inSession<T>(opening: Promise<Client>, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = await opening;
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * The same node reached over another path (a fault proxy): SQL goes to `address`, everything that is not SQL
+ * (signals, start/stop, configuration: the local "control plane") acts on the node itself. Lets the drill cut one
+ * region's path to a database while the database and other paths stay up.
+ */
+export function reachedThrough(node: NodeHandle, address: { readonly host: string; readonly port: number }): NodeHandle {
+  const connectionConfig = { ...node.connectionConfig, host: address.host, port: address.port };
+  const connect = (database = connectionConfig.database, applicationName?: string) => openClient(connectionConfig, database, applicationName);
+  const session = <T>(work: (client: Client) => Promise<T>, applicationName?: string) => inSession(connect(undefined, applicationName), work);
+  return {
+    name: node.name,
+    port: node.port,
+    dataDir: node.dataDir,
+    logFile: node.logFile,
+    connectionConfig,
+    target: { ...node.target, host: address.host, port: address.port },
+    get pid() { return node.pid; },
+    isRunning: () => node.isRunning(),
+    connect,
+    session,
+    query: async <Row extends object = Record<string, unknown>>(sql: string, params?: unknown[]) => session(async (client) => (await client.query<Row>(sql, params)).rows),
+    kill: (signal) => node.kill(signal),
+    stop: (timeoutMs) => node.stop(timeoutMs),
+    start: () => node.start(),
+    promote: (timeoutSeconds) => node.promote(timeoutSeconds),
+    configure: (settings) => node.configure(settings),
+    readLogTail: (maxBytes) => node.readLogTail(maxBytes),
+  };
+}
+
 class PostgresNode implements NodeHandle {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
@@ -252,16 +305,8 @@ class PostgresNode implements NodeHandle {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  async connect(database = this.connectionConfig.database, applicationName?: string): Promise<Client> {
-    const client = new Client({ ...this.connectionConfig, database, ...(applicationName ? { application_name: applicationName } : {}) });
-    client.on('error', () => undefined); // a killed server must not crash the caller through an unhandled 'error'
-    try {
-      await client.connect();
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    return client;
+  connect(database = this.connectionConfig.database, applicationName?: string): Promise<Client> {
+    return openClient(this.connectionConfig, database, applicationName);
   }
 
   query<Row extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]> {
@@ -277,13 +322,8 @@ class PostgresNode implements NodeHandle {
     return this.sessionIn(this.connectionConfig.database, work, applicationName);
   }
 
-  private async sessionIn<T>(database: string, work: (client: Client) => Promise<T>, applicationName?: string): Promise<T> {
-    const client = await this.connect(database, applicationName);
-    try {
-      return await work(client);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+  private sessionIn<T>(database: string, work: (client: Client) => Promise<T>, applicationName?: string): Promise<T> {
+    return inSession(this.connect(database, applicationName), work);
   }
 
   private async queryIn<Row extends object>(database: string, sql: string, params?: unknown[]): Promise<Row[]> {
