@@ -1,4 +1,5 @@
 import type { FailoverRequest } from './failover-request';
+import type { PrimaryEndEvidence } from './lag-at-primary-failure';
 import { classifyInstanceStatus, servesPerControlPlane, serverAnswered, type ControlPlaneHealth } from './instance-health';
 import { lsnReached } from './lsn';
 import { FailoverMetric } from './metric-names';
@@ -208,6 +209,8 @@ function recordedRequest(request: Extract<FailoverRequest, { trigger: 'alarm' | 
 
 class FailoverOrchestrator {
   private state: FailoverState | undefined;
+  /** Expiry of the primary's write lease as last read by the decision (it bounds how long the primary could commit). */
+  private primaryLeaseExpiresAt: number | undefined;
 
   constructor(
     private readonly ports: FailoverPorts,
@@ -345,8 +348,10 @@ class FailoverOrchestrator {
     if (replica.role !== 'replica') {
       return { kind: 'proceed', mode: request.switchover ? 'switchover' : 'failover', primaryDetail: primary.detail, replicaDetail: `DR database already ${replica.role} (status ${replica.status}); continuing without promoting again` };
     }
-    // Probes that just failed bound the failure time even when the monitor has not seen it yet.
-    const measured = await this.latestLag(primary.firstFailureAt === undefined ? undefined : new Date(primary.firstFailureAt));
+    const measured = await this.latestLag({
+      ...(primary.firstFailureAt !== undefined ? { firstFailedProbeAt: new Date(primary.firstFailureAt) } : {}),
+      ...(this.primaryLeaseExpiresAt !== undefined ? { primaryLeaseExpiresAt: new Date(this.primaryLeaseExpiresAt) } : {}),
+    });
     const lagSeconds = measured ?? this.current.lagSecondsAtDecision;
     const readiness = evaluatePromotionReadiness({
       replica, lagSeconds, maxLagSeconds: this.settings.maxPromotionLagSeconds, requireReplicating: request.switchover,
@@ -388,6 +393,7 @@ class FailoverOrchestrator {
     if (lease.holder === 'dr') return undefined;
     if (request.switchover) return primaryAnswers ? undefined : { kind: 'wait', reason: 'switchover: primary does not answer' };
     const allowedAt = takeoverAllowedAt(lease, this.settings);
+    this.primaryLeaseExpiresAt = lease.expiresAt;
     if (this.ports.clock.now() < allowedAt) {
       return { kind: 'wait', retryAt: allowedAt, reason: `write lease held by the primary: ${describeLease(lease)}; takeover allowed from ${new Date(allowedAt).toISOString()} `
         + '(its keeper is renewing it or fences the primary before then)' };
@@ -774,9 +780,9 @@ class FailoverOrchestrator {
   }
 
   /** Unknown lag (no measurement, or the source failing) is reported as `undefined`: never promote on doubt. */
-  private async latestLag(primaryDownObservedAt?: Date): Promise<number | undefined> {
+  private async latestLag(evidence: PrimaryEndEvidence): Promise<number | undefined> {
     try {
-      return await this.retry('read replication lag', () => this.ports.database.replicationLagSeconds(primaryDownObservedAt));
+      return await this.retry('read replication lag', () => this.ports.database.replicationLagSeconds(evidence));
     } catch (error) {
       this.ports.logger.warn('replication lag unknown', { error: describeError(error) });
       return undefined;

@@ -7,6 +7,17 @@ export interface LagSample {
   readonly primaryReachable?: boolean;
 }
 
+/** What the caller knows about the primary's end beyond the monitor's samples. */
+export interface PrimaryEndEvidence {
+  /** The caller's own first failed probe: bounds a failure the monitor has not seen yet. */
+  readonly firstFailedProbeAt?: Date;
+  /**
+   * When the primary's write lease ran out: its keeper fences it before then, so it bounds how long an unreachable
+   * but living primary (a partition) could commit.
+   */
+  readonly primaryLeaseExpiresAt?: Date;
+}
+
 export interface LagAtPrimaryFailure {
   /** Seconds of primary commits the replica may lack; `undefined` = unknown (never within budget). */
   readonly lagSeconds: number | undefined;
@@ -29,13 +40,15 @@ export interface LagAtPrimaryFailure {
  *
  * - the newest reachability sample says reachable and nobody saw the primary fail since: it is alive and the
  *   newest lag is real lag;
- * - the newest sample says reachable but the caller's own probes found it down at `observedDownAt` (the failure
- *   came after the monitor's last run): the newest lag plus the time from its measurement to `observedDownAt`,
- *   because the primary may have committed until just before that failed probe;
- * - it says unreachable: the newest lag measured at a time the primary was reachable, plus that window;
+ * - the newest sample says reachable but the caller's own probe found it down since (`firstFailedProbeAt`: the
+ *   failure came after the monitor's last run): the newest lag plus the time from its measurement to that probe;
+ * - it says unreachable: the newest lag measured at a time the primary was reachable, plus that window — which runs
+ *   to the primary's lease expiry when that is later: unreachable is not dead (a partition), and only the keeper's
+ *   fence, before the expiry, surely stopped its commits;
  * - no such measurement (or no reachability at all): unknown.
  */
-export function lagAtPrimaryFailure(samples: readonly LagSample[], probeIntervalSeconds: number, observedDownAt?: Date): LagAtPrimaryFailure {
+export function lagAtPrimaryFailure(samples: readonly LagSample[], probeIntervalSeconds: number, evidence: PrimaryEndEvidence = {}): LagAtPrimaryFailure {
+  const { firstFailedProbeAt, primaryLeaseExpiresAt } = evidence;
   const ordered = [...samples].sort((a, b) => a.at.getTime() - b.at.getTime());
   const newestReachability = findLast(ordered, (sample) => sample.primaryReachable !== undefined);
   if (!newestReachability) return { lagSeconds: undefined, basis: 'no primary reachability data' };
@@ -43,11 +56,11 @@ export function lagAtPrimaryFailure(samples: readonly LagSample[], probeInterval
   if (newestReachability.primaryReachable) {
     const newestLag = findLast(ordered, (sample) => sample.lagSeconds !== undefined);
     if (!newestLag) return { lagSeconds: undefined, basis: 'primary reachable; no lag measurement' };
-    if (observedDownAt && observedDownAt.getTime() > newestReachability.at.getTime()) {
-      const windowSeconds = (observedDownAt.getTime() - newestLag.at.getTime()) / 1000;
+    if (firstFailedProbeAt && firstFailedProbeAt.getTime() > newestReachability.at.getTime()) {
+      const windowSeconds = (firstFailedProbeAt.getTime() - newestLag.at.getTime()) / 1000;
       return {
         lagSeconds: newestLag.lagSeconds! + windowSeconds,
-        basis: `primary reachable at the monitor's last run (${newestReachability.at.toISOString()}) but found down at ${observedDownAt.toISOString()}; `
+        basis: `primary reachable at the monitor's last run (${newestReachability.at.toISOString()}) but found down at ${firstFailedProbeAt.toISOString()}; `
           + `lag ${newestLag.lagSeconds} s measured at ${newestLag.at.toISOString()} + ${windowSeconds} s until then`,
       };
     }
@@ -62,11 +75,13 @@ export function lagAtPrimaryFailure(samples: readonly LagSample[], probeInterval
   // failure after the LAST reachable sample, measured or not.
   const lastReachableIndex = findLastIndex(ordered, (sample) => sample.primaryReachable === true);
   const firstFailure = ordered.slice(lastReachableIndex + 1).find((sample) => sample.primaryReachable === false) ?? newestReachability;
-  const windowSeconds = Math.max(probeIntervalSeconds, (firstFailure.at.getTime() - lastGood.at.getTime()) / 1000);
+  // Unreachable is not dead (a partition): the primary may have committed until its lease ran out.
+  const windowEnd = primaryLeaseExpiresAt && primaryLeaseExpiresAt.getTime() > firstFailure.at.getTime() ? primaryLeaseExpiresAt : firstFailure.at;
+  const windowSeconds = Math.max(probeIntervalSeconds, (windowEnd.getTime() - lastGood.at.getTime()) / 1000);
   return {
     lagSeconds: measured + windowSeconds,
     basis: `primary unreachable since ${firstFailure.at.toISOString()}; lag ${measured} s measured at ${lastGood.at.toISOString()} `
-      + `while it was reachable + ${windowSeconds} s until the first failed probe`,
+      + `while it was reachable + ${windowSeconds} s until ${windowEnd === firstFailure.at ? 'the first failed probe' : `its write lease expired (${windowEnd.toISOString()})`}`,
   };
 }
 

@@ -1,3 +1,4 @@
+import type { PrimaryEndEvidence } from './lag-at-primary-failure';
 /**
  * The ports the failover core runs over. The AWS adapters (functions/adapters/aws) and the local
  * drill's adapters implement the same interfaces, so the same core decides and acts in both.
@@ -87,11 +88,11 @@ export interface DatabaseControl {
    * The most recent replication lag measurement in seconds, taken while replication was still
    * measurable (e.g. the monitor's last `ReplicationLagSeconds` datum inside a short look-back).
    * Returns `undefined` when there is no recent measurement (the core treats that as over budget).
-   * `primaryDownObservedAt`: when the caller's own probes found the primary down; a failure the monitor has not
-   * seen yet widens the window of commits at risk up to that time (`lagAtPrimaryFailure`).
+   * `evidence`: what the caller knows of the primary's end (its own first failed probe, the expiry of the primary's
+   * write lease), which can widen the window of commits at risk (`lagAtPrimaryFailure`).
    * THROWS only if the source of measurements itself fails.
    */
-  replicationLagSeconds(primaryDownObservedAt?: Date): Promise<number | undefined>;
+  replicationLagSeconds(evidence?: PrimaryEndEvidence): Promise<number | undefined>;
 
   /**
    * Starts promoting the DR database to a standalone writer (RDS keeps automated backups, so it has

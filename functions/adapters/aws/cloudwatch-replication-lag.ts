@@ -1,5 +1,5 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
-import { lagAtPrimaryFailure, type LagSample } from '../../core/lag-at-primary-failure';
+import { lagAtPrimaryFailure, type LagSample, type PrimaryEndEvidence } from '../../core/lag-at-primary-failure';
 import type { DatabaseControl, Logger } from '../../core/ports';
 import { ENVIRONMENT_DIMENSION } from './cloudwatch-metrics';
 
@@ -43,7 +43,7 @@ export class CloudWatchReplicationLag implements Pick<DatabaseControl, 'replicat
    * (Maximum: the worst in each period) and `PrimaryReachable` (Minimum: a period with any failed probe
    * counts as unreachable, so its heartbeat-age lag is never taken for a measurement of a live primary).
    */
-  async replicationLagSeconds(primaryDownObservedAt?: Date): Promise<number | undefined> {
+  async replicationLagSeconds(evidence?: PrimaryEndEvidence): Promise<number | undefined> {
     const end = this.options.now?.() ?? new Date();
     const metric = (Id: string, MetricName: string, Stat: string) => ({
       Id,
@@ -67,7 +67,7 @@ export class CloudWatchReplicationLag implements Pick<DatabaseControl, 'replicat
         metric(PRIMARY_REACHABLE_QUERY_ID, 'PrimaryReachable', 'Minimum'),
       ],
     }));
-    const estimate = lagAtPrimaryFailure(samplesOf(response.MetricDataResults ?? []), this.options.probeIntervalSeconds, primaryDownObservedAt);
+    const estimate = lagAtPrimaryFailure(samplesOf(response.MetricDataResults ?? []), this.options.probeIntervalSeconds, evidence);
     this.options.logger?.info('replication lag estimate', { ...estimate });
     return estimate.lagSeconds;
   }

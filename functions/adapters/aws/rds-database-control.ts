@@ -2,6 +2,7 @@ import {
   ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, StopDBInstanceCommand, type DBInstance,
 } from '@aws-sdk/client-rds';
 import { isAuthenticationFailure, serverAnswered } from '../../core/instance-health';
+import type { PrimaryEndEvidence } from '../../core/lag-at-primary-failure';
 import type {
   Clock, ConnectivityProbe, DatabaseControl, FenceOutcome, FrozenPrimary, InstanceStatus, ReplicaStatus, WriterCheck,
 } from '../../core/ports';
@@ -83,8 +84,8 @@ export class RdsDatabaseControl implements DatabaseControl {
   }
 
   /** Delegated: the lag is read from the monitor's metrics, not from RDS. */
-  replicationLagSeconds(primaryDownObservedAt?: Date): Promise<number | undefined> {
-    return this.options.replicationLag.replicationLagSeconds(primaryDownObservedAt);
+  replicationLagSeconds(evidence?: PrimaryEndEvidence): Promise<number | undefined> {
+    return this.options.replicationLag.replicationLagSeconds(evidence);
   }
 
   /**

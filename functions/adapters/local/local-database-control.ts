@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { lagAtPrimaryFailure, type LagSample } from '../../core/lag-at-primary-failure';
+import { lagAtPrimaryFailure, type LagSample, type PrimaryEndEvidence } from '../../core/lag-at-primary-failure';
 import type {
   ConnectivityProbe, DatabaseControl, FenceOutcome, FrozenPrimary, InstanceStatus, ReplicaStatus, WriterCheck,
 } from '../../core/ports';
@@ -112,9 +112,9 @@ export class LocalDatabaseControl implements DatabaseControl {
   }
 
   /** The lag at the primary's failure over the monitor's recent cycles, as on AWS (`lagAtPrimaryFailure`). */
-  async replicationLagSeconds(primaryDownObservedAt?: Date): Promise<number | undefined> {
+  async replicationLagSeconds(evidence?: PrimaryEndEvidence): Promise<number | undefined> {
     const { monitorHistory, probeIntervalSeconds, lagLookbackMs, now = Date.now } = this.options;
-    return lagAtPrimaryFailure(monitorSamples(monitorHistory(), now() - lagLookbackMs), probeIntervalSeconds, primaryDownObservedAt).lagSeconds;
+    return lagAtPrimaryFailure(monitorSamples(monitorHistory(), now() - lagLookbackMs), probeIntervalSeconds, evidence).lagSeconds;
   }
 
   /** `pg_promote(wait => false)`: returns once the request is signalled; the core polls `describeReplica`. */

@@ -207,13 +207,13 @@ test('defect 8: a late retry uses the lag estimate recorded at the first decisio
   expect(forced.state?.steps.checkReplica.detail).toMatch(/replication lag 900 s over .* recorded at the first decision/);
 });
 
-test('defect 8: the lag gate is told when the orchestrator\'s own probes first failed (a failure the monitor has not seen yet widens the window)', async () => {
+test('defect 8: the lag gate is told when the orchestrator\'s own probes first failed and when the primary\'s lease expired (a partition lets an unreachable primary commit until then)', async () => {
   const { ports, run } = world();
 
   await runFailover(ALARM, ports, SETTINGS, run('run-1'));
 
   // The fakes' primary never answers: the first probe fails at once, at START (the clock moves only in sleeps).
-  expect(ports.database.lagAskedWith[0]).toEqual(new Date(START));
+  expect(ports.database.lagAskedWith[0]).toEqual({ firstFailedProbeAt: new Date(START), primaryLeaseExpiresAt: new Date(EXPIRED_PRIMARY_LEASE.expiresAt) });
 });
 
 test('defect 8: a primary that answers gives the lag gate no failure time', async () => {
@@ -223,7 +223,7 @@ test('defect 8: a primary that answers gives the lag gate no failure time', asyn
   await runFailover(operator({ switchover: true }), ports, SETTINGS, run('run-1'));
 
   expect(ports.database.lagAskedWith.length).toBeGreaterThan(0);
-  expect(ports.database.lagAskedWith.every((at) => at === undefined)).toBe(true);
+  expect(ports.database.lagAskedWith.every((evidence) => evidence?.firstFailedProbeAt === undefined)).toBe(true);
 });
 
 test('defect 9, intent written ahead: a crash after the promotion request, then a resume with the primary answering, goes on — never "aborted"', async () => {

@@ -1,3 +1,4 @@
+import type { PrimaryEndEvidence } from '../../../functions/core/lag-at-primary-failure';
 import {
   DEFAULT_FAILOVER_SETTINGS, type FailoverPorts, type FailoverSettings, type RunOptions,
 } from '../../../functions/core/failover-orchestrator';
@@ -67,10 +68,10 @@ export class FakeDatabase implements DatabaseControl {
     return this.replica;
   }
   /** What the core told the lag source about its own failed probes, per call. */
-  readonly lagAskedWith: Array<Date | undefined> = [];
-  async replicationLagSeconds(primaryDownObservedAt?: Date): Promise<number | undefined> {
+  readonly lagAskedWith: Array<PrimaryEndEvidence | undefined> = [];
+  async replicationLagSeconds(evidence?: PrimaryEndEvidence): Promise<number | undefined> {
     this.calls.push('replicationLagSeconds');
-    this.lagAskedWith.push(primaryDownObservedAt);
+    this.lagAskedWith.push(evidence);
     return this.lag();
   }
   async promoteReplica(): Promise<void> {

@@ -30,13 +30,25 @@ test('defect 8, flapping: a reachable but unmeasured sample after the last measu
 test('defect 8, newest sample reachable but the caller\'s own probes found the primary down: the window runs from the measurement to that probe', () => {
   const samples = [reachable(0, 1), reachable(1, 3)];
   const probedDown = new Date(minute(1).getTime() + 45_000);
-  expect(lagAtPrimaryFailure(samples, PROBE_INTERVAL, probedDown)).toEqual({
+  expect(lagAtPrimaryFailure(samples, PROBE_INTERVAL, { firstFailedProbeAt: probedDown })).toEqual({
     lagSeconds: 48,
     basis: 'primary reachable at the monitor\'s last run (2026-11-21T12:01:00.000Z) but found down at 2026-11-21T12:01:45.000Z; '
       + 'lag 3 s measured at 2026-11-21T12:01:00.000Z + 45 s until then',
   });
   // A failure observed before the monitor's newest (reachable) sample is old news: the newest lag stands.
-  expect(lagAtPrimaryFailure(samples, PROBE_INTERVAL, minute(0)).lagSeconds).toBe(3);
+  expect(lagAtPrimaryFailure(samples, PROBE_INTERVAL, { firstFailedProbeAt: minute(0) }).lagSeconds).toBe(3);
+});
+
+test('partition: an unreachable primary may commit until its lease runs out; the window runs to the expiry when that is later than the first failed probe', () => {
+  const samples = [reachable(0, 2), unreachable(1, 62), unreachable(2, 122)];
+  expect(lagAtPrimaryFailure(samples, PROBE_INTERVAL, { primaryLeaseExpiresAt: new Date(minute(1).getTime() + 45_000) })).toEqual({
+    lagSeconds: 2 + 105,
+    basis: 'primary unreachable since 2026-11-21T12:01:00.000Z; lag 2 s measured at 2026-11-21T12:00:00.000Z while it was reachable '
+      + '+ 105 s until its write lease expired (2026-11-21T12:01:45.000Z)',
+  });
+  // A lease that ran out before the first failed probe (the keeper died with its primary) widens nothing, and the
+  // caller's own late probe never stretches a failure the monitor already saw (a late decision is not more lag).
+  expect(lagAtPrimaryFailure(samples, PROBE_INTERVAL, { primaryLeaseExpiresAt: minute(0), firstFailedProbeAt: minute(30) }).lagSeconds).toBe(62);
 });
 
 test('samples need not arrive in time order', () => {

@@ -94,10 +94,18 @@ describe('every AWS SDK client the functions build is bounded by sdkClientOption
   const sources = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
     .flatMap((entry) => (entry.isDirectory() ? sources(path.join(dir, entry.name)) : entry.name.endsWith('.ts') ? [path.join(dir, entry.name)] : []));
 
-  /** The constructor calls `new <Service>Client(<argument>)` of a source, with their argument text. */
+  /** The AWS SDK client classes a source imports (`@aws-sdk/client-*`); other `…Client` classes are not SDK clients. */
+  function sdkClientClasses(source: string): Set<string> {
+    return new Set([...source.matchAll(/import \{([^}]*)\} from '@aws-sdk\/client-[\w-]+'/g)]
+      .flatMap((match) => match[1].split(',').map((name) => name.trim()).filter((name) => name.endsWith('Client'))));
+  }
+
+  /** The constructor calls `new <Service>Client(<argument>)` of a source's AWS SDK clients, with their argument text. */
   function clientConstructions(source: string): Array<{ client: string; argument: string }> {
     const found: Array<{ client: string; argument: string }> = [];
+    const sdkClients = sdkClientClasses(source);
     for (const match of source.matchAll(/new (\w+Client)\(/g)) {
+      if (!sdkClients.has(match[1])) continue;
       let depth = 1;
       let end = match.index! + match[0].length;
       while (depth > 0 && end < source.length) {
@@ -133,7 +141,7 @@ describe('every AWS SDK client the functions build is bounded by sdkClientOption
   });
 
   it('would report a client built with the SDK defaults (the check can fail)', () => {
-    const source = 'const rds = new RDSClient({ region });';
+    const source = "import { RDSClient } from '@aws-sdk/client-rds';\nconst rds = new RDSClient({ region });";
     expect(clientConstructions(source).map(({ argument }) => bounded(source, argument))).toEqual([false]);
   });
 });
