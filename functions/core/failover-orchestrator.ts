@@ -286,6 +286,11 @@ class FailoverOrchestrator {
     const { clock } = this.ports;
     for (;;) {
       const started = clock.now();
+      if (started + this.settings.primaryProbeAttempts * this.settings.primaryProbeTimeoutMs >= this.options.deadline) {
+        // A decision that keeps going back (a lease take that conflicts each time) must still end inside the run.
+        await this.save({ ...this.current, leaseExpiresAt: started });
+        return this.finish('waiting', `Failover ${this.current.runId} waits: ${this.current.lastDecision ?? 'the run reached its deadline'}`, this.current);
+      }
       const verdict = await this.decide(this.current.request);
       const attempts = this.current.decisionAttempts + 1;
       const lag = verdict.kind !== 'close' && verdict.lagSeconds !== undefined && this.current.lagSecondsAtDecision === undefined
@@ -342,16 +347,23 @@ class FailoverOrchestrator {
     }
 
     const authority = await this.checkWriteAuthority(request, primary.answers);
-    if (authority) return authority;
+    const estimateLag = () => this.latestLag({
+      ...(primary.firstFailureAt !== undefined ? { firstFailedProbeAt: new Date(primary.firstFailureAt) } : {}),
+      ...(this.primaryLeaseExpiresAt !== undefined ? { primaryLeaseExpiresAt: new Date(this.primaryLeaseExpiresAt) } : {}),
+    });
+    if (authority) {
+      // Estimated (and recorded) while waiting too: by the time the lease may be taken, the monitor's samples from
+      // before the failure may have aged out of its look-back, and an estimate lost to age would read "unknown".
+      if (authority.kind !== 'wait' || primary.answers || this.current.lagSecondsAtDecision !== undefined) return authority;
+      const early = await estimateLag();
+      return early === undefined ? authority : { ...authority, lagSeconds: early };
+    }
 
     const replica = await this.retry('describe replica', () => this.ports.database.describeReplica());
     if (replica.role !== 'replica') {
       return { kind: 'proceed', mode: request.switchover ? 'switchover' : 'failover', primaryDetail: primary.detail, replicaDetail: `DR database already ${replica.role} (status ${replica.status}); continuing without promoting again` };
     }
-    const measured = await this.latestLag({
-      ...(primary.firstFailureAt !== undefined ? { firstFailedProbeAt: new Date(primary.firstFailureAt) } : {}),
-      ...(this.primaryLeaseExpiresAt !== undefined ? { primaryLeaseExpiresAt: new Date(this.primaryLeaseExpiresAt) } : {}),
-    });
+    const measured = await estimateLag();
     const lagSeconds = measured ?? this.current.lagSecondsAtDecision;
     const readiness = evaluatePromotionReadiness({
       replica, lagSeconds, maxLagSeconds: this.settings.maxPromotionLagSeconds, requireReplicating: request.switchover,

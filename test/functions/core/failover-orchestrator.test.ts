@@ -226,6 +226,19 @@ test('defect 8: a primary that answers gives the lag gate no failure time', asyn
   expect(ports.database.lagAskedWith.every((evidence) => evidence?.firstFailedProbeAt === undefined)).toBe(true);
 });
 
+test('defect 8: the lag is estimated and recorded while the decision waits for the lease, so samples aged out of the look-back by the takeover time do not make it "unknown"', async () => {
+  const { ports, run } = world(freshPrimaryLease());
+  let reads = 0;
+  // The monitor's pre-failure samples are inside the look-back only at the first decision.
+  ports.database.lag = () => (reads++ === 0 ? 4 : undefined);
+
+  const result = await runFailover(ALARM, ports, SETTINGS, run('run-1'));
+
+  expect(result.outcome).toBe('completed');
+  expect((await ports.store.read())?.lagSecondsAtDecision).toBe(4);
+  expect(result.state?.steps.checkReplica.detail).toMatch(/recorded at the first decision/);
+});
+
 test('defect 9, intent written ahead: a crash after the promotion request, then a resume with the primary answering, goes on — never "aborted"', async () => {
   const { ports, run } = world();
   ports.database.promote = () => { throw new Error('Lambda timed out after the request was sent'); };
