@@ -1,8 +1,8 @@
 /**
  * The local monitor: the AWS replication monitor's own cycle (`runMonitorCycle`: heartbeat, idle-correct lag,
  * connectivity) run every few hundred milliseconds instead of every minute, plus the local counterpart of
- * the composite "primary down" alarm: N consecutive cycles with the primary unreachable AND the replica
- * reachable. Like a CloudWatch alarm it fires on the transition into ALARM only, not on every bad cycle.
+ * the composite "primary region failed" alarm with the same terms as on AWS, over N consecutive cycles. Like a
+ * CloudWatch alarm it fires on the transition into ALARM only, not on every bad cycle.
  */
 import type { MetricDatum } from '../core/ports';
 import { MonitorMetric } from '../core/metric-names';
@@ -92,9 +92,13 @@ export class CompositeMonitor {
       if (this.lastSignals.has(name) && this.lastSignals.get(name) !== value) this.options.onSignalChange?.(name, this.lastSignals.get(name), value);
       this.lastSignals.set(name, value);
     }
+    // The AWS composite's rule, term for term: the data plane (primary unreachable) AND the control plane (its
+    // region's API silent OR RDS reporting a failed state) AND NOT replica unreachable AND NOT failed over.
     const primaryDown = valueOf(data, MonitorMetric.PrimaryReachable) === 0;
+    const controlPlaneEvidence = valueOf(data, MonitorMetric.PrimaryApiUnreachable) === 1 || valueOf(data, MonitorMetric.PrimaryFailedState) === 1;
     const replicaUp = valueOf(data, MonitorMetric.ReplicaReachable) === 1;
-    if (!(primaryDown && replicaUp)) {
+    const failedOver = valueOf(data, MonitorMetric.FailedOver) === 1;
+    if (!(primaryDown && controlPlaneEvidence && replicaUp && !failedOver)) {
       this.badCycles = 0;
       this.inAlarm = false;
       return;
@@ -102,7 +106,7 @@ export class CompositeMonitor {
     this.badCycles += 1;
     if (this.inAlarm || this.badCycles < this.options.badCyclesToAlarm) return;
     this.inAlarm = true;
-    const reason = `${this.badCycles} consecutive monitor cycles: PrimaryReachable=0 and ReplicaReachable=1`;
+    const reason = `${this.badCycles} consecutive monitor cycles: PrimaryReachable=0, control-plane evidence of an outage, ReplicaReachable=1, not failed over`;
     const action = this.options.onAlarm(reason);
     action.catch(() => undefined); // the caller observes the outcome through alarmActions
     this.alarms.push(action);

@@ -11,20 +11,19 @@
  */
 import * as fs from 'node:fs';
 import { Client } from 'pg';
-import { DEFAULT_FAILOVER_SETTINGS, runFailover, type FailoverResult, type FailoverSettings } from '../core/failover-orchestrator';
+import { runFailover, type FailoverResult } from '../core/failover-orchestrator';
 import { validateFailoverRequest } from '../core/failover-request';
 import { InMemoryFailoverStateStore } from '../core/in-memory-state-store';
-import type { Logger } from '../core/ports';
 import { describeError } from '../core/retry';
 import { systemClock } from '../core/system-clock';
 import { formatTimeline, roundSeconds } from '../core/timeline';
 import { LocalDatabaseControl } from '../adapters/local/local-database-control';
 import { LeaseKeeper } from '../core/lease-keeper';
-import type { LeaseTimings } from '../core/write-lease';
 import { LocalDns } from '../adapters/local/local-dns';
 import { LocalPrimarySelfFence } from '../adapters/local/local-primary-self-fence';
 import { LeaseQuorum } from '../adapters/local/local-write-lease';
 import { KeeperLoop } from './keeper-loop';
+import { coreLogger, LOCAL_FAILOVER_SETTINGS, LOCAL_LEASE_TIMINGS, prefixedLogger, silentLogger } from './estate';
 import { startCluster, type NodeHandle, type PostgresCluster } from '../adapters/local/postgres-cluster';
 import { RecordingAlerts, RecordingMetrics, type ProgressSink, type RecordedAlert } from '../adapters/local/recording-observability';
 import { WriterEndpoint, type EndpointTarget } from '../adapters/local/writer-endpoint';
@@ -117,24 +116,6 @@ const WAIT_FOR_FAILOVER_MS = 30_000;
 const WAIT_FOR_WRITES_MS = 10_000;
 const READ_ONLY_SQL_TRANSACTION = '25006';
 
-/** The core's defaults, scaled to a loopback cluster: probes answer in milliseconds and promotion takes ~0.1 s. */
-export const LOCAL_LEASE_TIMINGS: LeaseTimings = { ttlMs: 1500, renewIntervalMs: 300, fenceBudgetMs: 500, takeoverMarginMs: 500 };
-
-export const LOCAL_FAILOVER_SETTINGS: FailoverSettings = {
-  ...DEFAULT_FAILOVER_SETTINGS,
-  takeoverMarginMs: LOCAL_LEASE_TIMINGS.takeoverMarginMs,
-  catchUpTimeoutMs: 20_000,
-  decisionRetry: { baseDelayMs: 200, maxDelayMs: 1000 },
-  maxPromotionLagSeconds: 60,
-  promotionTimeoutSeconds: 30,
-  primaryProbeAttempts: 3,
-  primaryProbeTimeoutMs: PROBE_TIMEOUT_MS,
-  primaryProbeIntervalMs: 250,
-  writerPollIntervalMs: 50,
-  retry: { attempts: 4, baseDelayMs: 100, maxDelayMs: 1000 },
-  leaseMarginMs: 5000,
-};
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number) => roundSeconds(ms / 1000);
 
@@ -153,27 +134,6 @@ export async function runLocalDrill(options: DrillOptions): Promise<DrillRun> {
 function endpointTarget(node: NodeHandle): EndpointTarget {
   return { name: node.name, host: node.connectionConfig.host, port: node.port };
 }
-
-function coreLogger(progress: ProgressSink): Logger {
-  const fields = (extra?: Record<string, unknown>) => (extra ? ` ${JSON.stringify(extra)}` : '');
-  return {
-    info: (message, extra) => {
-      if (message === 'step done') progress(`orchestrator: ${String(extra?.step)} done in ${String(extra?.seconds)} s — ${String(extra?.detail)}`);
-    },
-    warn: (message, extra) => progress(`orchestrator WARN ${message}${fields(extra)}`),
-    error: (message, extra) => progress(`orchestrator ERROR ${message}${fields(extra)}`),
-  };
-}
-
-function keeperLogger(progress: ProgressSink): Logger {
-  return {
-    info: () => undefined,
-    warn: (message, extra) => progress(`keeper: ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`),
-    error: (message, extra) => progress(`keeper ERROR ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`),
-  };
-}
-
-const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 async function runScenario(scenario: ScenarioName, options: DrillOptions, keep: boolean): Promise<{ run: ScenarioRun; held?: HeldCluster }> {
   const scenarioStart = Date.now();
@@ -224,7 +184,7 @@ async function runScenario(scenario: ScenarioName, options: DrillOptions, keep: 
       lease: primaryRegionLease,
       fence: new LocalPrimarySelfFence(cluster.primary),
       clock: systemClock,
-      logger: keeperLogger(progress),
+      logger: prefixedLogger(progress, 'keeper'),
       alerts,
     }, LOCAL_LEASE_TIMINGS, 'keeper:local'));
     keeper.start();

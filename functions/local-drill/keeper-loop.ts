@@ -4,7 +4,7 @@ import type { KeeperTick, LeaseKeeper } from '../core/lease-keeper';
 export class KeeperLoop {
   private running = false;
   private loop: Promise<KeeperTick> | undefined;
-  private held = false;
+  private latest: KeeperTick | undefined;
 
   constructor(private readonly keeper: LeaseKeeper) {}
 
@@ -12,8 +12,17 @@ export class KeeperLoop {
     if (this.running) return;
     this.running = true;
     this.loop = this.keeper.runUntil(Number.MAX_SAFE_INTEGER, () => !this.running, (tick) => {
-      this.held = tick.state === 'held';
+      this.latest = tick;
     });
+  }
+
+  /** The keeper's last tick held the lease. */
+  get held(): boolean {
+    return this.latest?.state === 'held';
+  }
+
+  get lastTick(): KeeperTick | undefined {
+    return this.latest;
   }
 
   /** Resolves once the keeper holds the lease; THROWS after `timeoutMs`. */

@@ -221,6 +221,29 @@ export function stopClustersOnSignals(): void {
   process.once('SIGTERM', handler);
 }
 
+/** `root` and all its descendants (Linux /proc), parents before children. */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses, so parse after the last ")".
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const tree: number[] = [];
+  const visit = (pid: number) => {
+    tree.push(pid);
+    for (const child of children.get(pid) ?? []) visit(child);
+  };
+  visit(root);
+  return tree;
+}
+
 /** A connected client (the caller ends it). */
 async function openClient(config: NodeHandle['connectionConfig'], database: string, applicationName?: string): Promise<Client> {
   const client = new Client({ ...config, database, ...(applicationName ? { application_name: applicationName } : {}) });
@@ -357,10 +380,15 @@ class PostgresNode implements NodeHandle {
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (!this.isRunning() || this.child?.pid === undefined) return;
-    try {
-      process.kill(-this.child.pid, signal);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    // Every backend makes itself a process-group leader (setsid in InitPostmasterChild), so signalling the server's
+    // group reaches the postmaster only: a SIGSTOPped postmaster's backends kept acknowledging writes. The whole
+    // process tree is collected first (a SIGKILLed postmaster's children are re-parented) and signalled at once.
+    for (const pid of processTree(this.child.pid)) {
+      try {
+        process.kill(pid, signal);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
     }
     if (!PAUSE_SIGNALS.has(signal)) await this.exited;
   }
