@@ -1,0 +1,120 @@
+/**
+ * What a fault-matrix scenario is, and the tools scenarios share: facts read from the databases and the history,
+ * and the faults that take out a whole region. Each scenario lives in scenarios/<name>.ts.
+ */
+import type { Client } from 'pg';
+import { readWrittenIds } from '../client-load';
+import type { EstateOptions, LocalEstate } from '../estate';
+import type { CheckResult } from '../history/checks';
+import type { AcknowledgedOperation } from '../history/history';
+import type { NodeHandle } from '../../adapters/local/postgres-cluster';
+import type { ProgressSink } from '../../adapters/local/recording-observability';
+
+export type MatrixScenarioName =
+  | 'partition' | 'region-loss' | 'primary-returns' | 'switchover-lagging' | 'blackhole-crash' | 'maintenance' | 'lag-over-gate'
+  | 'duplicate-triggers' | 'replica-down' | 'monitor-dead' | 'orchestrator-crash' | 'flapping' | 'rotation';
+
+/** What a scenario's fault phase observed; the verdict adds what the history and the databases show. */
+export interface ScenarioFacts {
+  /** When the fault (or the operator's request) happened. */
+  readonly faultAt: number;
+  /**
+   * Ids the replica held once the old primary could no longer commit (a crash, a fence) and the replica had
+   * replayed everything it received: what a failover may lose is the old primary's acknowledgements outside it.
+   * Absent when nothing may be lost (no failover, planned switchover).
+   */
+  readonly replicaIdsWhenPrimaryStopped?: ReadonlySet<string>;
+  /** Scenario-specific invariants (e.g. no promotion while the primary held its lease). */
+  readonly checks?: readonly CheckResult[];
+  readonly notes?: readonly string[];
+}
+
+export interface Scenario {
+  readonly name: MatrixScenarioName;
+  /** The behaviour the scenario expects, in one line for the table. */
+  readonly expected: string;
+  /** The fault must end in a promotion (a dead or isolated primary) or must not (a blip, maintenance, a refusal). */
+  readonly failoverExpected: boolean;
+  readonly estate?: Partial<Omit<EstateOptions, 'name' | 'progress'>>;
+  readonly run: (estate: LocalEstate, progress: ProgressSink) => Promise<ScenarioFacts>;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, intervalMs = 25): Promise<T | undefined> {
+  const giveUpAt = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined || Date.now() > giveUpAt) return value;
+    await sleep(intervalMs);
+  }
+}
+
+export const FAILOVER_WAIT_MS = 30_000;
+
+// ── Facts read from the databases ─────────────────────────────────────────────────────────────────────────────
+
+/** True once the replica left recovery (promoted). Never throws: a replica that does not answer is not promoted. */
+export async function replicaPromoted(estate: LocalEstate): Promise<boolean> {
+  try {
+    const [row] = await estate.cluster.replica.query<{ in_recovery: boolean }>('SELECT pg_is_in_recovery() AS in_recovery');
+    return !row.in_recovery;
+  } catch {
+    return false;
+  }
+}
+
+/** Promotions the replica went through: each writes one timeline history file. */
+export async function promotionsOf(node: NodeHandle): Promise<number> {
+  const [row] = await node.query<{ promotions: string }>("SELECT count(*) AS promotions FROM pg_ls_waldir() WHERE name LIKE '%.history'");
+  return Number(row.promotions);
+}
+
+/** The replica's rows once it has replayed all WAL it received (after the primary stopped committing). */
+export async function replicaIdsOnceReplayed(replica: NodeHandle): Promise<Set<string>> {
+  await waitFor(async () => {
+    const [row] = await replica.query<{ done: boolean }>(
+      'SELECT NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() IS NULL OR pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn() AS done',
+    );
+    return row.done || undefined;
+  }, 2000);
+  return replica.session((client: Client) => readWrittenIds(client));
+}
+
+export function firstAckBy(estate: LocalEstate, server: string, since: number): AcknowledgedOperation | undefined {
+  return estate.history.events
+    .filter((event): event is AcknowledgedOperation => event.outcome === 'ok' && event.server === server && event.completedAt >= since)
+    .sort((a, b) => a.completedAt - b.completedAt)[0];
+}
+
+/** Waits until a client saw the new writer acknowledge a write after `since`. */
+export function newWriterAck(estate: LocalEstate, since: number, timeoutMs = FAILOVER_WAIT_MS): Promise<AcknowledgedOperation | undefined> {
+  return waitFor(() => firstAckBy(estate, estate.ids.replica, since), timeoutMs);
+}
+
+export function check(name: string, passed: boolean, detail: string): CheckResult {
+  return { name, passed, detail, counterexample: [] };
+}
+
+// ── Faults ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** The whole primary region disappears: database, keeper, its paths to the quorum, its API, every network path. */
+export async function losePrimaryRegion(estate: LocalEstate, signal: NodeJS.Signals): Promise<void> {
+  estate.proxies.drToPrimary.blackhole();
+  estate.proxies.walStream.blackhole();
+  estate.proxies.directToPrimary.blackhole();
+  estate.primaryLease.setRemoteLinks('blackhole');
+  estate.controlPlane.answers = false;
+  await estate.keeper.stop();
+  await estate.cluster.primary.kill(signal);
+}
+
+/** The primary region keeps running but is cut off from the DR region and the lease witness. */
+export function isolatePrimaryRegion(estate: LocalEstate): void {
+  estate.proxies.drToPrimary.blackhole();
+  estate.proxies.walStream.blackhole();
+  estate.primaryLease.setRemoteLinks('blackhole');
+  estate.drLease.setLink('primary', 'blackhole');
+  estate.controlPlane.answers = false;
+}
+
