@@ -1,5 +1,4 @@
 import { DEFAULT_FAILOVER_SETTINGS, type FailoverModeSetting } from '../core/failover-orchestrator';
-import { DEFAULT_LEASE_TIMINGS } from '../core/write-lease';
 import { LAG_LOOKBACK_SECONDS_LIMITS } from '../adapters/aws/cloudwatch-replication-lag';
 import { DATABASE_PAIR_SPEC, type DatabasePairConfig } from '../shared/database-pair';
 import { integer, oneOf, optional, optionalVariables, readEnvironment, requiredVariables, text, withDefault } from '../shared/environment';
@@ -28,8 +27,6 @@ export interface OrchestratorConfig extends DatabasePairConfig {
   readonly failoverMode: FailoverModeSetting;
   /** DynamoDB MRSC table of the write lease (its DR-region replica); required in automatic mode. */
   readonly writeLeaseTable?: string;
-  /** The primary's lease time to live (as its keeper writes it). */
-  readonly leaseTtlSeconds: number;
   /** The DR side takes an expired lease only this long after it ran out (clock skew + the keeper's fence overrun). */
   readonly leaseTakeoverMarginSeconds: number;
   /** Planned switchover: longest wait for the replica to replay the frozen primary's last WAL position. */
@@ -55,7 +52,6 @@ const ORCHESTRATOR_SPEC = {
   primaryProbeIntervalMs: withDefault(integer('PRIMARY_PROBE_INTERVAL_MS', { min: 0, max: 60_000 }), DEFAULT_FAILOVER_SETTINGS.primaryProbeIntervalMs),
   failoverMode: oneOf('FAILOVER_MODE', FAILOVER_MODES),
   writeLeaseTable: optional(text('WRITE_LEASE_TABLE')),
-  leaseTtlSeconds: withDefault(integer('LEASE_TTL_SECONDS', { min: 2, max: 3_600 }), DEFAULT_LEASE_TIMINGS.ttlMs / 1000),
   leaseTakeoverMarginSeconds: withDefault(integer('LEASE_TAKEOVER_MARGIN_SECONDS', { min: 1, max: 3_600 }), DEFAULT_FAILOVER_SETTINGS.takeoverMarginMs / 1000),
   switchoverCatchUpTimeoutSeconds: withDefault(
     integer('SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS', { min: 1, max: 3_600 }), DEFAULT_FAILOVER_SETTINGS.catchUpTimeoutMs / 1000,

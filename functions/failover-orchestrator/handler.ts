@@ -15,7 +15,7 @@
  * planned switchover's write freeze sets its read-only default).
  * Required in automatic mode: WRITE_LEASE_TABLE (DynamoDB MRSC global table; this function uses its DR-region replica).
  * Optional (validated when set; the core's defaults otherwise): PRIMARY_PROBE_ATTEMPTS (3), PRIMARY_PROBE_TIMEOUT_MS
- * (5000), PRIMARY_PROBE_INTERVAL_MS (5000) — the re-verification that the primary is down; LEASE_TTL_SECONDS (45),
+ * (5000), PRIMARY_PROBE_INTERVAL_MS (5000) — the re-verification that the primary is down;
  * LEASE_TAKEOVER_MARGIN_SECONDS (30) — the lease is taken only this long after it ran out;
  * SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS (300) — longest wait for the replica to replay the frozen primary's WAL.
  * Also honoured: NODE_EXTRA_CA_CERTS (RDS CA bundle for verified TLS), POWERTOOLS_* logger settings.

@@ -232,9 +232,6 @@ export function computeRtoRpoBudget(templates: Templates, names: BudgetResourceN
   const keeper = findByName(templates, 'AWS::Lambda::Function', 'FunctionName', names.leaseKeeperFunction);
   const leaseTtl = envNumber(keeper, 'LEASE_TTL_SECONDS');
   const takeoverMargin = envNumber(orchestrator, 'LEASE_TAKEOVER_MARGIN_SECONDS');
-  if (envNumber(orchestrator, 'LEASE_TTL_SECONDS') !== leaseTtl) {
-    throw new Error(`RTO/RPO budget: the orchestrator's LEASE_TTL_SECONDS (${envNumber(orchestrator, 'LEASE_TTL_SECONDS')} s) differs from the lease keeper's ${keeper.label} (${leaseTtl} s)`);
-  }
   const lambdaTimeout = numberProperty(orchestrator, 'Timeout');
   const promotionTimeout = envNumber(orchestrator, 'PROMOTION_TIMEOUT_SECONDS');
   const maxPromotionLag = envNumber(orchestrator, 'MAX_PROMOTION_LAG_SECONDS');

@@ -84,7 +84,6 @@ export class FailoverOrchestration extends Construct {
         PRIMARY_PROBE_INTERVAL_MS: String(PRIMARY_PROBE_INTERVAL.toMilliseconds()),
         FAILOVER_MODE: mode,
         ...(mode === 'automatic' ? { WRITE_LEASE_TABLE: names.writeLeaseTable } : {}),
-        LEASE_TTL_SECONDS: String(lease.ttlSeconds),
         LEASE_TAKEOVER_MARGIN_SECONDS: String(lease.takeoverMarginSeconds),
         SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS: String(SWITCHOVER_CATCH_UP_TIMEOUT.toSeconds()),
         PRIMARY_DB_PARAMETER_GROUP: names.primaryDbParameterGroup,

@@ -60,7 +60,6 @@ export const CONFIG: OrchestratorConfig = {
   primaryProbeIntervalMs: 5000,
   failoverMode: 'automatic',
   writeLeaseTable: 'paydb-write-lease-dev',
-  leaseTtlSeconds: 45,
   leaseTakeoverMarginSeconds: 30,
   switchoverCatchUpTimeoutSeconds: 300,
   primaryParameterGroup: 'paydb-primary-db-dev-params',

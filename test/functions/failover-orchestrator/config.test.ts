@@ -13,7 +13,7 @@ const ENV: NodeJS.ProcessEnv = {
 
 /** What the variables this change added read as with ENV (the shared CONFIG fixture may not list them yet). */
 const LEASE_AND_SWITCHOVER = {
-  failoverMode: 'manual-confirm', writeLeaseTable: undefined, leaseTtlSeconds: 45, leaseTakeoverMarginSeconds: 30,
+  failoverMode: 'manual-confirm', writeLeaseTable: undefined, leaseTakeoverMarginSeconds: 30,
   switchoverCatchUpTimeoutSeconds: 300, primaryParameterGroup: 'paydb-primary-dev-params',
 };
 
@@ -25,7 +25,7 @@ test('reads every variable into a typed configuration', () => {
 test('the primary re-verification settings default to the core\'s and are read when set', () => {
   expect(ORCHESTRATOR_OPTIONAL_ENV_VARS).toEqual([
     'PRIMARY_PROBE_ATTEMPTS', 'PRIMARY_PROBE_TIMEOUT_MS', 'PRIMARY_PROBE_INTERVAL_MS',
-    'WRITE_LEASE_TABLE', 'LEASE_TTL_SECONDS', 'LEASE_TAKEOVER_MARGIN_SECONDS', 'SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS',
+    'WRITE_LEASE_TABLE', 'LEASE_TAKEOVER_MARGIN_SECONDS', 'SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS',
   ]);
   expect(readOrchestratorConfig({ ...ENV, PRIMARY_PROBE_ATTEMPTS: '4', PRIMARY_PROBE_TIMEOUT_MS: '2500', PRIMARY_PROBE_INTERVAL_MS: '0' }))
     .toMatchObject({ primaryProbeAttempts: 4, primaryProbeTimeoutMs: 2500, primaryProbeIntervalMs: 0 });
@@ -63,10 +63,10 @@ test.each(['59', '86401', '600.5', '10m'])('LAG_LOOKBACK_SECONDS=%s is rejected 
 describe('failover mode and the write lease', () => {
   test('automatic mode reads the lease table and the lease timings', () => {
     expect(readOrchestratorConfig({
-      ...ENV, FAILOVER_MODE: 'automatic', WRITE_LEASE_TABLE: 'paydb-write-lease-dev', LEASE_TTL_SECONDS: '60',
+      ...ENV, FAILOVER_MODE: 'automatic', WRITE_LEASE_TABLE: 'paydb-write-lease-dev',
       LEASE_TAKEOVER_MARGIN_SECONDS: '40', SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS: '120',
     })).toMatchObject({
-      failoverMode: 'automatic', writeLeaseTable: 'paydb-write-lease-dev', leaseTtlSeconds: 60, leaseTakeoverMarginSeconds: 40, switchoverCatchUpTimeoutSeconds: 120,
+      failoverMode: 'automatic', writeLeaseTable: 'paydb-write-lease-dev', leaseTakeoverMarginSeconds: 40, switchoverCatchUpTimeoutSeconds: 120,
     });
   });
 

@@ -34,7 +34,7 @@ describe('failoverMode manual-confirm', () => {
   it('tells the orchestrator its mode, gives it no lease table and no access to one', () => {
     const orchestrator = synthesizedFunction(Template.fromStack(manual.failoverOrchestration), 'paydb-failover-orchestrator-mc');
     const variables = orchestrator.properties.Environment.Variables as Json;
-    expect(variables).toMatchObject({ FAILOVER_MODE: 'manual-confirm', LEASE_TTL_SECONDS: '45', LEASE_TAKEOVER_MARGIN_SECONDS: '30', SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS: '300' });
+    expect(variables).toMatchObject({ FAILOVER_MODE: 'manual-confirm', LEASE_TAKEOVER_MARGIN_SECONDS: '30', SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS: '300' });
     expect(variables).not.toHaveProperty('WRITE_LEASE_TABLE');
     const dynamodb = orchestrator.statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith('dynamodb:')));
     expect(dynamodb).toHaveLength(1);

@@ -45,7 +45,6 @@ describe('failover orchestrator function', () => {
     expect(variables).toMatchObject({
       FAILOVER_MODE: 'automatic',
       WRITE_LEASE_TABLE: 'paydb-write-lease-dev',
-      LEASE_TTL_SECONDS: '45',
       LEASE_TAKEOVER_MARGIN_SECONDS: '30',
       SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS: '300',
       PRIMARY_DB_PARAMETER_GROUP: 'paydb-primary-db-dev-params',
