@@ -1,9 +1,9 @@
-import { SCENARIOS, type ScenarioName } from './drill';
+import { MATRIX_SCENARIOS } from './matrix/run';
+import type { MatrixScenarioName } from './matrix/scenario';
 
 export interface DrillArguments {
-  readonly scenarios: readonly ScenarioName[];
+  readonly scenarios: readonly MatrixScenarioName[];
   readonly faultAfterSeconds: number;
-  readonly replicationCutBeforeCrashMs: number;
   readonly hold: boolean;
   readonly jsonFile?: string;
   readonly help: boolean;
@@ -11,25 +11,22 @@ export interface DrillArguments {
 
 export const USAGE = `Usage: npm run drill:local -- [options]
 
-  --scenario crash|switchover|all   which scenario(s) to run (default all)
-  --fault-after SECONDS             write load runs this long before the fault (default 3),
-                                    time to attach psql/pgbench to the printed writer endpoint
-  --cut-replication-before-crash SECONDS
-                                    crash only: stop the replica's WAL stream this long before the
-                                    kill, so some acknowledged commits surely never reach it (default 0)
-  --hold                            keep the last scenario's cluster and endpoint up until Ctrl-C
-  --json FILE                       write [{scenario, rtoSeconds, detectSeconds, promoteSeconds,
-                                    switchSeconds, rpoSeconds, writesAcknowledged,
-                                    lostCommittedWrites, promoted, oldPrimaryFenced}]
-  --help                            this text`;
+  --scenario NAME|all     one scenario of the fault matrix, or all of them (default all):
+                          ${MATRIX_SCENARIOS.join(', ')}
+  --fault-after SECONDS   the clients write this long before the fault (default 1): time to attach
+                          psql/pgbench to the printed writer endpoint
+  --hold                  keep the last scenario's estate (cluster, endpoint) up until Ctrl-C
+  --json FILE             write one object per scenario: scenario, expected, observed, invariants,
+                          rtoSeconds, detectSeconds, promoteSeconds, switchSeconds, rpoSeconds,
+                          writesAcknowledged, lostCommittedWrites, promoted, passed, ...
+  --help                  this text`;
 
 export class UsageError extends Error {}
 
 /** Parses the CLI flags; THROWS `UsageError` naming the bad flag. */
 export function parseDrillArguments(argv: readonly string[]): DrillArguments {
-  let scenarios: readonly ScenarioName[] = SCENARIOS;
-  let faultAfterSeconds = 3;
-  let replicationCutBeforeCrashMs = 0;
+  let scenarios: readonly MatrixScenarioName[] = MATRIX_SCENARIOS;
+  let faultAfterSeconds = 1;
   let hold = false;
   let jsonFile: string | undefined;
   let help = false;
@@ -40,26 +37,21 @@ export function parseDrillArguments(argv: readonly string[]): DrillArguments {
       if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
       return next;
     };
-    const nonNegativeSeconds = () => {
-      const raw = value();
-      const parsed = Number(raw);
-      if (!Number.isFinite(parsed) || parsed < 0 || raw.trim() === '') throw new UsageError(`${flag} must be a number of seconds >= 0, got "${raw}"`);
-      return parsed;
-    };
     switch (flag) {
       case '--scenario': {
         const raw = value();
-        if (raw === 'all') scenarios = SCENARIOS;
-        else if ((SCENARIOS as readonly string[]).includes(raw)) scenarios = [raw as ScenarioName];
-        else throw new UsageError(`--scenario must be crash, switchover or all, got "${raw}"`);
+        if (raw === 'all') scenarios = MATRIX_SCENARIOS;
+        else if ((MATRIX_SCENARIOS as readonly string[]).includes(raw)) scenarios = [raw as MatrixScenarioName];
+        else throw new UsageError(`--scenario must be one of ${MATRIX_SCENARIOS.join(', ')} or all, got "${raw}"`);
         break;
       }
-      case '--fault-after':
-        faultAfterSeconds = nonNegativeSeconds();
+      case '--fault-after': {
+        const raw = value();
+        const parsed = Number(raw);
+        if (!Number.isFinite(parsed) || parsed < 0 || raw.trim() === '') throw new UsageError(`--fault-after must be a number of seconds >= 0, got "${raw}"`);
+        faultAfterSeconds = parsed;
         break;
-      case '--cut-replication-before-crash':
-        replicationCutBeforeCrashMs = nonNegativeSeconds() * 1000;
-        break;
+      }
       case '--hold':
         hold = true;
         break;
@@ -74,5 +66,5 @@ export function parseDrillArguments(argv: readonly string[]): DrillArguments {
         throw new UsageError(`unknown option "${flag}"`);
     }
   }
-  return { scenarios, faultAfterSeconds, replicationCutBeforeCrashMs, hold, help, ...(jsonFile ? { jsonFile } : {}) };
+  return { scenarios, faultAfterSeconds, hold, help, ...(jsonFile ? { jsonFile } : {}) };
 }

@@ -1,62 +1,38 @@
-import type { ScenarioReport, ScenarioRun } from './drill';
+import type { MatrixRun } from './matrix/run';
 
-/** The `--json` row: exactly the issue's fields, in its order. */
-export interface DrillJsonRow {
-  readonly scenario: string;
-  readonly rtoSeconds: number | null;
-  readonly detectSeconds: number;
-  readonly promoteSeconds: number;
-  readonly switchSeconds: number;
-  readonly rpoSeconds: number;
-  readonly writesAcknowledged: number;
-  readonly lostCommittedWrites: number;
-  readonly promoted: boolean;
-  readonly oldPrimaryFenced: boolean;
-}
+const secondsText = (value: number | 'unknown' | null) => (value === null ? 'n/a' : value === 'unknown' ? 'unknown' : `${value.toFixed(3)} s`);
 
-export function toJsonRow(report: ScenarioReport): DrillJsonRow {
-  const { scenario, rtoSeconds, detectSeconds, promoteSeconds, switchSeconds, rpoSeconds, writesAcknowledged, lostCommittedWrites, promoted, oldPrimaryFenced } = report;
-  return { scenario, rtoSeconds, detectSeconds, promoteSeconds, switchSeconds, rpoSeconds, writesAcknowledged, lostCommittedWrites, promoted, oldPrimaryFenced };
-}
-
-const secondsText = (value: number | null | undefined) => (value === null || value === undefined ? 'n/a' : `${value.toFixed(3)} s`);
-const yesNo = (value: boolean) => (value ? 'yes' : 'NO');
-
-/** A readable end-of-drill report: a summary table, then each scenario's evidence and orchestrator timeline. */
-export function formatDrillReport(runs: readonly ScenarioRun[], wallSeconds: number): string {
-  const header = ['scenario', 'result', 'RTO', 'detect', 'promote', 'switch', 'RPO', 'acked', 'lost/expected', 'fenced', 'no fail-back'];
-  const rows = runs.map(({ report }) => [
-    report.scenario,
-    report.passed ? 'PASS' : 'FAIL',
-    secondsText(report.rtoSeconds),
-    secondsText(report.detectSeconds),
-    secondsText(report.promoteSeconds),
-    secondsText(report.switchSeconds),
-    secondsText(report.rpoSeconds),
-    String(report.writesAcknowledged),
-    `${report.lostCommittedWrites}/${report.expectedLostWrites}`,
-    yesNo(report.oldPrimaryFenced),
-    yesNo(report.noFailBack),
+/** The readable end-of-drill report: one row per scenario, then each scenario's invariants and orchestrator timeline. */
+export function formatMatrixReport(runs: readonly MatrixRun[], wallSeconds: number): string {
+  const header = ['scenario', 'result', 'invariants', 'RTO', 'detect', 'RPO', 'lag estimate', 'acked', 'lost/bound', 'promoted'];
+  const rows = runs.map(({ row }) => [
+    row.scenario,
+    row.passed ? 'PASS' : 'FAIL',
+    `${row.invariants.filter((invariant) => invariant.passed).length}/${row.invariants.length}`,
+    secondsText(row.rtoSeconds),
+    secondsText(row.detectSeconds),
+    secondsText(row.rpoSeconds),
+    secondsText(row.lagEstimateSeconds),
+    String(row.writesAcknowledged),
+    `${row.lostCommittedWrites}/${row.expectedLostWrites}`,
+    row.promoted ? `yes (${row.promotions})` : 'no',
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((cells) => cells[column].length)));
   const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd();
-
-  const sections = runs.map(({ report, timeline }) => [
-    `${report.scenario}: ${report.passed ? 'PASS' : `FAIL — ${report.failures.join('; ')}`}`,
-    `  orchestrator outcome: ${report.orchestratorOutcome}`,
-    ...(report.catchUpSeconds !== undefined ? [`  writes stopped → replica at the primary's last WAL position: ${secondsText(report.catchUpSeconds)}`] : []),
-    `  replication lag last measured by the monitor before the fault: ${secondsText(report.monitorLagAtFaultSeconds)}`,
-    `  acknowledged commits: ${report.writesAcknowledged}; missing on the new primary: ${report.lostCommittedWrites}`
-      + ` (the replica lacked ${report.expectedLostWrites} of them at the fault)`,
-    `  restarted old primary refuses writes: ${yesNo(report.oldPrimaryFenced)}; endpoint stayed on the new writer: ${yesNo(report.noFailBack)}`,
-    '  orchestrator timeline (from the decision, as the core records it):',
+  const sections = runs.map(({ row, timeline }) => [
+    `${row.scenario}: ${row.passed ? 'PASS' : 'FAIL'} (${row.durationSeconds.toFixed(1)} s)`,
+    `  expected: ${row.expected}`,
+    `  observed: ${row.observed}`,
+    ...row.invariants.map((invariant) => `  ${invariant.passed ? 'ok  ' : 'FAIL'} ${invariant.name}: ${invariant.detail}`),
+    ...row.notes.map((note) => `  note: ${note}`),
+    '  orchestrator timeline (the deciding run, as the core records it):',
     ...timeline.split('\n').map((entry) => `    ${entry}`),
   ].join('\n'));
-
   return [
-    'Local failover drill — PostgreSQL 14 primary + streaming replica on 127.0.0.1, orchestrator core with local adapters',
-    'RTO = fault → first write acknowledged by the new writer through the endpoint. RPO = acknowledged commits missing on the new primary,',
-    'and in seconds: fault − commit time of the newest transaction the replica had (0 when it had every acknowledged commit).',
+    'Local failover drill — fault matrix on PostgreSQL 14 (primary + streaming replica on 127.0.0.1), the orchestrator core with local adapters.',
+    'Verdicts come from what the clients saw (a history of every write) and what the databases hold afterwards.',
+    'RTO = fault → first write the new writer acknowledged to a client. RPO = span of the acknowledged writes missing on the surviving',
+    'writer; lag estimate = what the orchestrator\'s lag gate believed (it must not be below the RPO).',
     '',
     line(header),
     line(widths.map((width) => '-'.repeat(width))),
@@ -64,6 +40,7 @@ export function formatDrillReport(runs: readonly ScenarioRun[], wallSeconds: num
     '',
     ...sections,
     '',
-    `Drill wall time: ${wallSeconds.toFixed(1)} s. ${runs.every((run) => run.report.passed) ? 'All scenarios passed.' : 'SOME SCENARIOS FAILED.'}`,
+    `Drill wall time: ${wallSeconds.toFixed(1)} s. ${runs.every((run) => run.row.passed) ? 'All scenarios passed.' : 'SOME SCENARIOS FAILED.'}`,
   ].join('\n');
 }
+

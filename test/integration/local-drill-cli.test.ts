@@ -1,53 +1,53 @@
 import { parseDrillArguments, UsageError } from '../../functions/local-drill/args';
-import type { ScenarioReport, ScenarioRun } from '../../functions/local-drill/drill';
-import { formatDrillReport, toJsonRow } from '../../functions/local-drill/report';
+import { MATRIX_SCENARIOS, type MatrixRow, type MatrixRun } from '../../functions/local-drill/matrix/run';
+import { formatMatrixReport } from '../../functions/local-drill/report';
 
 describe('parseDrillArguments', () => {
-  test('defaults: both scenarios, fault after 3 s, no cut, no hold, no JSON', () => {
-    expect(parseDrillArguments([])).toEqual({ scenarios: ['crash', 'switchover'], faultAfterSeconds: 3, replicationCutBeforeCrashMs: 0, hold: false, help: false });
+  test('defaults: the whole matrix, fault after 1 s, no hold, no JSON', () => {
+    expect(parseDrillArguments([])).toEqual({ scenarios: MATRIX_SCENARIOS, faultAfterSeconds: 1, hold: false, help: false });
+    expect(MATRIX_SCENARIOS).toEqual(expect.arrayContaining(['partition', 'region-loss', 'switchover-lagging', 'blackhole-crash', 'maintenance']));
   });
 
   test('every flag', () => {
-    expect(parseDrillArguments(['--scenario', 'switchover', '--fault-after', '12.5', '--cut-replication-before-crash', '0.4', '--hold', '--json', 'out.json'])).toEqual({
-      scenarios: ['switchover'], faultAfterSeconds: 12.5, replicationCutBeforeCrashMs: 400, hold: true, help: false, jsonFile: 'out.json',
+    expect(parseDrillArguments(['--scenario', 'partition', '--fault-after', '12.5', '--hold', '--json', 'out.json'])).toEqual({
+      scenarios: ['partition'], faultAfterSeconds: 12.5, hold: true, help: false, jsonFile: 'out.json',
     });
-    expect(parseDrillArguments(['--scenario', 'all']).scenarios).toEqual(['crash', 'switchover']);
+    expect(parseDrillArguments(['--scenario', 'all']).scenarios).toEqual(MATRIX_SCENARIOS);
   });
 
   test.each([
-    [['--scenario', 'flood'], '--scenario must be crash, switchover or all, got "flood"'],
-    [['--fault-after', '-1'], '--fault-after must be a number of seconds >= 0, got "-1"'],
-    [['--fault-after', 'soon'], '--fault-after must be a number of seconds >= 0, got "soon"'],
-    [['--json'], '--json needs a value'],
-    [['--json', '--hold'], '--json needs a value'],
-    [['--verbose'], 'unknown option "--verbose"'],
-  ])('%j is rejected: %s', (argv, message) => {
-    expect(() => parseDrillArguments(argv)).toThrow(new UsageError(message));
+    [['--scenario', 'flood'], new RegExp(`^--scenario must be one of ${MATRIX_SCENARIOS.join(', ')} or all, got "flood"$`)],
+    [['--fault-after', '-1'], /^--fault-after must be a number of seconds >= 0, got "-1"$/],
+    [['--fault-after', 'soon'], /^--fault-after must be a number of seconds >= 0, got "soon"$/],
+    [['--json'], /^--json needs a value$/],
+    [['--json', '--hold'], /^--json needs a value$/],
+    [['--verbose'], /^unknown option "--verbose"$/],
+  ])('%j is rejected', (argv, message) => {
+    expect(() => parseDrillArguments(argv)).toThrow(UsageError);
+    expect(() => parseDrillArguments(argv)).toThrow(message);
   });
 });
 
-const report: ScenarioReport = {
-  scenario: 'crash', rtoSeconds: 1.5, detectSeconds: 0.8, promoteSeconds: 0.2, switchSeconds: 0.001, rpoSeconds: 0.45,
-  monitorLagAtFaultSeconds: 0.004, writesAcknowledged: 1000, lostCommittedWrites: 12, promoted: true, oldPrimaryFenced: true,
-  expectedLostWrites: 12, noFailBack: true, orchestratorOutcome: 'completed', passed: true, failures: [],
+const row: MatrixRow = {
+  scenario: 'region-loss', expected: 'failover', observed: 'promoted', rtoSeconds: 7.3, detectSeconds: 2.2, promoteSeconds: 0.1, switchSeconds: 0.001,
+  rpoSeconds: 0.13, lagEstimateSeconds: 1.4, writesAcknowledged: 1000, lostCommittedWrites: 12, expectedLostWrites: 12, promoted: true, promotions: 1,
+  orchestratorOutcome: 'completed', passed: true, failures: [], notes: [], durationSeconds: 10.6,
+  invariants: [{ name: 'one writer', passed: true, detail: '2 servers, never at once' }, { name: 'bounded loss', passed: true, detail: '12 of 1000 (bound 12)' }],
 };
 
-test('the JSON row holds exactly the documented fields, in order', () => {
-  expect(Object.keys(toJsonRow(report))).toEqual([
-    'scenario', 'rtoSeconds', 'detectSeconds', 'promoteSeconds', 'switchSeconds', 'rpoSeconds', 'writesAcknowledged', 'lostCommittedWrites', 'promoted', 'oldPrimaryFenced',
-  ]);
-  expect(toJsonRow(report)).toMatchObject({ rtoSeconds: 1.5, lostCommittedWrites: 12, oldPrimaryFenced: true });
-});
-
-test('the readable report shows the summary row, failures and the verdict', () => {
-  const run = (overrides: Partial<ScenarioReport>): ScenarioRun => ({
-    report: { ...report, ...overrides }, timeline: '- promoteReplica: done, 0.1 s', alerts: [], resources: { baseDir: '/x', pids: [], endpoint: '127.0.0.1:1' },
+test('the readable report shows one row per scenario, every invariant, failures and the verdict', () => {
+  const run = (overrides: Partial<MatrixRow>): MatrixRun => ({
+    row: { ...row, ...overrides }, timeline: '- promoteReplica: done, 0.1 s', resources: { baseDir: '/x', pids: [], endpoint: '127.0.0.1:1' },
   });
-  const text = formatDrillReport([run({}), run({ scenario: 'switchover', passed: false, failures: ['the endpoint failed back to the old primary'], noFailBack: false })], 17.64);
+  const failed = run({
+    scenario: 'partition', passed: false, rpoSeconds: 'unknown', lostCommittedWrites: 'unknown',
+    invariants: [{ name: 'one writer', passed: false, detail: '2 servers acknowledged at once' }],
+  });
+  const text = formatMatrixReport([run({}), failed], 17.64);
 
-  expect(text).toMatch(/^crash\s+PASS\s+1\.500 s\s+0\.800 s\s+0\.200 s\s+0\.001 s\s+0\.450 s\s+1000\s+12\/12\s+yes\s+yes$/m);
-  expect(text).toMatch(/^switchover\s+FAIL .*\s+NO$/m);
-  expect(text).toContain('switchover: FAIL — the endpoint failed back to the old primary');
+  expect(text).toMatch(/^region-loss\s+PASS\s+2\/2\s+7\.300 s\s+2\.200 s\s+0\.130 s\s+1\.400 s\s+1000\s+12\/12\s+yes \(1\)$/m);
+  expect(text).toMatch(/^partition\s+FAIL\s+0\/1\s+.*\s+unknown\s+.*unknown\/12/m);
+  expect(text).toContain('  FAIL one writer: 2 servers acknowledged at once');
   expect(text).toContain('    - promoteReplica: done, 0.1 s');
   expect(text).toMatch(/Drill wall time: 17\.6 s\. SOME SCENARIOS FAILED\.$/);
 });

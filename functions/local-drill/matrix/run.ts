@@ -4,6 +4,7 @@
  * AWS. The verdict is computed from what the CLIENTS saw (the history) and what the databases hold afterwards —
  * never from what the orchestrator reports about itself.
  */
+import * as fs from 'node:fs';
 import type { Client } from 'pg';
 import { readWrittenIds } from '../client-load';
 import { LocalEstate } from '../estate';
@@ -13,9 +14,9 @@ import {
 } from '../history/checks';
 import type { AcknowledgedOperation } from '../history/history';
 import type { FailoverResult } from '../../core/failover-orchestrator';
-import { roundSeconds } from '../../core/timeline';
+import { formatTimeline, roundSeconds } from '../../core/timeline';
 import type { ProgressSink } from '../../adapters/local/recording-observability';
-import { firstAckBy, promotionsOf, replicaPromoted, sleep, waitFor, type MatrixScenarioName, type Scenario, type ScenarioFacts } from './scenario';
+import { check, firstAckBy, promotionsOf, replicaPromoted, sleep, waitFor, type MatrixScenarioName, type Scenario, type ScenarioFacts } from './scenario';
 import { SCENARIOS } from './scenarios';
 
 export interface MatrixRow {
@@ -54,25 +55,75 @@ function decisiveResult(estate: LocalEstate): FailoverResult | undefined {
 /** The scenarios implemented so far, in the order `all` runs them. */
 export const MATRIX_SCENARIOS: readonly MatrixScenarioName[] = SCENARIOS.map((scenario) => scenario.name);
 
+export interface MatrixOptions {
+  readonly progress: ProgressSink;
+  /** The clients write this long before the fault (time to attach your own client to the endpoint). Default 1 s. */
+  readonly faultAfterMs?: number;
+  /** Keep the estate running after the verdict; the caller ends it with `held.release()`. */
+  readonly hold?: boolean;
+}
+
+export interface MatrixRun {
+  readonly row: MatrixRow;
+  /** The deciding orchestrator run's timeline, as the core records it. */
+  readonly timeline: string;
+  /** What the scenario started, so callers can verify that teardown removed it. */
+  readonly resources: { readonly baseDir: string; readonly pids: readonly number[]; readonly endpoint: string };
+  readonly held?: { readonly endpoint: string; release(): Promise<void> };
+}
+
 /** Runs one scenario on a fresh estate and computes its row from the history and the databases. */
-export async function runMatrixScenario(name: MatrixScenarioName, progress: ProgressSink): Promise<MatrixRow> {
+export async function runMatrixScenario(name: MatrixScenarioName, options: MatrixOptions): Promise<MatrixRun> {
   const scenario = SCENARIOS.find((candidate) => candidate.name === name);
-  if (!scenario) throw new Error(`scenario ${name} is not implemented yet`);
+  if (!scenario) throw new Error(`unknown scenario ${name}`);
   const startedAt = Date.now();
-  const say: ProgressSink = (line) => progress(`[${name} ${((Date.now() - startedAt) / 1000).toFixed(3).padStart(7)} s] ${line}`);
+  const say: ProgressSink = (line) => options.progress(`[${name} ${((Date.now() - startedAt) / 1000).toFixed(3).padStart(7)} s] ${line}`);
   const estate = await LocalEstate.start({ name, progress: say, ...scenario.estate });
+  const pids = new Set<number>();
+  const notePids = () => [estate.cluster.primary.pid, estate.cluster.replica.pid].forEach((pid) => pid !== undefined && pids.add(pid));
+  let holding = false;
   try {
+    notePids();
+    const { user, password, database } = estate.cluster.primary.connectionConfig;
+    const endpointUrl = `postgresql://${user}:${password}@${estate.endpoint.host}:${estate.endpoint.port}/${database}`;
+    say(`cluster up: primary 127.0.0.1:${estate.cluster.primary.port}, replica 127.0.0.1:${estate.cluster.replica.port}, data in ${estate.cluster.baseDir}`);
+    say(`WRITER ENDPOINT ${endpointUrl}`);
     estate.startResumeSchedule();
     estate.startLoad();
     await waitFor(() => (estate.history.events.some((event) => event.outcome === 'ok') ? true : undefined), 10_000);
-    await sleep(1000);
+    say(`write load running; fault in ${(options.faultAfterMs ?? 1000) / 1000} s`);
+    await sleep(options.faultAfterMs ?? 1000);
     const facts = await scenario.run(estate, say);
     await sleep(500);
+    notePids();
     await estate.stopLoad();
-    return await verdict(scenario, estate, facts, startedAt);
+    const row = await verdict(scenario, estate, facts, startedAt);
+    say(`${row.passed ? 'PASS' : 'FAIL'}${row.failures.length ? `: ${row.failures.join('; ')}` : ''}`);
+    const result = decisiveResult(estate);
+    const run = {
+      row,
+      timeline: result?.timeline ? formatTimeline(result.timeline) : '(no orchestrator timeline)',
+      resources: { baseDir: estate.cluster.baseDir, pids: [...pids], endpoint: `${estate.endpoint.host}:${estate.endpoint.port}` },
+    };
+    if (!options.hold) return run;
+    holding = true;
+    return { ...run, held: { endpoint: endpointUrl, release: () => estate.stop() } };
   } finally {
-    await estate.stop();
+    if (!holding) await estate.stop();
   }
+}
+
+/** For callers that verify teardown: true once no process of `pids` is alive and `baseDir` is gone. */
+export function resourcesReleased(resources: MatrixRun['resources']): boolean {
+  const alive = resources.pids.some((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return !alive && !fs.existsSync(resources.baseDir);
 }
 
 async function verdict(scenario: Scenario, estate: LocalEstate, facts: ScenarioFacts, startedAt: number): Promise<MatrixRow> {
@@ -91,7 +142,10 @@ async function verdict(scenario: Scenario, estate: LocalEstate, facts: ScenarioF
   const lagEstimate = (await estate.store.read())?.lagSecondsAtDecision;
   const checks: CheckResult[] = [
     oneWriter(events),
-    ...(promoted ? [noStaleAcknowledgements(events, { oldPrimary: estate.ids.primary, newWriter: estate.ids.replica })] : []),
+    ...(promoted ? [
+      noStaleAcknowledgements(events, { oldPrimary: estate.ids.primary, newWriter: estate.ids.replica }),
+      check('writer name stays on the new writer', estate.endpoint.target.port === estate.cluster.replica.port, `endpoint → ${estate.endpoint.target.name}`),
+    ] : []),
     loss,
     ...(survivingIds ? [failedWritesNeverCommit(events, survivingIds)] : []),
     atMostOnePromotion(Number.isNaN(promotions) ? 2 : promotions),
