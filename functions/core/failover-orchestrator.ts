@@ -232,9 +232,32 @@ class FailoverOrchestrator {
     const wanted = recordedRequest(request);
     const requester = request.trigger === 'alarm' ? `alarm ${request.alarmName}` : 'operator';
     await this.notify('requested', `Failover requested by ${requester}: ${request.reason || '(no reason given)'}`);
-    if (existing?.status === 'completed') return this.finish('already_completed', completedMessage(existing), existing);
-    if (existing?.status === 'in_progress') return this.lockAndContinue(existing, wanted);
-    return this.lockAndContinue(this.newRecord(wanted), wanted);
+    let current = existing;
+    for (;;) {
+      if (current?.status === 'completed') return this.finish('already_completed', completedMessage(current), current);
+      const entered = current?.status === 'in_progress' ? await this.lockAndContinue(current, wanted) : await this.lockAndContinue(this.newRecord(wanted), wanted);
+      if (!(await this.waitedForOperatorDecision(entered, wanted))) return entered;
+      current = await this.retry('read failover state', () => this.ports.store.read());
+    }
+  }
+
+  /**
+   * An alarm fires once (on its transition into ALARM) and is not delivered again while it stays in ALARM. If it meets
+   * the run lock of a run still deciding an OPERATOR's request, that run may close the record without acting (a
+   * switchover refused because the primary does not answer, a refused failover), and the alarm would be lost: no
+   * failover, and the resume rule only continues records in progress. So the alarm waits for that decision to end
+   * (while its own run has time for a decision) and enters again. A lock held for another alarm's decision, or by a
+   * run acting, already serves the alarm: it returns `already_in_progress` at once, as before.
+   */
+  private async waitedForOperatorDecision(entered: FailoverResult, wanted: RecordedRequest): Promise<boolean> {
+    const held = entered.state;
+    if (entered.outcome !== 'already_in_progress' || wanted.trigger === 'operator' || held?.phase !== 'deciding' || held.request.trigger !== 'operator') return false;
+    const { clock, logger } = this.ports;
+    const pause = this.settings.decisionRetry.baseDelayMs;
+    if (clock.now() + pause + this.settings.primaryProbeAttempts * this.settings.primaryProbeTimeoutMs >= this.options.deadline) return false;
+    logger.info('alarm waits for the decision on an operator request', { failover: held.runId, lockOwner: held.leaseOwner, retryInMs: pause });
+    await clock.sleep(pause);
+    return true;
   }
 
   private newRecord(request: RecordedRequest): FailoverState {
@@ -294,7 +317,7 @@ class FailoverOrchestrator {
       const verdict = await this.decide(this.current.request);
       const attempts = this.current.decisionAttempts + 1;
       const lag = verdict.kind !== 'close' && verdict.lagSeconds !== undefined && this.current.lagSecondsAtDecision === undefined
-        ? { lagSecondsAtDecision: verdict.lagSeconds } : {};
+        ? this.recordedEstimate(verdict.lagSeconds) : {};
       if (verdict.kind === 'proceed') return this.startActing(verdict, started, attempts);
       if (verdict.kind === 'close') {
         await this.save({ ...this.current, status: 'aborted', decisionAttempts: attempts, lastDecision: verdict.message, leaseExpiresAt: clock.now() });
@@ -364,7 +387,7 @@ class FailoverOrchestrator {
       return { kind: 'proceed', mode: request.switchover ? 'switchover' : 'failover', primaryDetail: primary.detail, replicaDetail: `DR database already ${replica.role} (status ${replica.status}); continuing without promoting again` };
     }
     const measured = await estimateLag();
-    const lagSeconds = measured ?? this.current.lagSecondsAtDecision;
+    const lagSeconds = measured ?? this.estimateFromRecord();
     const readiness = evaluatePromotionReadiness({
       replica, lagSeconds, maxLagSeconds: this.settings.maxPromotionLagSeconds, requireReplicating: request.switchover,
     });
@@ -385,6 +408,22 @@ class FailoverOrchestrator {
       replicaDetail: `${readiness.lagVerdict}${lagNote}${readiness.lagWithinBudget || request.switchover ? '' : ' — overridden by operator force'}`,
       ...(lagSeconds !== undefined ? { lagSeconds } : {}),
     };
+  }
+
+  /** The fields that record a lag estimate together with the lease expiry it assumed. */
+  private recordedEstimate(lagSeconds: number): Pick<FailoverState, 'lagSecondsAtDecision' | 'lagEstimateLeaseExpiresAt'> {
+    return { lagSecondsAtDecision: lagSeconds, ...(this.primaryLeaseExpiresAt !== undefined ? { lagEstimateLeaseExpiresAt: this.primaryLeaseExpiresAt } : {}) };
+  }
+
+  /**
+   * The recorded estimate, extended by every renewal since: a primary that kept renewing its lease (alive behind a
+   * partition) may have committed until its newer expiry, which the recorded figure did not count.
+   */
+  private estimateFromRecord(): number | undefined {
+    const { lagSecondsAtDecision: recorded, lagEstimateLeaseExpiresAt: assumed } = this.current;
+    if (recorded === undefined) return undefined;
+    if (assumed === undefined || this.primaryLeaseExpiresAt === undefined || this.primaryLeaseExpiresAt <= assumed) return recorded;
+    return recorded + (this.primaryLeaseExpiresAt - assumed) / 1000;
   }
 
   /** `undefined` when the write authority allows acting now; otherwise why (and when) to look again. */
@@ -431,7 +470,7 @@ class FailoverOrchestrator {
       mode,
       decisionAttempts: attempts,
       lastDecision: 'proceed',
-      ...(verdict.lagSeconds !== undefined && this.current.lagSecondsAtDecision === undefined ? { lagSecondsAtDecision: verdict.lagSeconds } : {}),
+      ...(verdict.lagSeconds !== undefined && this.current.lagSecondsAtDecision === undefined ? this.recordedEstimate(verdict.lagSeconds) : {}),
       steps: {
         ...this.current.steps,
         [FAILOVER_STEPS.verifyPrimaryDown]: doneStep(decidedFrom, seconds, mode === 'failover' ? `primary down: ${verdict.primaryDetail}` : `switchover of a live primary: ${verdict.primaryDetail}`, now),

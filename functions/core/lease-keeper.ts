@@ -208,6 +208,10 @@ export class LeaseKeeper {
       this.fenceVerified = check.fenced;
       detail = `${reason}: ${action}; ${check.fenced ? 'verified' : 'NOT verified'}: ${check.detail}`;
     } catch (error) {
+      // A fence that failed or ran past its deadline may still take effect (a parameter change applied after the
+      // call's deadline, a reload that runs once a stalled server resumes): count it as in place, so that the next
+      // renewal lifts it instead of leaving the primary read-only while it holds the lease.
+      this.fenced = true;
       this.fenceVerified = false;
       detail = `${reason}: fencing failed: ${describeError(error)}`;
     }

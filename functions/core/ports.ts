@@ -231,6 +231,11 @@ export interface FailoverState {
   readonly version: number;
   /** Lag estimate at the first decision that had one (kept: a late retry must not see "unknown" from age alone). */
   readonly lagSecondsAtDecision?: number;
+  /**
+   * The primary's lease expiry that estimate assumed (epoch ms): a primary that renewed its lease afterwards may
+   * have committed that much longer, so a later fallback to the estimate adds the difference.
+   */
+  readonly lagEstimateLeaseExpiresAt?: number;
   /** How many times the decision was evaluated, and why it last waited. */
   readonly decisionAttempts: number;
   readonly lastDecision?: string;

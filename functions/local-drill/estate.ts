@@ -13,11 +13,12 @@
  * The orchestrator runs in-process (the same `runFailover` as the Lambda), triggered by the local composite alarm,
  * by a resume schedule (the AWS resume rule), or by a scenario acting as an operator.
  */
+import { randomBytes } from 'node:crypto';
 import { HistoryRecorder, type ServerId } from './history/history';
 import { HISTORY_TABLE_SQL, runClientLoad, serverIdentity } from './client-load';
 import { CompositeMonitor } from './composite-monitor';
 import { KeeperLoop } from './keeper-loop';
-import { DEFAULT_FAILOVER_SETTINGS, runFailover, type FailoverResult, type FailoverSettings } from '../core/failover-orchestrator';
+import { DEFAULT_FAILOVER_SETTINGS, runFailover, type FailoverPorts, type FailoverResult, type FailoverSettings } from '../core/failover-orchestrator';
 import { validateFailoverRequest } from '../core/failover-request';
 import { InMemoryFailoverStateStore } from '../core/in-memory-state-store';
 import { LeaseKeeper } from '../core/lease-keeper';
@@ -43,6 +44,8 @@ const PROBE_TIMEOUT_MS = 1000;
 /** The orchestrator trusts monitor samples this recent (the AWS adapter's CloudWatch look-back, scaled down). */
 const LAG_LOOKBACK_MS = 30_000;
 const RUN_BUDGET_MS = 60_000;
+/** The monitor's own role when `monitorRole` is set: what it needs for probes, the heartbeat and the lag. */
+const MONITOR_GRANTS = ['GRANT USAGE ON SCHEMA dr_monitor TO {role}', 'GRANT SELECT, INSERT, UPDATE ON dr_monitor.heartbeat TO {role}'];
 
 /** The core's defaults, scaled to a loopback cluster: probes answer in milliseconds and promotion takes ~0.1 s. */
 export const LOCAL_FAILOVER_SETTINGS: FailoverSettings = {
@@ -73,14 +76,56 @@ export interface EstateOptions {
   /** How often the resume schedule re-invokes the orchestrator (the AWS resume rule). Default 1000 ms. */
   readonly resumeIntervalMs?: number;
   readonly settings?: Partial<FailoverSettings>;
+  /**
+   * Client-side timeout of each step (connect, statement) of the DIRECT clients. Default 1000 ms, like the endpoint
+   * clients; a value longer than a fault models a driver's defaults (no statement timeout): a session blocked by a
+   * frozen server waits it out and carries on when the server does.
+   */
+  readonly directStepTimeoutMs?: number;
+  /**
+   * Each orchestrator invocation's budget (the Lambda's remaining time minus its safety margin); the run lock
+   * outlives it by `settings.leaseMarginMs`, so a crashed run's lock frees this long after it started. Default 60 s.
+   */
+  readonly runBudgetMs?: number;
+  /**
+   * The monitor connects as this role (created at start with a random password; the "secret" holds it), instead
+   * of the superuser, so a scenario can rotate its password without touching anything else. Default: the
+   * superuser, whose password never changes.
+   */
+  readonly monitorRole?: string;
+}
+
+/** The monitor's database credentials as its secret holds them (AWS: Secrets Manager's AWSCURRENT version). */
+export interface MonitorSecret {
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * Wraps the ports of each orchestrator invocation (fault injection inside the orchestrator's own calls). `crash`
+ * ends the invocation at that point, as a Lambda that dies there: its caller sees the invocation fail, and the
+ * core's run never continues (the promise `crash` returns never settles, so no step after it runs, nothing is
+ * saved and its run lock is not released: it expires `leaseMarginMs` after the run's deadline).
+ */
+export type PortInterceptor = (ports: FailoverPorts, crash: (point: string) => Promise<never>) => FailoverPorts;
+
+/** What the caller of a crashed invocation sees (as EventBridge sees a Lambda that died). */
+export class OrchestratorCrashedError extends Error {
+  constructor(readonly runId: string, readonly point: string) {
+    super(`orchestrator run ${runId} crashed ${point}`);
+    this.name = 'OrchestratorCrashedError';
+  }
 }
 
 /** One orchestrator invocation and what it returned (or threw). */
 export interface OrchestratorRun {
   readonly request: unknown;
   readonly startedAt: number;
+  readonly runId?: string;
   readonly result?: FailoverResult;
   readonly error?: string;
+  /** The crash point, when the invocation was crashed by a `PortInterceptor`. */
+  readonly crashedAt?: string;
 }
 
 export class LocalEstate {
@@ -96,6 +141,13 @@ export class LocalEstate {
   readonly settings: FailoverSettings;
   /** First transition of the local composite alarm into ALARM. */
   alarmAt: number | undefined;
+  /** Set by a scenario: wraps the ports of every orchestrator invocation from then on (see `PortInterceptor`). */
+  interceptPorts: PortInterceptor | undefined;
+  /** The monitor's secret (a scenario rotating the password updates it, as rotation moves AWSCURRENT). */
+  monitorSecret: MonitorSecret;
+  /** How often the monitor read its secret: once at its first cycle, then once per refusal of the cached password. */
+  monitorSecretReads = 0;
+  private monitorCredentials: MonitorSecret | undefined;
   private keeperLoop: KeeperLoop | undefined;
   private monitorLoop: CompositeMonitor | undefined;
   private resumeTimer: NodeJS.Timeout | undefined;
@@ -115,6 +167,8 @@ export class LocalEstate {
     this.alerts = new RecordingAlerts(options.progress);
     this.metrics = new RecordingMetrics(options.progress, { echo: new Set(['FailoverDurationSeconds']) });
     this.settings = { ...LOCAL_FAILOVER_SETTINGS, ...options.settings };
+    const { user, password } = cluster.primary.connectionConfig;
+    this.monitorSecret = { username: user, password };
   }
 
   /** Starts the cluster, the paths, the keeper (until it holds the lease) and the monitor; the load starts separately. */
@@ -136,6 +190,10 @@ export class LocalEstate {
       await cluster.waitForReplicaCatchUp();
       const ids = { primary: await cluster.primary.session(serverIdentity), replica: await cluster.replica.session(serverIdentity) };
       const estate = new LocalEstate(options, cluster, endpoint, { drToPrimary, walStream, directToPrimary }, ids);
+      if (options.monitorRole) {
+        estate.monitorSecret = await createMonitorRole(cluster.primary, options.monitorRole);
+        await cluster.waitForReplicaCatchUp(); // the role must exist on the replica before the monitor's first probe
+      }
       await estate.startKeeperAndMonitor();
       return estate;
     } catch (error) {
@@ -158,18 +216,50 @@ export class LocalEstate {
     return this.monitorLoop!;
   }
 
-  /** The orchestrator, entered as the Lambda is: an untrusted request is validated, then handed to the core. */
+  /**
+   * The orchestrator, entered as the Lambda is: an untrusted request is validated, then handed to the core.
+   * THROWS `OrchestratorCrashedError` when an intercepted port crashed the run (the core's run stays suspended).
+   */
   async failover(request: unknown): Promise<FailoverResult> {
     const startedAt = Date.now();
     const runId = `local-${this.options.name}-${++this.runCount}`;
+    let crashed: (point: string) => void = () => undefined;
+    const crash = new Promise<string>((resolve) => {
+      crashed = resolve;
+    });
+    const ports = this.interceptPorts
+      ? this.interceptPorts(this.ports(), (point) => {
+        crashed(point);
+        return new Promise<never>(() => undefined);
+      })
+      : this.ports();
     try {
-      const result = await runFailover(validateFailoverRequest(request), this.ports(), this.settings, { runId, deadline: Date.now() + RUN_BUDGET_MS });
-      this.runs.push({ request, startedAt, result });
-      return result;
+      const deadline = Date.now() + (this.options.runBudgetMs ?? RUN_BUDGET_MS);
+      const run = runFailover(validateFailoverRequest(request), ports, this.settings, { runId, deadline });
+      const ended = await Promise.race([run.then((result) => ({ result })), crash.then((point) => ({ point }))]);
+      if ('point' in ended) {
+        this.runs.push({ request, startedAt, runId, crashedAt: ended.point });
+        this.options.progress(`orchestrator run ${runId} CRASHED ${ended.point} (its run lock is left to expire)`);
+        throw new OrchestratorCrashedError(runId, ended.point);
+      }
+      this.runs.push({ request, startedAt, runId, result: ended.result });
+      return ended.result;
     } catch (error) {
-      this.runs.push({ request, startedAt, error: describeError(error) });
+      if (!(error instanceof OrchestratorCrashedError)) this.runs.push({ request, startedAt, runId, error: describeError(error) });
       throw error;
     }
+  }
+
+  /**
+   * The keeper starts again from nothing (a cold start in a recovered primary region): it knows no earlier renewal,
+   * so it fences at once unless it can renew. Resolves once the new keeper has ticked.
+   */
+  async restartKeeper(): Promise<void> {
+    await this.keeperLoop?.stop();
+    this.keeperLoop = this.newKeeperLoop();
+    this.keeperLoop.start();
+    const loop = this.keeperLoop;
+    while (loop.lastTick === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   /** The AWS resume rule: re-invokes the orchestrator while a recorded failover is unfinished. */
@@ -198,6 +288,7 @@ export class LocalEstate {
       loads.push(runClientLoad({
         history: this.history, path: 'direct', signal: abort.signal, clients: this.options.directClients,
         target: () => as(this.proxies.directToPrimary.host, this.proxies.directToPrimary.port),
+        ...(this.options.directStepTimeoutMs !== undefined ? { stepTimeoutMs: this.options.directStepTimeoutMs } : {}),
       }));
     }
     this.load = { abort, done: Promise.all(loads).then(() => undefined) };
@@ -237,7 +328,7 @@ export class LocalEstate {
     });
   }
 
-  private ports() {
+  private ports(): FailoverPorts {
     return {
       database: this.databaseControl(),
       dns: new LocalDns(this.endpoint, endpointTarget(this.cluster.replica), endpointTarget(this.cluster.primary)),
@@ -250,22 +341,45 @@ export class LocalEstate {
     };
   }
 
-  private async startKeeperAndMonitor(): Promise<void> {
-    const { progress } = this.options;
-    this.keeperLoop = new KeeperLoop(new LeaseKeeper({
+  private newKeeperLoop(): KeeperLoop {
+    return new KeeperLoop(new LeaseKeeper({
       lease: this.primaryLease,
       fence: new LocalPrimarySelfFence(this.cluster.primary),
       clock: systemClock,
-      logger: prefixedLogger(progress, 'keeper'),
+      logger: prefixedLogger(this.options.progress, 'keeper'),
       alerts: this.alerts,
     }, LOCAL_LEASE_TIMINGS, 'keeper:local'));
+  }
+
+  /**
+   * The monitor's credentials, cached as the AWS monitor caches its secret per container: read once, and again
+   * only when the database refused the cached password (`refresh`, SQLSTATE 28P01).
+   */
+  private monitorCredentialsFor(refresh: boolean): MonitorSecret {
+    if (refresh || !this.monitorCredentials) {
+      this.monitorCredentials = { ...this.monitorSecret };
+      this.monitorSecretReads += 1;
+    }
+    return this.monitorCredentials;
+  }
+
+  private async startKeeperAndMonitor(): Promise<void> {
+    const { progress } = this.options;
+    this.keeperLoop = this.newKeeperLoop();
     this.keeperLoop.start();
     await this.keeperLoop.waitUntilHeld(10_000);
     const control = this.databaseControl();
     const drPrimary = this.drPrimary;
     this.monitorLoop = new CompositeMonitor({
       dependencies: {
-        probes: async () => postgresReplicationProbes({ primary: drPrimary.target, replica: this.cluster.replica.target, timeoutMs: PROBE_TIMEOUT_MS }),
+        probes: async (options) => {
+          const { username: user, password } = this.monitorCredentialsFor(options?.refreshCredentials === true);
+          return postgresReplicationProbes({
+            primary: { ...drPrimary.target, user, password },
+            replica: { ...this.cluster.replica.target, user, password },
+            timeoutMs: PROBE_TIMEOUT_MS,
+          });
+        },
         describePrimary: () => control.describePrimary(),
         describeReplica: () => control.describeReplica(),
         failoverState: this.store,
@@ -295,6 +409,17 @@ async function prepareSchema(primary: NodeHandle): Promise<void> {
     await ensureHeartbeatSchema(client); // the objects the AWS monitor writes and reads
     await client.query(HISTORY_TABLE_SQL);
   });
+}
+
+/** A login role for the monitor with what its cycle needs, and a random password: the monitor's initial secret. */
+async function createMonitorRole(primary: NodeHandle, role: string): Promise<MonitorSecret> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(role)) throw new Error(`monitor role ${role} is not a plain lower-case identifier`);
+  const password = randomBytes(12).toString('hex');
+  await primary.session(async (client) => {
+    await client.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+    for (const grant of MONITOR_GRANTS) await client.query(grant.replace('{role}', role));
+  });
+  return { username: role, password };
 }
 
 /** Points the replica's WAL receiver at `proxy` (a reload restarts the receiver with the new conninfo). */

@@ -46,10 +46,15 @@ export interface MatrixRow {
   readonly durationSeconds: number;
 }
 
-/** The run that acted (promoted or finished), else the last one that did not just meet another run's lock. */
+/**
+ * The run whose result describes the failover: the one that completed it, else the last one that acted on it (not a
+ * run that only met another run's lock), else the last run.
+ */
 function decisiveResult(estate: LocalEstate): FailoverResult | undefined {
   const results = estate.runs.map((run) => run.result).filter((result): result is FailoverResult => result !== undefined);
-  return results.find((result) => result.promoted) ?? [...results].reverse().find((result) => result.outcome !== 'already_in_progress') ?? results[results.length - 1];
+  return results.find((result) => result.outcome === 'completed')
+    ?? [...results].reverse().find((result) => result.outcome !== 'already_in_progress')
+    ?? results[results.length - 1];
 }
 
 /** The scenarios implemented so far, in the order `all` runs them. */

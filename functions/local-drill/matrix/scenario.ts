@@ -7,6 +7,7 @@ import { readWrittenIds } from '../client-load';
 import type { EstateOptions, LocalEstate } from '../estate';
 import type { CheckResult } from '../history/checks';
 import type { AcknowledgedOperation } from '../history/history';
+import { MonitorMetric } from '../../core/metric-names';
 import type { NodeHandle } from '../../adapters/local/postgres-cluster';
 import type { ProgressSink } from '../../adapters/local/recording-observability';
 
@@ -118,3 +119,53 @@ export function isolatePrimaryRegion(estate: LocalEstate): void {
   estate.controlPlane.answers = false;
 }
 
+
+/**
+ * The primary region comes back after `losePrimaryRegion`: its keeper first (a cold start that knows no renewal, so
+ * with the database still down its first tick persists the read-only fence), then its paths, its quorum links and
+ * its API, then the database restarts (read-only if the keeper fenced it). On AWS the keeper runs on a schedule while
+ * RDS takes minutes to restart an instance, so it ticks before the database is back.
+ */
+export async function restorePrimaryRegion(estate: LocalEstate): Promise<void> {
+  estate.primaryLease.setRemoteLinks('open');
+  await estate.keeper.stop();
+  await estate.restartKeeper();
+  for (const proxy of Object.values(estate.proxies)) proxy.heal();
+  estate.controlPlane.answers = true;
+  await estate.cluster.primary.start();
+}
+
+// ── Looking inside the orchestrator's calls ───────────────────────────────────────────────────────────────────
+
+/**
+ * `target` with some methods replaced; every other method is the target's own (bound), so class instances such
+ * as the local adapters keep working. For `LocalEstate.interceptPorts`.
+ */
+export function override<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(object, key, receiver) {
+      if (Object.prototype.hasOwnProperty.call(overrides, key)) return overrides[key as keyof T];
+      const value = Reflect.get(object, key, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(object) : value;
+    },
+  });
+}
+
+/** Acknowledgements by `server` completed at or after `since` (history clock), oldest first. */
+export function acksBy(estate: LocalEstate, server: string, since = -Infinity): AcknowledgedOperation[] {
+  return estate.history.events
+    .filter((event): event is AcknowledgedOperation => event.outcome === 'ok' && event.server === server && event.completedAt >= since)
+    .sort((a, b) => a.completedAt - b.completedAt);
+}
+
+/** The monitor's cycles as recorded (one instant per cycle), with the value of each metric it published. */
+export function monitorCycles(estate: LocalEstate, since = -Infinity): Array<{ readonly at: number; readonly values: ReadonlyMap<string, number> }> {
+  const cycles = new Map<number, Map<string, number>>();
+  for (const datum of estate.metrics.recorded) {
+    if (datum.at < since || datum.dimensions !== undefined) continue;
+    const values = cycles.get(datum.at) ?? new Map<string, number>();
+    values.set(datum.name, datum.value);
+    cycles.set(datum.at, values);
+  }
+  return [...cycles.entries()].filter(([, values]) => values.has(MonitorMetric.MonitorErrors)).map(([at, values]) => ({ at, values }));
+}

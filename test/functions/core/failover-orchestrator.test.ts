@@ -239,6 +239,29 @@ test('defect 8: the lag is estimated and recorded while the decision waits for t
   expect(result.state?.steps.checkReplica.detail).toMatch(/recorded at the first decision/);
 });
 
+test('defect 8: a recorded estimate is extended by every lease renewal since — a primary alive behind a partition kept committing', async () => {
+  const { ports, run, clock } = world(freshPrimaryLease());
+  let reads = 0;
+  ports.database.lag = () => (reads++ === 0 ? 4 : undefined);
+  // The keeper renews for 120 s more, then its region dies.
+  const renewUntil = START + 120_000;
+  clock.sleep = async (ms: number) => {
+    clock.time += ms;
+    if (clock.time < renewUntil) ports.lease.lease = freshPrimaryLease(clock.now());
+  };
+  await runFailover(ALARM, ports, { ...SETTINGS, maxPromotionLagSeconds: 60 }, run('run-1', 400_000));
+
+  const state = (await ports.store.read())!;
+  expect(state.lagSecondsAtDecision).toBe(4);
+  // Recorded at the first decision, while the lease still ran for ~45 s.
+  expect(state.lagEstimateLeaseExpiresAt).toBeLessThan(START + 60_000);
+  // Later renewals moved the expiry on: 4 s + that extension is over the 60 s budget, so no promotion without force.
+  expect(ports.database.promoteCalls).toBe(0);
+  const used = Number(/replication lag (\d+(?:\.\d+)?) s over the 60 s budget/.exec(state.lastDecision ?? '')?.[1]);
+  expect(used).toBeGreaterThan(60);
+  expect(used).toBe(4 + (ports.lease.lease!.expiresAt - state.lagEstimateLeaseExpiresAt!) / 1000);
+});
+
 test('defect 9, intent written ahead: a crash after the promotion request, then a resume with the primary answering, goes on — never "aborted"', async () => {
   const { ports, run } = world();
   ports.database.promote = () => { throw new Error('Lambda timed out after the request was sent'); };
@@ -331,6 +354,35 @@ test('exactly once: concurrent and later triggers yield one promotion', async ()
 
   expect([first.outcome, second.outcome].sort()).toEqual(['already_in_progress', 'completed']);
   expect(later.outcome).toBe('already_completed');
+  expect(ports.database.promoteCalls).toBe(1);
+});
+
+test('defect 16, alarm lost to an operator\'s decision: an alarm that meets the lock of a switchover being refused still fails over', async () => {
+  const { calls, ports, run } = world();
+  // The primary is dead (the fakes' probes fail, its region's API is silent) and its lease ran out. An operator asks
+  // for a switchover a moment before the composite alarm fires: the alarm meets the switchover's run lock while that
+  // run decides, and the switchover is then refused. The alarm is delivered once; before, it returned
+  // `already_in_progress` and nothing failed over.
+  const switchover = runFailover(operator({ switchover: true }), ports, SETTINGS, run('run-operator'));
+  const alarm = runFailover(ALARM, ports, SETTINGS, run('run-alarm'));
+
+  const [refused, failedOver] = await Promise.all([switchover, alarm]);
+
+  expect(refused.outcome).toBe('refused');
+  expect(failedOver.outcome).toBe('completed');
+  expect(ports.database.promoteCalls).toBe(1);
+  expect(calls).not.toContain('freezePrimary');
+  expect((await ports.store.read())).toMatchObject({ runId: 'run-alarm', status: 'completed', trigger: 'alarm:paydb-primary-region-failed-dev' });
+});
+
+test('defect 16: an alarm that meets another alarm\'s decision is served by it and returns at once', async () => {
+  const { ports, run } = world();
+  const first = runFailover(ALARM, ports, SETTINGS, run('run-a'));
+  const duplicate = await runFailover(ALARM, ports, SETTINGS, run('run-b'));
+
+  expect(duplicate.outcome).toBe('already_in_progress');
+  expect(ports.logger.entries.map((entry) => entry.message)).not.toContain('alarm waits for the decision on an operator request');
+  expect((await first).outcome).toBe('completed');
   expect(ports.database.promoteCalls).toBe(1);
 });
 

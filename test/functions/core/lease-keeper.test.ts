@@ -101,6 +101,35 @@ test('an unverified fence is retried at the next tick', async () => {
   expect(fence.fences).toBe(2);
 });
 
+test('a self-fence that failed past its deadline but took effect is lifted at the next renewal (flapping primary left read-only while its keeper holds the lease)', async () => {
+  const { keeper, store, fence, alerts, clock } = keeperWorld();
+  expect((await keeper.tick()).state).toBe('held');
+  // The primary stalls: no answer to its keeper until less than the fence budget remains, then a fence whose call
+  // fails (its deadline) although its parameter change is applied, as a stalled server applies a pending reload.
+  fence.answers = false;
+  fence.fence = async () => {
+    fence.fences++;
+    fence.fenced = true;
+    throw new Error('self-fence did not answer within 15000 ms');
+  };
+  clock.time += 10_000;
+  expect((await keeper.tick()).state).toBe('renewal_failed');
+  clock.time += 10_000;
+  expect((await keeper.tick()).state).toBe('renewal_failed');
+  clock.time += 10_000;
+  expect(await keeper.tick()).toMatchObject({ state: 'fenced_unrenewed', fenceVerified: false });
+  expect(fence.fenced).toBe(true);
+
+  // The stall ends before the lease ran out: the keeper renews, and must lift the fence it (may have) put in place.
+  fence.answers = true;
+  clock.time += 5_000;
+  expect((await keeper.tick()).state).toBe('held');
+  expect(store.lease?.holder).toBe('primary');
+  expect(fence.fenced).toBe(false);
+  expect(fence.releases).toBe(2); // the fresh keeper's release at its first renewal, then this one
+  expect(alerts.subjects).toEqual(['DR lease keeper: primary fence NOT verified', 'DR lease keeper: released']);
+});
+
 test('withDeadline: a call that never answers fails at its deadline', async () => {
   const started = Date.now();
   await expect(withDeadline(new Promise(() => undefined), 50, 'write lease read')).rejects.toThrow('write lease read did not answer within 50 ms');

@@ -5,5 +5,13 @@ import { regionLoss } from './region-loss';
 import { blackholeCrash } from './blackhole-crash';
 import { switchoverLagging } from './switchover-lagging';
 import { maintenance } from './maintenance';
+import { rotation } from './rotation';
+import { orchestratorCrash } from './orchestrator-crash';
+import { duplicateTriggers } from './duplicate-triggers';
+import { primaryReturns } from './primary-returns';
+import { lagOverGate } from './lag-over-gate';
+import { flapping } from './flapping';
+import { replicaDown } from './replica-down';
+import { monitorDead } from './monitor-dead';
 
-export const SCENARIOS: readonly Scenario[] = [partition, regionLoss, blackholeCrash, switchoverLagging, maintenance];
+export const SCENARIOS: readonly Scenario[] = [partition, regionLoss, blackholeCrash, switchoverLagging, maintenance, rotation, lagOverGate, orchestratorCrash, flapping, replicaDown, monitorDead, duplicateTriggers, primaryReturns];
