@@ -94,6 +94,22 @@ export function takeoverAllowedAt(lease: WriteLease, timings: Pick<LeaseTimings,
   return lease.expiresAt + timings.takeoverMarginMs;
 }
 
+/**
+ * Idle timeout for the primary's sessions (`idle_session_timeout`, `idle_in_transaction_session_timeout`): a primary
+ * can be taken over only after it was silent for at least TTL + margin − the longest gap between two renewals (its
+ * keeper renews only while it answers, so the last renewal came at most that gap before it froze; on AWS the gap also
+ * spans the pause between two keeper invocations). A session that was idle, or idle
+ * in a transaction, through such a freeze has then been idle longer than this timeout, so the server ends it the
+ * moment it resumes, before it reads a statement that was queued during the freeze: a paused primary that comes back
+ * after the DR side took over cannot commit for its pooled sessions (the keeper's fence follows at its next tick).
+ * Half that silence, so a late keeper or skewed clocks still leave room. A statement already executing when the
+ * primary froze still completes; the client's own statement timeout is the only bound on those.
+ * https://www.postgresql.org/docs/14/runtime-config-client.html (idle_session_timeout, idle_in_transaction_session_timeout)
+ */
+export function silentSessionTimeoutMs(timings: LeaseTimings, longestRenewalGapMs: number = timings.renewIntervalMs): number {
+  return Math.floor((timings.ttlMs + timings.takeoverMarginMs - longestRenewalGapMs) / 2);
+}
+
 /** Worst case from the primary's last renewal to the DR side holding the lease (for the RTO budget). */
 export function worstCaseTakeoverDelayMs(timings: LeaseTimings): number {
   return timings.ttlMs + timings.takeoverMarginMs;

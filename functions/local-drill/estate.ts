@@ -25,7 +25,7 @@ import { LeaseKeeper } from '../core/lease-keeper';
 import type { Logger } from '../core/ports';
 import { describeError } from '../core/retry';
 import { systemClock } from '../core/system-clock';
-import type { LeaseTimings } from '../core/write-lease';
+import { silentSessionTimeoutMs, type LeaseTimings } from '../core/write-lease';
 import { FaultProxy } from '../adapters/local/fault-proxy';
 import { LocalControlPlane, LocalDatabaseControl } from '../adapters/local/local-database-control';
 import { LocalDns } from '../adapters/local/local-dns';
@@ -409,6 +409,9 @@ async function prepareSchema(primary: NodeHandle): Promise<void> {
     await ensureHeartbeatSchema(client); // the objects the AWS monitor writes and reads
     await client.query(HISTORY_TABLE_SQL);
   });
+  // What the primary's parameter group sets on AWS (lib/constructs/database/primary-database.ts), at the local scale.
+  const silentSessionTimeout = `${silentSessionTimeoutMs(LOCAL_LEASE_TIMINGS)}ms`;
+  await primary.configure({ idle_session_timeout: silentSessionTimeout, idle_in_transaction_session_timeout: silentSessionTimeout });
 }
 
 /** A login role for the monitor with what its cycle needs, and a random password: the monitor's initial secret. */

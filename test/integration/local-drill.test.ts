@@ -10,14 +10,14 @@ import type { MatrixScenarioName } from '../../functions/local-drill/matrix/scen
  * time, each on its own estate, to halve the wall time on two cores. The verdicts are the matrix's own: computed from
  * the clients' history and the databases.
  */
-const SUBSET: readonly MatrixScenarioName[] = ['partition', 'region-loss', 'switchover-lagging'];
+const SUBSET: readonly MatrixScenarioName[] = ['partition', 'region-loss', 'switchover-lagging', 'orchestrator-crash'];
 const runs = new Map<MatrixScenarioName, MatrixRun>();
 const progress: string[] = [];
 
 beforeAll(async () => {
   const run = async (name: MatrixScenarioName) => runs.set(name, await runMatrixScenario(name, { progress: (line) => progress.push(line), faultAfterMs: 500 }));
   await Promise.all([run('partition'), run('switchover-lagging')]);
-  await run('region-loss');
+  await Promise.all([run('region-loss'), run('orchestrator-crash')]);
 });
 
 const rowOf = (name: MatrixScenarioName) => {
@@ -54,6 +54,12 @@ test('switchover-lagging: a replica 2 s behind, under load: zero acknowledged wr
   expect(row.promoted).toBe(true);
   expect(row.lostCommittedWrites).toBe(0);
   expect(row.orchestratorOutcome).toBe('completed');
+});
+
+test('orchestrator-crash: killed at every step boundary and resumed — exactly one promotion, never "aborted" after a promote request', () => {
+  const row = rowOf('orchestrator-crash');
+  expect(row.promoted).toBe(true);
+  expect(row.promotions).toBe(1);
 });
 
 test('every process, data directory and the endpoint are gone after each scenario', async () => {

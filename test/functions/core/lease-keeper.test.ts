@@ -1,5 +1,6 @@
 import { LeaseKeeper, withDeadline, type PrimarySelfFence, type SelfFenceCheck } from '../../../functions/core/lease-keeper';
 import type { LeaseTimings, WriteLease } from '../../../functions/core/write-lease';
+import { DEFAULT_LEASE_TIMINGS, silentSessionTimeoutMs } from '../../../functions/core/write-lease';
 import { FakeAlerts, FakeClock, FakeLeaseStore, SilentLogger, START } from './fakes';
 
 const TIMINGS: LeaseTimings = { ttlMs: 45_000, renewIntervalMs: 10_000, fenceBudgetMs: 15_000, takeoverMarginMs: 30_000 };
@@ -134,4 +135,11 @@ test('withDeadline: a call that never answers fails at its deadline', async () =
   const started = Date.now();
   await expect(withDeadline(new Promise(() => undefined), 50, 'write lease read')).rejects.toThrow('write lease read did not answer within 50 ms');
   expect(Date.now() - started).toBeLessThan(1000);
+});
+
+describe('silent-session timeout of the primary', () => {
+  it('is half the shortest silence after which the DR side may take the lease (TTL + margin − renew interval)', () => {
+    expect(silentSessionTimeoutMs(DEFAULT_LEASE_TIMINGS)).toBe(32_500);
+    expect(silentSessionTimeoutMs({ ttlMs: 1500, renewIntervalMs: 300, fenceBudgetMs: 500, takeoverMarginMs: 500 })).toBe(850);
+  });
 });

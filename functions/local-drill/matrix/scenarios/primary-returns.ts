@@ -23,9 +23,13 @@
  * after the new writer's first acknowledgement), the keeper's verified fence cuts the direct sessions (nothing
  * acknowledged by the old primary after it), and — the write lease's own claim (write-lease.ts: only the side that
  * holds it may have a writable database; the lag gate counts the primary's commits only up to its lease expiry) —
- * the deposed primary acknowledges nothing once the DR side holds the lease. A pooled session that was inside a
- * transaction when the primary froze commits it the instant the primary thaws, before any fence can act, so this
- * last check is expected to FAIL: it measures a real gap of lease-only fencing (a paused process).
+ * the deposed primary acknowledges nothing once the DR side holds the lease. Without more, a pooled session that
+ * was idle when the primary froze would send its next write into the frozen server and have it committed the instant
+ * the server thaws, before any fence can act (this scenario measured 39–114 such acknowledgements per run, some
+ * after the new writer's first). What closes it is the primary's silent-session timeout (`silentSessionTimeoutMs`,
+ * set in the primary's parameter group on AWS and on the local primary alike): the freeze outlasts it, so the server
+ * ends those sessions as it resumes, before reading what was queued. A statement already executing at the freeze
+ * still completes; only the client's own statement timeout bounds that residue.
  */
 import { readWrittenIds } from '../../client-load';
 import type { AcknowledgedOperation, HistoryEvent } from '../../history/history';
