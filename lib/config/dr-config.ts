@@ -5,7 +5,7 @@
  * Every invalid value fails synth with a `ConfigError` whose message names the setting.
  */
 
-import { validateLeaseTimings } from '../../functions/core/write-lease';
+import { validateLeaseTimings, type LeaseTimings } from '../../functions/core/write-lease';
 
 /** Account used when none is given, so that `cdk synth` works without credentials. Never deployable. */
 export const PLACEHOLDER_ACCOUNT = '000000000000';
@@ -93,6 +93,14 @@ export interface NetworkConfig {
   /** Availability zones used in each region (names, not looked up, so synth needs no credentials). */
   readonly primaryAvailabilityZones: string[];
   readonly drAvailabilityZones: string[];
+  /**
+   * Optional AZ IDs (`use1-az4`), one per zone name, in the same order. A zone NAME maps to a different physical zone in
+   * each account; an ID is the same zone everywhere ("Availability Zone IDs for your AWS resources",
+   * https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html). Given IDs, every subnet is pinned by
+   * `AvailabilityZoneId` and the names only label the subnets.
+   */
+  readonly primaryAvailabilityZoneIds?: string[];
+  readonly drAvailabilityZoneIds?: string[];
   /** NAT gateways per region; one per AZ keeps Lambda egress alive through an AZ loss. */
   readonly natGatewaysPerRegion: number;
 }
@@ -131,6 +139,54 @@ export interface PipelineConfig {
   /** `owner/repo` on GitHub. */
   readonly repository: string;
   readonly branch: string;
+  /**
+   * Before the DR stage deploys, CDK Pipelines' security check diffs the stage against what is deployed and stops for a
+   * manual approval when IAM permissions or security groups broaden; it approves itself when nothing broadens.
+   */
+  readonly confirmPermissionsBroadening: boolean;
+}
+
+/**
+ * How the DR functions reserve Lambda concurrency in their region:
+ * - `all`: every function reserves what it needs (RESERVED_CONCURRENCY): a burst of other functions in the account cannot
+ *   throttle the monitor or the orchestrator during a regional outage, and none fans out;
+ * - `keeper-only`: only the lease keeper reserves its 1 (a second keeper would renew and fence against the first);
+ *   the others share the account's unreserved pool;
+ * - `none`: nothing is reserved. Only with failoverMode `manual-confirm` (no keeper).
+ * Lambda lets an account reserve at most its concurrency limit minus 100, per region ("You can reserve up to the
+ * Unreserved account concurrency value that is shown, minus 100 for functions that don't have reserved concurrency",
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html); new accounts may start with a limit
+ * far below the default 1,000, where any reservation fails the deployment.
+ */
+export const RESERVED_CONCURRENCY_MODES = ['all', 'keeper-only', 'none'] as const;
+export type ReservedConcurrencyMode = typeof RESERVED_CONCURRENCY_MODES[number];
+
+/** What each DR function reserves in `all` mode (the lease keeper also in `keeper-only`). */
+export const RESERVED_CONCURRENCY = {
+  leaseKeeper: 1,
+  replicationMonitor: 1,
+  /** Two: a status query must be answerable while a failover runs; the state table's lock keeps promotion single. */
+  failoverOrchestrator: 2,
+  syntheticDrill: 2,
+  fullDrillTasks: 2,
+} as const;
+export type ReservingFunction = keyof typeof RESERVED_CONCURRENCY;
+
+/** Lambda keeps this much of a region's account concurrency unreserved (see RESERVED_CONCURRENCY_MODES). */
+export const LAMBDA_UNRESERVED_MINIMUM = 100;
+
+export interface FunctionsConfig {
+  readonly reservedConcurrency: ReservedConcurrencyMode;
+  /** The account's Lambda "Concurrent executions" quota in each database region (AWS default 1,000). */
+  readonly accountConcurrencyLimit: number;
+}
+
+export interface IamConfig {
+  /**
+   * Name of a customer-managed policy every IAM role the app creates gets as its permissions boundary (in both
+   * accounts), so an execution policy may require it on iam:CreateRole. Undefined: no boundary.
+   */
+  readonly permissionsBoundaryPolicyName?: string;
 }
 
 export interface DrillConfig {
@@ -154,6 +210,8 @@ export interface DrConfig {
   readonly monitoring: MonitoringConfig;
   readonly pipeline: PipelineConfig;
   readonly drills: DrillConfig;
+  readonly functions: FunctionsConfig;
+  readonly iam: IamConfig;
   readonly failover: FailoverConfig;
   /** Tags applied to every resource (validated for RDS by the compliance aspect). */
   readonly tags: Record<string, string>;
@@ -228,11 +286,16 @@ export function loadConfig(sources: ConfigSources): DrConfig {
   }
   const toolingAccount = validAccount('toolingAccount', read('toolingAccount') ?? workloadAccount);
 
+  // Zone IDs first: without zone names, their count decides how many zone labels the names default to.
+  const primaryAvailabilityZoneIds = validZoneIds('primaryAvailabilityZoneIds', read('primaryAvailabilityZoneIds'), regions.primary, read('primaryAvailabilityZones'));
+  const drAvailabilityZoneIds = validZoneIds('drAvailabilityZoneIds', read('drAvailabilityZoneIds'), regions.dr, read('drAvailabilityZones'));
   const network: NetworkConfig = {
     primaryCidr: validCidr('primaryVpcCidr', read('primaryVpcCidr') ?? '10.10.0.0/16'),
     drCidr: validCidr('drVpcCidr', read('drVpcCidr') ?? '10.20.0.0/16'),
-    primaryAvailabilityZones: validZones('primaryAvailabilityZones', read('primaryAvailabilityZones'), regions.primary),
-    drAvailabilityZones: validZones('drAvailabilityZones', read('drAvailabilityZones'), regions.dr),
+    primaryAvailabilityZones: validZones('primaryAvailabilityZones', read('primaryAvailabilityZones') ?? zoneLabels(regions.primary, primaryAvailabilityZoneIds), regions.primary),
+    drAvailabilityZones: validZones('drAvailabilityZones', read('drAvailabilityZones') ?? zoneLabels(regions.dr, drAvailabilityZoneIds), regions.dr),
+    primaryAvailabilityZoneIds,
+    drAvailabilityZoneIds,
     natGatewaysPerRegion: validInteger('natGatewaysPerRegion', read('natGatewaysPerRegion') ?? '2', 1, 3),
   };
   if (cidrsOverlap(network.primaryCidr, network.drCidr)) {
@@ -284,6 +347,7 @@ export function loadConfig(sources: ConfigSources): DrConfig {
     connectionArnIsPlaceholder: givenConnectionArn === undefined,
     repository,
     branch: read('branch') ?? 'main',
+    confirmPermissionsBroadening: validBoolean('confirmPermissionsBroadening', read('confirmPermissionsBroadening') ?? 'true'),
   };
 
   const drills: DrillConfig = { fullDrillEnabled: validBoolean('fullDrillEnabled', read('fullDrillEnabled') ?? 'false') };
@@ -297,6 +361,17 @@ export function loadConfig(sources: ConfigSources): DrConfig {
       takeoverMarginSeconds: validInteger('leaseTakeoverMarginSeconds', read('leaseTakeoverMarginSeconds') ?? '30', 1, 600),
     }),
   };
+
+  const functions: FunctionsConfig = validFunctions({
+    reservedConcurrency: validReservedConcurrencyMode(read('reservedConcurrency') ?? 'all', failover.mode),
+    accountConcurrencyLimit: validInteger('accountConcurrencyLimit', read('accountConcurrencyLimit') ?? '1000', 1, 10_000_000),
+  }, { failoverMode: failover.mode, fullDrillEnabled: drills.fullDrillEnabled, regions });
+
+  const permissionsBoundaryPolicyName = read('permissionsBoundaryPolicyName');
+  if (permissionsBoundaryPolicyName !== undefined && !/^[\w+=,.@-]{1,128}$/.test(permissionsBoundaryPolicyName)) {
+    throw new ConfigError('permissionsBoundaryPolicyName', `"${permissionsBoundaryPolicyName}" is not an IAM policy name (1-128 of letters, digits and +=,.@_-)`);
+  }
+  const iam: IamConfig = { permissionsBoundaryPolicyName };
 
   const tags: Record<string, string> = {
     Project: 'payments-dr',
@@ -319,6 +394,8 @@ export function loadConfig(sources: ConfigSources): DrConfig {
     monitoring,
     pipeline,
     drills,
+    functions,
+    iam,
     failover,
     tags,
     warnings,
@@ -338,6 +415,21 @@ export function backupBucketName(config: Pick<DrConfig, 'serviceName' | 'environ
 /** The PostgreSQL major version of the configured engine version (`14.22` → `14`). */
 export function engineMajor(config: Pick<DrConfig, 'database'>): string {
   return config.database.engineVersion.split('.')[0];
+}
+
+/** The reserved concurrency of `fn` under the configured mode, or undefined when it shares the unreserved pool. */
+export function reservedConcurrencyOf(config: Pick<DrConfig, 'functions'>, fn: ReservingFunction): number | undefined {
+  const mode = config.functions.reservedConcurrency;
+  if (mode === 'all' || (mode === 'keeper-only' && fn === 'leaseKeeper')) return RESERVED_CONCURRENCY[fn];
+  return undefined;
+}
+
+/** The DR functions each database region runs (the keeper in the primary region, everything else in the DR region). */
+function functionsByRegion(options: { failoverMode: FailoverMode; fullDrillEnabled: boolean; regions: RegionsConfig }): Record<string, ReservingFunction[]> {
+  return {
+    [options.regions.primary]: options.failoverMode === 'automatic' ? ['leaseKeeper'] : [],
+    [options.regions.dr]: ['replicationMonitor', 'failoverOrchestrator', 'syntheticDrill', ...(options.fullDrillEnabled ? ['fullDrillTasks' as const] : [])],
+  };
 }
 
 /** The MRSC region set holding all of `regions`, or undefined. */
@@ -365,12 +457,52 @@ function validFailoverMode(value: string, regions: RegionsConfig): FailoverMode 
   return mode;
 }
 
+function validReservedConcurrencyMode(value: string, failoverMode: FailoverMode): ReservedConcurrencyMode {
+  if (!(RESERVED_CONCURRENCY_MODES as readonly string[]).includes(value)) {
+    throw new ConfigError('reservedConcurrency', `"${value}" must be one of ${RESERVED_CONCURRENCY_MODES.join(', ')}`);
+  }
+  if (value === 'none' && failoverMode === 'automatic') {
+    throw new ConfigError('reservedConcurrency', '"none" would let two lease keepers run at once (they would renew and fence against each other); ' +
+      'with failoverMode=automatic use "keeper-only" (reserves 1 in the primary region) or "all"');
+  }
+  return value as ReservedConcurrencyMode;
+}
+
+/** Each region's reservations must fit below the account's limit minus the unreserved minimum Lambda keeps. */
+function validFunctions(functions: FunctionsConfig, options: { failoverMode: FailoverMode; fullDrillEnabled: boolean; regions: RegionsConfig }): FunctionsConfig {
+  const reservable = functions.accountConcurrencyLimit - LAMBDA_UNRESERVED_MINIMUM;
+  for (const [region, names] of Object.entries(functionsByRegion(options))) {
+    const reserved = names.map((name) => reservedConcurrencyOf({ functions }, name) ?? 0).reduce((sum, value) => sum + value, 0);
+    if (reserved > 0 && reserved > reservable) {
+      throw new ConfigError('reservedConcurrency', `"${functions.reservedConcurrency}" reserves ${reserved} concurrent executions in ${region}, but ` +
+        `accountConcurrencyLimit ${functions.accountConcurrencyLimit} leaves ${Math.max(reservable, 0)} reservable (Lambda keeps ${LAMBDA_UNRESERVED_MINIMUM} unreserved): ` +
+        'request a higher "Concurrent executions" quota, or choose "keeper-only" (1 in the primary region) or "none" (failoverMode=manual-confirm only)');
+    }
+  }
+  return functions;
+}
+
 /** Which setting a problem reported by `validateLeaseTimings` is about (the setting the rule constrains last). */
 function leaseSettingOf(problem: string): string {
   if (/^the renew interval/.test(problem)) return 'leaseRenewIntervalSeconds';
   if (/fence budget/.test(problem)) return 'leaseFenceBudgetSeconds';
   if (/takeover margin/.test(problem)) return 'leaseTakeoverMarginSeconds';
   return 'leaseTtlSeconds';
+}
+
+/** The configured lease timings in the runtime's units. */
+export function leaseTimingsOf(timings: WriteLeaseTimingsConfig): LeaseTimings {
+  return {
+    ttlMs: timings.ttlSeconds * 1000,
+    renewIntervalMs: timings.renewIntervalSeconds * 1000,
+    fenceBudgetMs: timings.fenceBudgetSeconds * 1000,
+    takeoverMarginMs: timings.takeoverMarginSeconds * 1000,
+  };
+}
+
+/** The longest time between two renewals on AWS: one renew interval + the pause between keeper invocations + a cold start. */
+export function longestRenewalGapSeconds(timings: Pick<WriteLeaseTimingsConfig, 'renewIntervalSeconds'>): number {
+  return timings.renewIntervalSeconds + (60 - KEEPER_RUN_SECONDS) + KEEPER_COLD_START_ALLOWANCE_SECONDS;
 }
 
 /**
@@ -381,14 +513,9 @@ function leaseSettingOf(problem: string): string {
 function validLeaseTimings(timings: WriteLeaseTimingsConfig): WriteLeaseTimingsConfig {
   const values = `leaseTtlSeconds=${timings.ttlSeconds}, leaseRenewIntervalSeconds=${timings.renewIntervalSeconds}, ` +
     `leaseFenceBudgetSeconds=${timings.fenceBudgetSeconds}, leaseTakeoverMarginSeconds=${timings.takeoverMarginSeconds}`;
-  const [problem] = validateLeaseTimings({
-    ttlMs: timings.ttlSeconds * 1000,
-    renewIntervalMs: timings.renewIntervalSeconds * 1000,
-    fenceBudgetMs: timings.fenceBudgetSeconds * 1000,
-    takeoverMarginMs: timings.takeoverMarginSeconds * 1000,
-  });
+  const [problem] = validateLeaseTimings(leaseTimingsOf(timings));
   if (problem !== undefined) throw new ConfigError(leaseSettingOf(problem), `${problem} (${values})`);
-  const longestGap = timings.renewIntervalSeconds + (60 - KEEPER_RUN_SECONDS) + KEEPER_COLD_START_ALLOWANCE_SECONDS;
+  const longestGap = longestRenewalGapSeconds(timings);
   if (timings.ttlSeconds - timings.fenceBudgetSeconds < longestGap) {
     throw new ConfigError('leaseTtlSeconds', `the lease must outlast the longest gap between two renewals, ${longestGap} s ` +
       `(renew interval + ${60 - KEEPER_RUN_SECONDS} s between keeper invocations + ${KEEPER_COLD_START_ALLOWANCE_SECONDS} s cold start), ` +
@@ -477,6 +604,37 @@ function validZones(setting: string, value: string | undefined, region: string):
     throw new ConfigError(setting, `"${zones.join(',')}" must list at least two availability zones of ${region} (e.g. ${region}a,${region}b); Multi-AZ needs two`);
   }
   return zones;
+}
+
+/** The AZ ID prefix of each supported region (`use1-az4` is a zone of us-east-1). */
+export const AZ_ID_PREFIXES: Readonly<Record<string, string>> = {
+  'us-east-1': 'use1', 'us-east-2': 'use2', 'us-west-1': 'usw1', 'us-west-2': 'usw2', 'ca-central-1': 'cac1',
+  'eu-west-1': 'euw1', 'eu-west-2': 'euw2', 'eu-west-3': 'euw3', 'eu-central-1': 'euc1', 'eu-central-2': 'euc2', 'eu-north-1': 'eun1',
+  'eu-south-1': 'eus1', 'eu-south-2': 'eus2', 'ap-southeast-1': 'apse1', 'ap-southeast-2': 'apse2', 'ap-northeast-1': 'apne1',
+  'ap-northeast-2': 'apne2', 'ap-northeast-3': 'apne3', 'ap-south-1': 'aps1', 'sa-east-1': 'sae1',
+};
+
+/**
+ * Zone IDs pin the subnets by ID, one per zone name: with IDs and no names, the names default to as many labels as IDs
+ * (`<region>a`, `<region>b`, …); with both, the counts must match.
+ */
+function validZoneIds(setting: string, value: string | undefined, region: string, givenNames: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const ids = value.split(',').map((id) => id.trim());
+  const prefix = AZ_ID_PREFIXES[region];
+  if (ids.length < 2 || ids.some((id) => !new RegExp(`^${prefix}-az[0-9]{1,2}$`).test(id)) || new Set(ids).size !== ids.length) {
+    throw new ConfigError(setting, `"${ids.join(',')}" must list at least two distinct availability zone IDs of ${region} (e.g. ${prefix}-az1,${prefix}-az2); Multi-AZ needs two`);
+  }
+  const nameCount = givenNames === undefined ? undefined : givenNames.split(',').length;
+  if (nameCount !== undefined && nameCount !== ids.length) {
+    throw new ConfigError(setting, `lists ${ids.length} zone IDs but the zone names of ${region} are ${nameCount}: give one ID per name, in the same order`);
+  }
+  return ids;
+}
+
+/** Labels for subnets pinned by zone ID when no names are configured: `<region>a`, `<region>b`, … (one per ID). */
+function zoneLabels(region: string, ids: string[] | undefined): string | undefined {
+  return ids?.map((_, index) => `${region}${String.fromCharCode(97 + index)}`).join(',');
 }
 
 function parseTags(value: string | undefined): Record<string, string> {

@@ -53,6 +53,25 @@ export function acknowledgePipelineFindings(pipeline: pipelines.CodePipeline): v
       `AwsSolutions-IAM5[Resource::${arnPrefix('codebuild')}:report-group/*]`, 'AwsSolutions-IAM5[Resource::*]']);
 
   for (const bucket of [codePipeline.artifactBucket, ...supportBuckets]) acknowledgeArtifactBucket(bucket);
+
+  const securityCheck = pipeline.node.tryFindChild('PipelinesSecurityCheck');
+  if (securityCheck) acknowledgeSecurityCheck(securityCheck, logicalId(securityCheck.node.findChild('CDKPipelinesAutoApprove')));
+}
+
+/**
+ * CDK Pipelines' permissions-broadening check (ConfirmPermissionsBroadening): a CodeBuild project that diffs the stage
+ * and a function that approves the manual approval when nothing broadens. Both are CDK's, one per pipeline.
+ */
+function acknowledgeSecurityCheck(securityCheck: IConstruct, autoApproveLogicalId: string): void {
+  const autoApprove = securityCheck.node.findChild('CDKPipelinesAutoApprove');
+  acknowledgeFindings(autoApprove, 'CDK Pipelines\' auto-approve function calls only the CodePipeline API (PutApprovalResult) from the tooling account; it reaches no private resource, so a VPC adds nothing.',
+    ['PCI.DSS.321-LambdaInsideVPC']);
+  acknowledgeFindings(autoApprove, 'AWSLambdaBasicExecutionRole is the AWS-maintained minimum for the function\'s own log delivery.',
+    ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]']);
+  acknowledgeFindings(autoApprove, 'codepipeline:GetPipelineState and PutApprovalResult on "*" but only on pipelines tagged SECURITY_CHECK=ALLOW_APPROVE (aws:ResourceTag condition): this pipeline.',
+    ['AwsSolutions-IAM5[Resource::*]']);
+  acknowledgeFindings(securityCheck.node.findChild('CDKSecurityCheck'), 'The check assumes only the CDK bootstrap deploy roles (sts:AssumeRole on "*" conditioned on the aws-cdk:bootstrap-role=deploy tag) to diff the deployed stage, and invokes the auto-approve function and its versions (<arn>:*).',
+    ['AwsSolutions-IAM5[Resource::*]', `AwsSolutions-IAM5[Resource::<${autoApproveLogicalId}.Arn>:*]`]);
 }
 
 /** CodeBuild's grants on the project's own log group and report groups (every project has them). */

@@ -2,12 +2,14 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { applyComplianceChecks } from '../compliance/nag';
+import { applyPermissionsBoundary } from '../compliance/permissions-boundary';
 import { DrConfig, resourceName } from '../config/dr-config';
 import { DisasterRecoveryStage } from '../stages/disaster-recovery-stage';
+import { grantSourceConnection } from './connection-grants';
+import { makeArtifactBucketsDestroyable } from './artifact-buckets';
 import { acknowledgePipelineFindings } from './pipeline-findings';
 import { guardPlaceholderConnection } from './placeholder-guard';
 import { PullRequestChecks } from './pull-request-checks';
@@ -93,7 +95,12 @@ export class PipelineStack extends Stack {
     });
 
     this.stage = new DisasterRecoveryStage(this, 'DisasterRecovery', { config });
-    this.pipeline.addStage(this.stage, { post: [syntheticDrillStep(this, config)] });
+    this.pipeline.addStage(this.stage, {
+      // A change that broadens IAM permissions or security groups waits for a human; nothing broadening approves itself.
+      // "ConfirmPermissionsBroadening", https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.pipelines.ConfirmPermissionsBroadening.html
+      pre: config.pipeline.confirmPermissionsBroadening ? [new pipelines.ConfirmPermissionsBroadening('ConfirmPermissionsBroadening', { stage: this.stage })] : [],
+      post: [syntheticDrillStep(this, config)],
+    });
 
     this.pullRequestChecks = new PullRequestChecks(this, 'PullRequestChecks', {
       config, buildImage: BUILD_IMAGE, nodeRuntime: NODE_RUNTIME,
@@ -101,12 +108,11 @@ export class PipelineStack extends Stack {
 
     // Suppressions name constructs that exist only once the pipeline is built.
     this.pipeline.buildPipeline();
+    grantSourceConnection(this.pipeline, config.pipeline.connectionArn);
     const crossRegionSupport = Object.values(this.pipeline.pipeline.crossRegionSupport);
-    // Versioning keeps an overwritten or deleted artifact recoverable (PCI DSS S3BucketVersioningEnabled).
-    for (const bucket of [this.pipeline.pipeline.artifactBucket, ...crossRegionSupport.map((support) => support.replicationBucket)]) {
-      (bucket.node.defaultChild as s3.CfnBucket).versioningConfiguration = { status: 'Enabled' };
-    }
+    makeArtifactBucketsDestroyable(this.pipeline.pipeline.artifactBucket, crossRegionSupport.map((support) => support.replicationBucket));
     acknowledgePipelineFindings(this.pipeline);
     for (const scope of [this, ...crossRegionSupport.map((support) => support.stack)]) applyComplianceChecks(scope);
+    applyPermissionsBoundary(this, config);
   }
 }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { DrConfig, resourceName } from '../config/dr-config';
 import { acknowledgeRoleInlineGrants } from '../compliance/inline-grants';
 import { acknowledgeFindings } from '../compliance/nag';
+import { connectionServicePrefix } from './connection-grants';
 import { acknowledgeCodeBuildLogGrants } from './pipeline-findings';
 import { synthCommand } from './synth-context';
 
@@ -38,6 +39,9 @@ export class PullRequestChecks extends Construct {
     const key = new kms.Key(this, 'Key', {
       description: `Encrypts build output of the pull-request checks (${config.environmentSuffix})`,
       enableKeyRotation: true,
+      // Destroyable like everything else (CDK's default keeps keys): build output is reproducible from git.
+      pendingWindow: Duration.days(7),
+      removalPolicy: RemovalPolicy.DESTROY,
     });
 
     this.project = new codebuild.Project(this, 'Project', {
@@ -63,9 +67,13 @@ export class PullRequestChecks extends Construct {
     // CodeBuild's L2 GitHub source has no CodeConnections option; the CloudFormation property does.
     const cfnProject = this.project.node.defaultChild as codebuild.CfnProject;
     cfnProject.addPropertyOverride('Source.Auth', { Type: 'CODECONNECTIONS', Resource: config.pipeline.connectionArn });
-    const connectionService = config.pipeline.connectionArn.split(':')[2];
+    // A GitHub App connection as the project's source credential: the service role reads the connection and gets its
+    // token ("GitHub App connections", https://docs.aws.amazon.com/codebuild/latest/userguide/connections-github-app.html),
+    // with the action prefix of the connection's ARN.
+    const connectionService = connectionServicePrefix(config.pipeline.connectionArn);
     this.project.addToRolePolicy(new iam.PolicyStatement({
-      actions: [`${connectionService}:UseConnection`, `${connectionService}:GetConnectionToken`],
+      sid: 'UseTheSourceConnection',
+      actions: [`${connectionService}:GetConnection`, `${connectionService}:GetConnectionToken`, `${connectionService}:UseConnection`],
       resources: [config.pipeline.connectionArn],
     }));
 

@@ -4,7 +4,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../compliance/nag';
-import { DrConfig, engineMajor, resourceName } from '../config/dr-config';
+import { DrConfig, engineMajor, reservedConcurrencyOf, resourceName } from '../config/dr-config';
 import { drResourceNames, estateHealthAlarmNames, METRIC_NAMESPACE } from '../config/resource-names';
 import { FullDrill } from '../constructs/drill/full-drill';
 import { drSecretArnPattern } from '../constructs/functions/database-access';
@@ -66,6 +66,7 @@ export class DRDrillStack extends Stack {
       key: props.key,
       alertTopic: props.alertTopic,
       commonEnvironment,
+      reservedConcurrentExecutions: reservedConcurrencyOf(config, 'syntheticDrill'),
       replicaInstanceId: names.replicaDbInstance,
       replicaEndpoint: props.replicaEndpoint,
       primaryInstanceArn: props.primaryInstanceArn,
@@ -94,6 +95,7 @@ export class DRDrillStack extends Stack {
         key: props.key,
         alertTopic: props.alertTopic,
         commonEnvironment,
+        reservedConcurrentExecutions: reservedConcurrencyOf(config, 'fullDrillTasks'),
         primaryInstanceArn: props.primaryInstanceArn,
         primaryEndpoint: props.primaryEndpoint,
         databasePort: config.database.port,

@@ -36,11 +36,14 @@ export class DRRegionStack extends PinnedZonesStack {
     this.key = new RegionalKey(this, 'Encryption', {
       aliasName: resourceName(config, 'dr-key'),
       description: `Encrypts the DR-region database, backups, logs and topics of ${config.serviceName} (${config.environmentSuffix})`,
+      // The DR alarms publish to the DR alert topic; the failover trigger rule's dead-letter queue is encrypted with this key.
+      serviceEventSources: ['cloudwatch', 'events'],
     }).key;
     this.network = new RegionalNetwork(this, 'Network', {
       name: resourceName(config, 'dr-vpc'),
       cidr: config.network.drCidr,
       availabilityZones: config.network.drAvailabilityZones,
+      availabilityZoneIds: config.network.drAvailabilityZoneIds,
       natGateways: config.network.natGatewaysPerRegion,
       key: this.key,
     });
@@ -54,6 +57,7 @@ export class DRRegionStack extends PinnedZonesStack {
       topicName: resourceName(config, 'dr-alerts'),
       key: this.key,
       alertEmail: config.monitoring.alertEmail,
+      alarmNamePattern: resourceName(config, '*'),
     }).topic;
     this.failoverStateTable = new FailoverStateTable(this, 'FailoverState', {
       tableName: drResourceNames(config).failoverStateTable,

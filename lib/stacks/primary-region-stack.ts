@@ -1,11 +1,12 @@
-import { StackProps } from 'aws-cdk-lib';
+import { Duration, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { backupBucketName, DrConfig, resourceName } from '../config/dr-config';
+import { silentSessionTimeoutMs } from '../../functions/core/write-lease';
+import { backupBucketName, DrConfig, leaseTimingsOf, longestRenewalGapSeconds, resourceName } from '../config/dr-config';
 import { acknowledgeFindings } from '../compliance/nag';
 import { drResourceNames } from '../config/resource-names';
 import { PrimaryDatabase } from '../constructs/database/primary-database';
@@ -51,11 +52,14 @@ export class PrimaryRegionStack extends PinnedZonesStack {
     this.key = new RegionalKey(this, 'Encryption', {
       aliasName: resourceName(config, 'primary-key'),
       description: `Encrypts the primary-region database, backups, logs and topics of ${config.serviceName} (${config.environmentSuffix})`,
+      // The lease keeper's alarms and the backup bucket's replication notifications publish to the primary alert topic.
+      serviceEventSources: ['cloudwatch', 's3'],
     }).key;
     this.network = new RegionalNetwork(this, 'Network', {
       name: resourceName(config, 'primary-vpc'),
       cidr: config.network.primaryCidr,
       availabilityZones: config.network.primaryAvailabilityZones,
+      availabilityZoneIds: config.network.primaryAvailabilityZoneIds,
       natGateways: config.network.natGatewaysPerRegion,
       key: this.key,
     });
@@ -78,6 +82,7 @@ export class PrimaryRegionStack extends PinnedZonesStack {
       key: this.key,
       clientCidrs: { 'primary VPC': config.network.primaryCidr, 'DR VPC (monitor and orchestrator over peering)': config.network.drCidr },
       secretReplica: { region: config.regions.dr, key: props.drKey },
+      silentSessionTimeout: Duration.millis(silentSessionTimeoutMs(leaseTimingsOf(config.failover.lease), longestRenewalGapSeconds(config.failover.lease) * 1000)),
     });
     this.fenceSecurityGroup = new ec2.SecurityGroup(this, 'FenceSecurityGroup', {
       vpc: this.network.vpc,
@@ -100,6 +105,7 @@ export class PrimaryRegionStack extends PinnedZonesStack {
       topicName: resourceName(config, 'primary-alerts'),
       key: this.key,
       alertEmail: config.monitoring.alertEmail,
+      alarmNamePattern: resourceName(config, '*'),
     }).topic;
     this.backupBucket = new BackupBucket(this, 'Backups', {
       bucketName: backupBucketName(config, 'primary'),

@@ -2,6 +2,7 @@ import { Stack, Stage, StageProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledgeCdkManagedResources } from '../compliance/cdk-managed-resources';
 import { applyComplianceChecks } from '../compliance/nag';
+import { applyPermissionsBoundary } from '../compliance/permissions-boundary';
 import { DrConfig } from '../config/dr-config';
 import { DRDatabaseStack } from '../stacks/dr-database-stack';
 import { DRDrillStack } from '../stacks/dr-drill-stack';
@@ -127,5 +128,6 @@ export class DisasterRecoveryStage extends Stage {
       if (stack instanceof Stack) acknowledgeCdkManagedResources(stack);
     }
     applyComplianceChecks(this);
+    applyPermissionsBoundary(this, config);
   }
 }

@@ -12,7 +12,9 @@ export function postgresEngine(engineVersion: string): rds.IInstanceEngine {
  * Parameters every instance of the estate runs with, in either region: TLS forced for all clients
  * (`rds.force_ssl`), connections and slow statements logged for the PCI audit trail.
  */
-export function createPostgresParameterGroup(scope: Construct, id: string, name: string, engineVersion: string): rds.ParameterGroup {
+export function createPostgresParameterGroup(
+  scope: Construct, id: string, name: string, engineVersion: string, extraParameters: Record<string, string> = {},
+): rds.ParameterGroup {
   return new rds.ParameterGroup(scope, id, {
     name,
     engine: postgresEngine(engineVersion),
@@ -23,6 +25,7 @@ export function createPostgresParameterGroup(scope: Construct, id: string, name:
       'log_connections': '1',
       'log_disconnections': '1',
       'log_min_duration_statement': '1000',
+      ...extraParameters,
     },
   });
 }

@@ -21,6 +21,12 @@ export interface PrimaryDatabaseProps {
   readonly clientCidrs: Record<string, string>;
   /** The DR region and its key: the credentials secret is replicated there so the DR side can log in when this region is down. */
   readonly secretReplica: { region: string; key: kms.IKey };
+  /**
+   * Ends sessions idle (or idle in a transaction) this long: shorter than the silence after which the DR side may
+   * take the write lease, so a frozen primary that resumes after a takeover cannot commit for its pooled sessions
+   * (`silentSessionTimeoutMs` in functions/core/write-lease.ts). Both parameters are dynamic.
+   */
+  readonly silentSessionTimeout: Duration;
 }
 
 /**
@@ -51,7 +57,11 @@ export class PrimaryDatabase extends Construct {
       replicaRegions: [{ region: props.secretReplica.region, encryptionKey: props.secretReplica.key }],
     });
 
-    this.parameterGroup = createPostgresParameterGroup(this, 'Parameters', `${props.instanceIdentifier}-params`, database.engineVersion);
+    const silentSessionMs = String(props.silentSessionTimeout.toMilliseconds());
+    this.parameterGroup = createPostgresParameterGroup(this, 'Parameters', `${props.instanceIdentifier}-params`, database.engineVersion, {
+      idle_session_timeout: silentSessionMs,
+      idle_in_transaction_session_timeout: silentSessionMs,
+    });
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       instanceIdentifier: props.instanceIdentifier,
       engine: postgresEngine(database.engineVersion),

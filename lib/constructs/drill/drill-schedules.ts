@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 /** What every scheduled drill is built from: its function and schedule names, where it runs, the DR key and topic. */
@@ -17,6 +18,8 @@ export interface ScheduledDrillProps {
   readonly alertTopic: sns.ITopic;
   /** Variables shared with the other DR functions (ENVIRONMENT_SUFFIX, METRIC_NAMESPACE, DR_REGION, …). */
   readonly commonEnvironment: Record<string, string>;
+  /** The drill function's reserved concurrency (configuration `reservedConcurrency`); undefined shares the unreserved pool. */
+  readonly reservedConcurrentExecutions: number | undefined;
 }
 
 /** The cdk-nag finding for `lambda:InvokeFunction` on `<function ARN>:*` (its versions), which CDK grants invokers. */
@@ -25,10 +28,29 @@ export function functionVersionsFinding(fn: lambda.IFunction): string {
   return `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`;
 }
 
-/** The role EventBridge Scheduler assumes to start a drill; only schedules of this account may use it. */
-export function createScheduleRole(scope: Construct, id: string, description: string): iam.Role {
-  return new iam.Role(scope, id, {
+/**
+ * The role EventBridge Scheduler assumes to start a drill; only schedules of this account may use it.
+ *
+ * Scheduler also delivers failed invocations to the schedule's dead-letter queue WITH THIS ROLE ("Set up execution role
+ * permissions", https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html). CDK's target
+ * grants sqs:SendMessage on the queue; when the queue is encrypted with a customer-managed key, a producer
+ * also needs kms:GenerateDataKey and kms:Decrypt ("Configure KMS permissions for producers",
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html), here only
+ * through SQS of this region.
+ */
+export function createScheduleRole(scope: Construct, id: string, description: string, deadLetterQueue: sqs.IQueue): iam.Role {
+  const role = new iam.Role(scope, id, {
     assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } } }),
     description,
   });
+  const deadLetterKey = deadLetterQueue.encryptionMasterKey;
+  if (deadLetterKey) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'SendDeadLettersToTheEncryptedQueue',
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [deadLetterKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(scope).region}.amazonaws.com` } },
+    }));
+  }
+  return role;
 }

@@ -62,7 +62,7 @@ export class FullDrill extends Construct {
     this.function = new DrFunction(this, 'Tasks', {
       functionName: props.functionName,
       entry: 'functions/full-drill/handler.ts',
-      reservedConcurrentExecutions: 2,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       description: 'Full DR drill tasks (disposable replica: create, promote, measure, delete)',
       timeout: Duration.minutes(1),
       vpc: props.vpc,
@@ -100,8 +100,12 @@ export class FullDrill extends Construct {
     allow(['secretsmanager:GetSecretValue'], [props.dbSecret.arnPattern]);
     allow(['dynamodb:GetItem'], [tableArn]);
     allow(['cloudwatch:PutMetricData'], ['*'], { StringEquals: { 'cloudwatch:namespace': props.commonEnvironment.METRIC_NAMESPACE } });
-    // RDS encrypts the cross-region copy with the DR key on the caller's behalf.
-    allow(['kms:CreateGrant', 'kms:DescribeKey'], [props.key.keyArn], { Bool: { 'kms:GrantIsForAWSResource': 'true' } });
+    // RDS encrypts the cross-region copy with the DR key on the caller's behalf: it describes the key and creates a grant.
+    // kms:GrantIsForAWSResource exists only in grant requests (CreateGrant, ListGrants, RevokeGrant: "AWS KMS condition
+    // keys", https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource),
+    // so DescribeKey is scoped to requests through RDS of this region instead; with that condition it was never allowed.
+    allow(['kms:CreateGrant'], [props.key.keyArn], { Bool: { 'kms:GrantIsForAWSResource': 'true' } });
+    allow(['kms:DescribeKey'], [props.key.keyArn], { StringEquals: { 'kms:ViaService': `rds.${stack.region}.amazonaws.com` } });
     props.key.grantDecrypt(role);
     props.alertTopic.grantPublish(role);
     acknowledgeFindings(role.node.findChild('DefaultPolicy'), [
@@ -117,7 +121,7 @@ export class FullDrill extends Construct {
     ]);
 
     this.stateMachine = this.buildStateMachine(props);
-    const scheduleRole = createScheduleRole(this, 'ScheduleRole', `Lets EventBridge Scheduler start ${props.stateMachineName}`);
+    const scheduleRole = createScheduleRole(this, 'ScheduleRole', `Lets EventBridge Scheduler start ${props.stateMachineName}`, props.scheduleDeadLetterQueue);
     this.schedule = new scheduler.Schedule(this, 'Weekly', {
       scheduleName: props.scheduleName,
       description: 'Weekly full DR drill on a disposable replica',

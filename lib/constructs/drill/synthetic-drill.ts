@@ -46,7 +46,7 @@ export class SyntheticDrill extends Construct {
     this.function = new DrFunction(this, 'Drill', {
       functionName: props.functionName,
       entry: 'functions/synthetic-drill/handler.ts',
-      reservedConcurrentExecutions: 2,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       description: 'Synthetic DR drill: proves the DR side could take over now, without changing anything',
       timeout: Duration.minutes(2),
       vpc: props.vpc,
@@ -101,7 +101,7 @@ export class SyntheticDrill extends Construct {
       });
     }
 
-    const scheduleRole = createScheduleRole(this, 'ScheduleRole', `Lets EventBridge Scheduler invoke ${props.functionName}`);
+    const scheduleRole = createScheduleRole(this, 'ScheduleRole', `Lets EventBridge Scheduler invoke ${props.functionName}`, props.scheduleDeadLetterQueue);
 
     this.schedule = new scheduler.Schedule(this, 'Daily', {
       scheduleName: props.scheduleName,

@@ -5,6 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { reservedConcurrencyOf } from '../../config/dr-config';
 import { acknowledgeFindings } from '../../compliance/nag';
 import { METRIC_NAMESPACE } from '../../config/resource-names';
 import { DatabasePairFunctionProps, databaseEnvironment, databaseInstanceArn, grantDatabaseAccess, primaryParameterGroupArn } from '../functions/database-access';
@@ -63,8 +64,7 @@ export class FailoverOrchestration extends Construct {
       subnets: props.subnets,
       key: props.key,
       timeout: ORCHESTRATOR_TIMEOUT,
-      // Two: a status query must be answerable while a failover runs; the state table's lock keeps promotion single.
-      reservedConcurrentExecutions: 2,
+      reservedConcurrentExecutions: reservedConcurrencyOf(config, 'failoverOrchestrator'),
       databaseAccess: { port: config.database.port, cidrs: { 'primary VPC': config.network.primaryCidr } },
       environment: {
         ...databaseEnvironment(config, names, props.databases),

@@ -9,7 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { DrConfig, KEEPER_RUN_SECONDS } from '../../config/dr-config';
+import { DrConfig, KEEPER_RUN_SECONDS, reservedConcurrencyOf } from '../../config/dr-config';
 import { KeeperMetric } from '../../../functions/core/metric-names';
 import { DrResourceNames, METRIC_NAMESPACE } from '../../config/resource-names';
 import { databaseInstanceArn, primaryParameterGroupArn } from '../functions/database-access';
@@ -74,8 +74,8 @@ export class LeaseKeeper extends Construct {
       subnets: props.subnets,
       key: props.key,
       timeout: KEEPER_TIMEOUT,
-      // One keeper: two would renew (and fence) against each other.
-      reservedConcurrentExecutions: 1,
+      // One keeper: two would renew (and fence) against each other. Reserved in every mode that deploys a keeper.
+      reservedConcurrentExecutions: reservedConcurrencyOf(config, 'leaseKeeper'),
       environment: {
         ENVIRONMENT_SUFFIX: config.environmentSuffix,
         METRIC_NAMESPACE,
@@ -118,7 +118,7 @@ export class LeaseKeeper extends Construct {
     // ARN alone scopes it. "Actions, resources, and condition keys for Amazon RDS",
     // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html
     allow('FenceOnlyThePrimaryInstance', ['rds:DescribeDBInstances', 'rds:ModifyDBInstance'], [databaseInstanceArn(config, 'primary', names)]);
-    allow('SetTheReadOnlyDefaultOfThePrimaryOnly', ['rds:ModifyDBParameterGroup', 'rds:DescribeDBParameters'],
+    allow('SetTheReadOnlyDefaultOfThePrimaryOnly', ['rds:ModifyDBParameterGroup'],
       [primaryParameterGroupArn(config, names)]);
     allow('AlertThroughThePrimaryTopic', ['sns:Publish'], [props.alertTopic.topicArn]);
     allow('PublishToTheEncryptedTopic', ['kms:GenerateDataKey', 'kms:Decrypt'], [props.key.keyArn], viaService('sns'));

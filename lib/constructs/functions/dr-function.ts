@@ -24,8 +24,11 @@ export interface DrFunctionProps {
   readonly key: kms.IKey;
   readonly environment: Record<string, string>;
   readonly timeout: Duration;
-  /** Caps parallel runs: these functions act on one database pair and must not fan out. */
-  readonly reservedConcurrentExecutions: number;
+  /**
+   * Reserved (and maximum) concurrent runs; undefined shares the account's unreserved pool. From configuration
+   * (`reservedConcurrency`, see RESERVED_CONCURRENCY in lib/config/dr-config.ts).
+   */
+  readonly reservedConcurrentExecutions: number | undefined;
   /** PostgreSQL port and the VPC CIDRs where the databases live, when the function talks to them. */
   readonly databaseAccess?: { port: number; cidrs: Record<string, string> };
 }

@@ -5,6 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { reservedConcurrencyOf } from '../../config/dr-config';
 import { MonitorMetric } from '../../../functions/core/metric-names';
 import { acknowledgeFindings } from '../../compliance/nag';
 import { METRIC_NAMESPACE } from '../../config/resource-names';
@@ -46,7 +47,7 @@ export class ReplicationMonitor extends Construct {
       subnets: props.subnets,
       key: props.key,
       timeout: Duration.seconds(45),
-      reservedConcurrentExecutions: 1,
+      reservedConcurrentExecutions: reservedConcurrencyOf(config, 'replicationMonitor'),
       databaseAccess: { port: config.database.port, cidrs: { 'primary VPC': config.network.primaryCidr, 'DR VPC': config.network.drCidr } },
       environment: {
         ...databaseEnvironment(config, names, props.databases),

@@ -12,6 +12,8 @@ export interface RegionalNetworkProps {
   readonly name: string;
   readonly cidr: string;
   readonly availabilityZones: string[];
+  /** Optional zone IDs, one per name in the same order: subnets are then pinned by ID (the names only label them). */
+  readonly availabilityZoneIds?: string[];
   readonly natGateways: number;
   /** Encrypts the flow-log group. */
   readonly key: kms.IKey;
@@ -55,6 +57,8 @@ export class RegionalNetwork extends Construct {
       ],
     });
 
+    if (props.availabilityZoneIds) this.pinSubnetsByZoneId(props.availabilityZones, props.availabilityZoneIds);
+
     acknowledgeFindings(this.vpc, 'Availability zones are configuration (primaryAvailabilityZones, drAvailabilityZones), pinned so synth needs no AWS lookup; they are validated against the region.',
       ['CloudFormation-Validate::W3010']);
 
@@ -90,6 +94,23 @@ export class RegionalNetwork extends Construct {
     }
     this.vpc.addGatewayEndpoint('DynamoDb', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB });
     this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+  }
+
+  /**
+   * A zone NAME maps to a different physical zone in every account, so a pinned name may land in a zone that does not
+   * offer the configured instance class; an ID names the same zone in every account. CloudFormation takes either
+   * `AvailabilityZone` or `AvailabilityZoneId` on a subnet
+   * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-subnet.html).
+   */
+  private pinSubnetsByZoneId(names: string[], ids: string[]): void {
+    if (names.length !== ids.length) throw new Error(`${names.length} zone names but ${ids.length} zone IDs`);
+    for (const subnet of [...this.vpc.publicSubnets, ...this.vpc.privateSubnets, ...this.vpc.isolatedSubnets]) {
+      const cfnSubnet = subnet.node.defaultChild as ec2.CfnSubnet;
+      const index = names.indexOf(subnet.availabilityZone);
+      if (index < 0) throw new Error(`subnet ${subnet.node.path} is in ${subnet.availabilityZone}, which is not a configured zone`);
+      cfnSubnet.availabilityZone = undefined;
+      cfnSubnet.availabilityZoneId = ids[index];
+    }
   }
 
   /** Route tables of the subnets that must reach the peer region (functions and databases). */

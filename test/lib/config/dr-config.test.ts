@@ -107,6 +107,8 @@ describe('loadConfig overrides', () => {
       connectionArn: 'arn:aws:codeconnections:eu-west-3:444455556666:connection/12345678-90ab-cdef-1234-567890abcdef',
       repository: 'acme/payments-dr', branch: 'release', fullDrillEnabled: 'true',
       failoverMode: 'automatic', leaseTtlSeconds: '60', leaseRenewIntervalSeconds: '5', leaseFenceBudgetSeconds: '20', leaseTakeoverMarginSeconds: '45',
+      primaryAvailabilityZoneIds: 'euw1-az1,euw1-az3', confirmPermissionsBroadening: 'false', reservedConcurrency: 'keeper-only',
+      accountConcurrencyLimit: '150', permissionsBoundaryPolicyName: 'cards-boundary',
     });
     expect(config.environmentSuffix).toBe('pr-42');
     expect(config.serviceName).toBe('cards');
@@ -117,12 +119,15 @@ describe('loadConfig overrides', () => {
     expect(config.network).toEqual({
       primaryCidr: '10.30.0.0/16', drCidr: '10.40.0.0/20', natGatewaysPerRegion: 3,
       primaryAvailabilityZones: ['eu-west-1a', 'eu-west-1c'], drAvailabilityZones: ['eu-central-1a', 'eu-central-1b', 'eu-central-1c'],
+      primaryAvailabilityZoneIds: ['euw1-az1', 'euw1-az3'], drAvailabilityZoneIds: undefined,
     });
+    expect(config.functions).toEqual({ reservedConcurrency: 'keeper-only', accountConcurrencyLimit: 150 });
+    expect(config.iam).toEqual({ permissionsBoundaryPolicyName: 'cards-boundary' });
     expect(config.database).toMatchObject({ engineVersion: OLDEST_ACCEPTED_MINOR, instanceClass: 'db.r7g.2xlarge', backupRetentionDays: 35, port: 6543 });
     expect(config.monitoring).toMatchObject({ alertEmail: 'oncall@example.com', replicationLagAlarmSeconds: 120 });
     expect(config.pipeline).toEqual({
       connectionArn: 'arn:aws:codeconnections:eu-west-3:444455556666:connection/12345678-90ab-cdef-1234-567890abcdef',
-      connectionArnIsPlaceholder: false, repository: 'acme/payments-dr', branch: 'release',
+      connectionArnIsPlaceholder: false, repository: 'acme/payments-dr', branch: 'release', confirmPermissionsBroadening: false,
     });
     expect(config.drills.fullDrillEnabled).toBe(true);
     expect(config.failover).toEqual({

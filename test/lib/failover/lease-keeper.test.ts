@@ -112,10 +112,9 @@ describe('lease keeper permissions', () => {
     expect(grantsOf(keeper.statements, 'rds:DescribeDBInstances')).toEqual([fence]);
   });
 
-  it('may change and read only the primary\'s own parameter group', () => {
-    const parameters = { Action: ['rds:DescribeDBParameters', 'rds:ModifyDBParameterGroup'], Resource: parameterGroupArn };
-    expect(grantsOf(keeper.statements, 'rds:ModifyDBParameterGroup')).toEqual([parameters]);
-    expect(grantsOf(keeper.statements, 'rds:DescribeDBParameters')).toEqual([parameters]);
+  it('may change only the primary\'s own parameter group (and reads none: the keeper never sends DescribeDBParameters)', () => {
+    expect(grantsOf(keeper.statements, 'rds:ModifyDBParameterGroup')).toEqual([{ Action: 'rds:ModifyDBParameterGroup', Resource: parameterGroupArn }]);
+    expect(grantsOf(keeper.statements, 'rds:DescribeDBParameters')).toEqual([]);
   });
 
   it('may publish only to the primary alert topic; uses the primary key only through DynamoDB, Secrets Manager, SNS and SQS of its region', () => {
@@ -137,7 +136,7 @@ describe('lease keeper permissions', () => {
     expect(keeper.statements.flatMap(actionsOf).sort()).toEqual([
       'cloudwatch:PutMetricData', 'dynamodb:GetItem', 'dynamodb:PutItem',
       'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKey', 'kms:GenerateDataKey',
-      'rds:DescribeDBInstances', 'rds:DescribeDBParameters', 'rds:ModifyDBInstance', 'rds:ModifyDBParameterGroup',
+      'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:ModifyDBParameterGroup',
       'secretsmanager:GetSecretValue', 'sns:Publish', 'sqs:SendMessage', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);
     expect(allPolicyActions(keeperStack).filter((action) => action.includes('*'))).toEqual([]);

@@ -5,6 +5,8 @@ import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { configSourcesFrom, DrConfig, loadConfig } from '../../../lib/config/dr-config';
+import { CROSS_REGION_ARTIFACT_DAYS } from '../../../lib/pipeline/artifact-buckets';
+import { connectionServicePrefix } from '../../../lib/pipeline/connection-grants';
 import { PipelineStack } from '../../../lib/pipeline/pipeline-stack';
 
 const CONNECTION_ARN = 'arn:aws:codeconnections:us-west-2:222222222222:connection/12345678-abcd-4ef0-9abc-1234567890ab';
@@ -247,10 +249,102 @@ describe('pull-request checks', () => {
   test('may use the connection and nothing else of CodeConnections', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([{
-        Action: ['codeconnections:GetConnectionToken', 'codeconnections:UseConnection'],
+        Sid: 'UseTheSourceConnection',
+        Action: ['codeconnections:GetConnection', 'codeconnections:GetConnectionToken', 'codeconnections:UseConnection'],
         Effect: 'Allow',
         Resource: CONNECTION_ARN,
       }]) },
     });
+  });
+});
+
+/** Every statement of the role's inline policies (AWS::IAM::Policy resources attached to it). */
+function roleStatements(roleLogicalId: string): Array<Record<string, any>> {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleLogicalId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+const actionsOf = (statement: Record<string, any>): string[] => [statement.Action].flat();
+
+describe('defect 4: the pipeline\'s connection grants carry the connection\'s own service prefix', () => {
+  // The role CodePipeline assumes for the source action: the pipeline's SourceAction role names it.
+  const sourceRoleId = () => (stages[0].Actions[0] as unknown as { RoleArn: { 'Fn::GetAtt': [string, string] } }).RoleArn['Fn::GetAtt'][0];
+
+  test('the source action\'s role may use a codeconnections: connection with codeconnections:UseConnection', () => {
+    expect(CONNECTION_ARN.split(':')[2]).toBe('codeconnections');
+    const grants = roleStatements(sourceRoleId()).filter((statement) => statement.Effect === 'Allow' && actionsOf(statement).includes('codeconnections:UseConnection'));
+    expect(grants.map((statement) => statement.Resource)).toEqual([CONNECTION_ARN]);
+  });
+
+  test('the pull-request checks may read the connection (GetConnection) besides its token', () => {
+    const project = Object.values(template.findResources('AWS::CodeBuild::Project', { Properties: { Name: 'paydb-pr-checks-ci' } }))[0];
+    const statements = roleStatements(project.Properties.ServiceRole['Fn::GetAtt'][0]);
+    const connectionActions = statements.filter((statement) => statement.Resource === CONNECTION_ARN).flatMap(actionsOf);
+    expect(connectionActions.sort()).toEqual(['codeconnections:GetConnection', 'codeconnections:GetConnectionToken', 'codeconnections:UseConnection']);
+  });
+
+  test('an older codestar-connections: ARN gets codestar-connections: actions', () => {
+    expect(connectionServicePrefix('arn:aws:codestar-connections:us-west-2:222222222222:connection/12345678-abcd-4ef0-9abc-1234567890ab')).toBe('codestar-connections');
+    expect(connectionServicePrefix(CONNECTION_ARN)).toBe('codeconnections');
+    expect(() => connectionServicePrefix('arn:aws:s3:::bucket')).toThrow('not a CodeConnections connection ARN');
+  });
+});
+
+describe('defect 9: the pipeline\'s artifact stores and keys are destroyable', () => {
+  test('no bucket or key of the pipeline stack or its support stacks is retained', () => {
+    let checked = 0;
+    for (const candidate of [template, ...supportTemplates]) {
+      for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key']) {
+        for (const [logicalId, resource] of Object.entries(candidate.findResources(type))) {
+          expect({ logicalId, DeletionPolicy: resource.DeletionPolicy, UpdateReplacePolicy: resource.UpdateReplacePolicy })
+            .toEqual({ logicalId, DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+          checked += 1;
+        }
+      }
+    }
+    // The tooling-region artifact bucket, its key and the PR checks' key; one bucket and key per support stack.
+    expect(checked).toBe(3 + 2 * supportTemplates.length);
+  });
+
+  test('the tooling-region artifact bucket is emptied on delete', () => {
+    const [bucketId] = Object.keys(template.findResources('AWS::S3::Bucket'));
+    template.hasResourceProperties('Custom::S3AutoDeleteObjects', { BucketName: { Ref: bucketId } });
+    template.hasResourceProperties('AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
+  });
+
+  test('the support stacks\' buckets (which cannot carry the auto-delete custom resource) expire every object version', () => {
+    expect(supportTemplates).toHaveLength(2);
+    for (const support of supportTemplates) {
+      support.hasResourceProperties('AWS::S3::Bucket', {
+        VersioningConfiguration: { Status: 'Enabled' },
+        LifecycleConfiguration: { Rules: [{
+          Id: 'ExpireArtifacts', Status: 'Enabled', ExpirationInDays: CROSS_REGION_ARTIFACT_DAYS,
+          NoncurrentVersionExpiration: { NoncurrentDays: CROSS_REGION_ARTIFACT_DAYS }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+        }] },
+      });
+    }
+  });
+});
+
+describe('permissions broadening stops for a human (confirmPermissionsBroadening, on by default)', () => {
+  test('the DR stage first diffs IAM and security groups (Check), then waits for approval (Confirm), before any deploy', () => {
+    const actions = stages.find((stage) => stage.Name === 'DisasterRecovery')!.Actions;
+    const check = actions.find((candidate) => candidate.Name === 'ConfirmPermissionsBroadening.Check')!;
+    const confirm = actions.find((candidate) => candidate.Name === 'ConfirmPermissionsBroadening.Confirm')!;
+    expect([check.ActionTypeId.Provider, confirm.ActionTypeId.Provider]).toEqual(['CodeBuild', 'Manual']);
+    const firstDeploy = Math.min(...actions.filter((candidate) => candidate.ActionTypeId.Provider === 'CloudFormation').map((candidate) => candidate.RunOrder));
+    expect(check.RunOrder).toBeLessThan(confirm.RunOrder);
+    expect(confirm.RunOrder).toBeLessThan(firstDeploy);
+    // The check approves by itself when nothing broadens: its auto-approve function may only approve this pipeline.
+    template.hasResourceProperties('AWS::CodePipeline::Pipeline', { Tags: Match.arrayWith([{ Key: 'SECURITY_CHECK', Value: 'ALLOW_APPROVE' }]) });
+  });
+
+  test('can be turned off, with one clean line for a bad value', () => {
+    const app = new App({ context: { ...CONTEXT, confirmPermissionsBroadening: 'false' } });
+    const off = new PipelineStack(app, 'PipelineStack', { config: loadConfig(configSourcesFrom((key) => app.node.tryGetContext(key), {})) });
+    const names = off.pipeline.pipeline.stages.flatMap((stage) => stage.actions.map((candidate) => candidate.actionProperties.actionName));
+    expect(names.filter((name) => name.startsWith('ConfirmPermissionsBroadening'))).toEqual([]);
+    expect(() => loadConfig(configSourcesFrom((key) => ({ confirmPermissionsBroadening: 'maybe' } as Record<string, unknown>)[key], {})))
+      .toThrow('Invalid configuration "confirmPermissionsBroadening": "maybe" must be true or false');
   });
 });

@@ -70,6 +70,16 @@ describe('PrimaryRegionStack: PostgreSQL primary', () => {
     });
   });
 
+  it('ends sessions silent longer than half the shortest silence before a lease takeover (a frozen primary that resumes after a takeover cannot commit for its pooled sessions)', () => {
+    const parameterGroup = primary.findResources('AWS::RDS::DBParameterGroup')[referencedLogicalId(databaseProperties.DBParameterGroupName)];
+    // (TTL 45 s + margin 30 s − longest renewal gap 25 s: 10 s interval + 5 s between keeper runs + 10 s cold start) / 2
+    expect(parameterGroup.Properties.Parameters).toMatchObject({ idle_session_timeout: '25000', idle_in_transaction_session_timeout: '25000' });
+    // The replica's group has no such timeouts: it must keep the DR side's own sessions.
+    const custom = Template.fromStack(buildStage(testConfig({ leaseTtlSeconds: '60' })).primaryRegion);
+    const customGroup = Object.values(custom.findResources('AWS::RDS::DBParameterGroup', { Properties: { DBParameterGroupName: 'paydb-primary-db-dev-params' } }))[0];
+    expect(customGroup.Properties.Parameters.idle_session_timeout).toBe('32500');
+  });
+
   it('takes its credentials from the Secrets Manager secret', () => {
     const secretId = findOne(primary, 'AWS::SecretsManager::Secret', { Name: 'paydb-db-credentials-dev' }).logicalId;
     expect(JSON.stringify(databaseProperties.MasterUserPassword)).toContain(`{"Ref":"${secretId}"}`);
