@@ -20,8 +20,8 @@ export type DrillCheckName =
 export interface DrillMeasurements {
   replicationLagSeconds?: number;
   backupRetentionDays?: number;
-  /** Minutes between the replica's latest restorable time and now. */
-  restorableAgeMinutes?: number;
+  /** Hours since the replica's latest automated backup (snapshot). */
+  backupAgeHours?: number;
   durationSeconds?: number;
 }
 
@@ -38,9 +38,18 @@ export interface AlarmState {
   readonly state: string;
 }
 
+/**
+ * What RDS reports about a PostgreSQL read replica's own automated backups. Not a latest restorable time: point-in-time
+ * recovery is not supported for read replicas, and LatestRestorableTime is defined by point-in-time restore
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PostgreSQL.Replication.ReadReplicas.html, limitations;
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html, LatestRestorableTime).
+ */
 export interface ReplicaBackups {
   readonly retentionDays: number;
-  readonly latestRestorableTime?: Date;
+  /** When the replica was created (its first automated backup follows within a backup window). */
+  readonly instanceCreatedAt?: Date;
+  /** Creation time of the replica's newest automated snapshot; absent when it has none yet. */
+  readonly latestAutomatedBackupAt?: Date;
 }
 
 export interface FailoverRecordView {
@@ -99,8 +108,8 @@ export interface SyntheticDrillSettings {
   readonly orchestratorFunctionArn: string;
   readonly replicaEndpoint: string;
   readonly maxLagSeconds: number;
-  /** The replica's latest restorable time may be at most this old (RDS keeps it within ~5 minutes). */
-  readonly maxRestorableAgeMinutes: number;
+  /** The replica's newest automated backup may be at most this old (one daily backup, plus its window). */
+  readonly maxBackupAgeHours: number;
   /** The orchestrator's key actions on their real resources. */
   readonly orchestratorPermissions: readonly PermissionProbe[];
 }
@@ -201,12 +210,19 @@ async function checkBackups(ports: SyntheticDrillPorts, settings: SyntheticDrill
   const backups = await ports.inspection.replicaBackups();
   measured.backupRetentionDays = backups.retentionDays;
   if (backups.retentionDays <= 0) return { ok: false, detail: 'automated backups are off on the replica (retention 0): no PITR after promotion' };
-  if (!backups.latestRestorableTime) return { ok: false, detail: `retention ${backups.retentionDays} d but no latest restorable time yet` };
-  const ageMinutes = Math.round((ports.now() - backups.latestRestorableTime.getTime()) / 6_000) / 10;
-  measured.restorableAgeMinutes = ageMinutes;
-  return ageMinutes <= settings.maxRestorableAgeMinutes
-    ? { ok: true, detail: `retention ${backups.retentionDays} d, restorable to ${ageMinutes} min ago` }
-    : { ok: false, detail: `latest restorable time is ${ageMinutes} min old (limit ${settings.maxRestorableAgeMinutes} min)` };
+  const hoursSince = (at: Date) => Math.round((ports.now() - at.getTime()) / 360_000) / 10;
+  if (!backups.latestAutomatedBackupAt) {
+    // A new replica gets its first automated backup within a backup window; until then "none yet" is expected.
+    const age = backups.instanceCreatedAt ? hoursSince(backups.instanceCreatedAt) : undefined;
+    return age !== undefined && age <= settings.maxBackupAgeHours
+      ? { ok: true, detail: `retention ${backups.retentionDays} d; first automated backup pending (replica created ${age} h ago)` }
+      : { ok: false, detail: `retention ${backups.retentionDays} d but no automated backup of the replica${age !== undefined ? ` in the ${age} h since it was created` : ''}` };
+  }
+  const ageHours = hoursSince(backups.latestAutomatedBackupAt);
+  measured.backupAgeHours = ageHours;
+  return ageHours <= settings.maxBackupAgeHours
+    ? { ok: true, detail: `retention ${backups.retentionDays} d, latest automated backup ${ageHours} h ago` }
+    : { ok: false, detail: `latest automated backup is ${ageHours} h old (limit ${settings.maxBackupAgeHours} h)` };
 }
 
 async function checkFailoverRecords(inspection: DrillInspection, settings: SyntheticDrillSettings) {

@@ -44,8 +44,12 @@ const SYNTHETIC_DRILL_SPEC = {
 /** Names of every variable the drill reads (for documentation and tests). */
 export const SYNTHETIC_DRILL_ENV_VARS: readonly string[] = requiredVariables(SYNTHETIC_DRILL_SPEC);
 
-/** RDS keeps a replica's latest restorable time within about 5 minutes of now; three times that is a stalled backup. */
-const MAX_RESTORABLE_AGE_MINUTES = 15;
+/**
+ * RDS takes one automated backup a day, in the backup window
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html): a day plus the
+ * window's length and slack, then the replica's backups have stalled.
+ */
+const MAX_BACKUP_AGE_HOURS = 26;
 
 /** THROWS one error naming every missing or invalid variable. */
 export function readSyntheticDrillConfig(env: NodeJS.ProcessEnv): SyntheticDrillConfig {
@@ -63,7 +67,7 @@ export function readSyntheticDrillConfig(env: NodeJS.ProcessEnv): SyntheticDrill
       orchestratorFunctionArn,
       replicaEndpoint: config.replicaEndpoint,
       maxLagSeconds,
-      maxRestorableAgeMinutes: MAX_RESTORABLE_AGE_MINUTES,
+      maxBackupAgeHours: MAX_BACKUP_AGE_HOURS,
       orchestratorPermissions: orchestratorPermissionProbes({
         primaryInstanceArn,
         replicaInstanceArn,

@@ -183,6 +183,8 @@ export function functionAwsCalls(lookup: EstateLookup): FunctionCalls[] {
     calls: [
       ...[...estateHealthAlarmNames(names), names.alarms.primaryRegionFailed].map((name) => ({ action: 'cloudwatch:DescribeAlarms', resource: alarmArn(name) })),
       { action: 'rds:DescribeDBInstances', resource: replicaDb },
+      { action: 'rds:DescribeDBSnapshots', resource: replicaDb },
+      { action: 'rds:DescribeDBSnapshots', resource: `arn:aws:rds:${dr}:${account}:snapshot:rds:${names.replicaDbInstance}-2026-11-30-03-10` },
       ...tableItems(['dynamodb:GetItem'], stateTable, 'dr', dr),
       { action: 'route53:ListResourceRecordSets', resource: zone },
       ...lookup.healthCheckIds().map((id) => ({ action: 'route53:GetHealthCheck', resource: `arn:aws:route53:::healthcheck/${id}` })),

@@ -13,16 +13,15 @@ import { runSyntheticDrill, type SyntheticDrillPorts } from '../../functions/cor
  * therefore reports no LatestRestorableTime, and a check that requires one is never ready: the pipeline's post-deploy
  * step would fail on every run.
  *
- * The check lives in functions/core/drill-readiness.ts, which this change does not own. This test is marked `failing`
- * until the check is based on what RDS reports for a replica (retention > 0 and its latest automated backup): it then
- * passes as written, and `.failing` must come off.
+ * The check is now based on what RDS reports for a replica: retention > 0 and the age of its newest automated
+ * snapshot (functions/core/drill-readiness.ts). Before that fix the first test failed.
  */
 
 const ports = (retentionDays: number): SyntheticDrillPorts => ({
   inspection: {
     alarmStates: async () => [],
     // What DescribeDBInstances returns for a healthy cross-region PostgreSQL replica: retention, no restorable time.
-    replicaBackups: async () => ({ retentionDays }),
+    replicaBackups: async () => ({ retentionDays, latestAutomatedBackupAt: new Date(Date.parse('2025-12-31T20:00:00Z')) }),
     failoverRecords: async () => [],
     healthCheckExists: async () => true,
     simulateOrchestrator: async () => [],
@@ -41,14 +40,14 @@ const ports = (retentionDays: number): SyntheticDrillPorts => ({
 
 const settings = {
   estateAlarmNames: [], compositeAlarmName: 'composite', orchestratorFunctionArn: 'arn:aws:lambda:us-east-2:123456789012:function:orchestrator',
-  replicaEndpoint: 'replica.example', maxLagSeconds: 300, maxRestorableAgeMinutes: 15, orchestratorPermissions: [],
+  replicaEndpoint: 'replica.example', maxLagSeconds: 300, maxBackupAgeHours: 26, orchestratorPermissions: [],
 };
 
 const backupsCheck = async (retentionDays: number) =>
   (await runSyntheticDrill('test', ports(retentionDays), settings)).checks.find((check) => check.name === 'replica-backups');
 
 describe('defect 5: the drill\'s replica-backups check accepts what RDS reports for a PostgreSQL read replica', () => {
-  it.failing('a replica with automated backups and no LatestRestorableTime (PITR is not supported on replicas) is ready', async () => {
+  it('a replica with automated backups and no LatestRestorableTime (PITR is not supported on replicas) is ready', async () => {
     expect(await backupsCheck(7)).toMatchObject({ ok: true });
   });
 

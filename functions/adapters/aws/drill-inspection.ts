@@ -1,7 +1,7 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
-import type { RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBSnapshotsCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { GetHealthCheckCommand, ListResourceRecordSetsCommand, NoSuchHealthCheck, Route53Client } from '@aws-sdk/client-route-53';
 import {
   sameDnsName, type AlarmState, type DrillInspection, type FailoverRecordView, type PermissionProbe, type PermissionVerdict, type ReplicaBackups, type RuleView,
@@ -51,9 +51,23 @@ export class AwsDrillInspection implements DrillInspection {
     return states;
   }
 
+  /**
+   * Retention and creation time from DescribeDBInstances; the newest automated snapshot of the replica from
+   * DescribeDBSnapshots (`SnapshotType: automated`, filtered by instance;
+   * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshots.html). The first page is
+   * enough: retention bounds how many automated snapshots exist (at most 35).
+   */
   async replicaBackups(): Promise<ReplicaBackups> {
-    const instance = await describeInstance(this.options.rds, this.options.replicaInstanceId);
-    return { retentionDays: instance.BackupRetentionPeriod ?? 0, latestRestorableTime: instance.LatestRestorableTime };
+    const { rds, replicaInstanceId } = this.options;
+    const instance = await describeInstance(rds, replicaInstanceId);
+    const snapshots = await rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: replicaInstanceId, SnapshotType: 'automated', MaxRecords: 100 }));
+    const created = (snapshots.DBSnapshots ?? []).map((snapshot) => snapshot.SnapshotCreateTime).filter((at): at is Date => at !== undefined);
+    const latest = created.length > 0 ? new Date(Math.max(...created.map((at) => at.getTime()))) : undefined;
+    return {
+      retentionDays: instance.BackupRetentionPeriod ?? 0,
+      ...(instance.InstanceCreateTime ? { instanceCreatedAt: instance.InstanceCreateTime } : {}),
+      ...(latest ? { latestAutomatedBackupAt: latest } : {}),
+    };
   }
 
   async failoverRecords(): Promise<readonly FailoverRecordView[]> {

@@ -78,6 +78,11 @@ export class SyntheticDrill extends Construct {
     const alarmNames = [...new Set([...props.estateAlarmNames, props.compositeAlarmName])];
     allow(['cloudwatch:DescribeAlarms'], alarmNames.map((name) => arn('cloudwatch', 'alarm', name)));
     allow(['rds:DescribeDBInstances'], [replicaArn]);
+    // The replica's automated snapshots (replica-backups check). DescribeDBSnapshots authorizes on the db instance and
+    // on the snapshot resource types; automated snapshots are named rds:<instance>-<timestamp>.
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html
+    const replicaSnapshots = arn('rds', 'snapshot', `rds:${props.replicaInstanceId}-*`);
+    allow(['rds:DescribeDBSnapshots'], [replicaArn, replicaSnapshots]);
     allow(['dynamodb:GetItem'], [tableArn]);
     allow(['route53:ListResourceRecordSets'], [`arn:${stack.partition}:route53:::hostedzone/${props.hostedZoneId}`]);
     allow(['route53:GetHealthCheck'], [`arn:${Aws.PARTITION}:route53:::healthcheck/*`]);
@@ -92,7 +97,9 @@ export class SyntheticDrill extends Construct {
       'cloudwatch:GetMetricData and cloudwatch:PutMetricData support no resource-level permissions (PutMetricData is limited by the cloudwatch:namespace condition).',
       'route53:GetHealthCheck is scoped to health checks (their ids are created by the Route53 stack and unknown at synth); the action is read-only.',
       'X-Ray tracing actions support no resource-level permissions. kms:GenerateDataKey* is CDK\'s grant for publishing to the topic encrypted with the one DR key.',
-    ].join(' '), ['AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::healthcheck/*]', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]']);
+      'rds:DescribeDBSnapshots is scoped to the replica\'s own automated snapshots (rds:<replica>-<timestamp>, named by RDS at backup time); the action is read-only.',
+    ].join(' '), ['AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::healthcheck/*]', 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      `AwsSolutions-IAM5[Resource::${stack.resolve(replicaSnapshots)}]`]);
 
     if (props.pipelineAccount) {
       this.function.function.addPermission('PipelineAccountInvoke', {

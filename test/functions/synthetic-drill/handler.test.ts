@@ -2,7 +2,7 @@ import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, PutMetri
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
-import { DescribeDBInstancesCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { GetHealthCheckCommand, ListResourceRecordSetsCommand, NoSuchHealthCheck, Route53Client } from '@aws-sdk/client-route-53';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -51,8 +51,17 @@ const replica = (overrides: Partial<DBInstance> = {}): DBInstance => ({
   ReadReplicaSourceDBInstanceIdentifier: ENV.PRIMARY_DB_INSTANCE_ARN,
   StatusInfos: [{ StatusType: 'read replication', Status: 'replicating', Normal: true }],
   BackupRetentionPeriod: 7,
-  LatestRestorableTime: new Date(Date.now() - 3 * 60_000),
+  InstanceCreateTime: new Date(Date.now() - 30 * 86_400_000),
   ...overrides,
+});
+
+/**
+ * The replica's automated snapshots as DescribeDBSnapshots returns them. A PostgreSQL read replica reports no
+ * LatestRestorableTime (no point-in-time recovery on replicas), so its backups are judged by these.
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshots.html
+ */
+const snapshotsAt = (...hoursAgo: number[]) => ({
+  DBSnapshots: hoursAgo.map((hours) => ({ SnapshotType: 'automated', SnapshotCreateTime: new Date(Date.now() - hours * 3_600_000) })),
 });
 
 /** The monitor's series as GetMetricData returns them (newest first), the primary reachable throughout. */
@@ -75,6 +84,7 @@ function healthyEstate(): void {
   cloudWatch.on(GetMetricDataCommand).resolves(lagData(2.5, 1));
   cloudWatch.on(PutMetricDataCommand).resolves({});
   rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [replica()] });
+  rds.on(DescribeDBSnapshotsCommand, { DBInstanceIdentifier: ENV.REPLICA_DB_INSTANCE_ID, SnapshotType: 'automated' }).resolves(snapshotsAt(27, 3));
   route53.on(ListResourceRecordSetsCommand).resolves({
     ResourceRecordSets: [
       { Name: `${ENV.WRITER_RECORD_NAME}.`, Type: 'CNAME', SetIdentifier: 'primary', Failover: 'PRIMARY', HealthCheckId: 'hc-1', TTL: 30, ResourceRecords: [{ Value: 'primary.rds' }] },
@@ -125,7 +135,7 @@ describe('synthetic drill', () => {
       'no-alarm-in-alarm', 'no-failover-in-progress', 'replica-available', 'replication-lag', 'replica-backups',
       'failover-records', 'orchestrator-permissions', 'alarm-rule-target-wiring',
     ]);
-    expect(result.measured).toMatchObject({ replicationLagSeconds: 2.5, backupRetentionDays: 7, restorableAgeMinutes: 3 });
+    expect(result.measured).toMatchObject({ replicationLagSeconds: 2.5, backupRetentionDays: 7, backupAgeHours: 3 });
     const data = cloudWatch.commandCalls(PutMetricDataCommand)[0].args[0].input.MetricData ?? [];
     expect(data.map((datum) => [datum.MetricName, datum.Value, datum.Unit])).toEqual([
       ['DrillReady', 1, 'Count'], ['DrillDurationSeconds', expect.any(Number), 'Seconds'],
@@ -146,7 +156,7 @@ describe('synthetic drill', () => {
   it('never calls a mutating API', async () => {
     await drill();
     const rdsCommands = rds.calls().map((call) => call.args[0].constructor.name);
-    expect(new Set(rdsCommands)).toEqual(new Set(['DescribeDBInstancesCommand']));
+    expect(new Set(rdsCommands)).toEqual(new Set(['DescribeDBInstancesCommand', 'DescribeDBSnapshotsCommand']));
     expect(route53.calls().map((call) => call.args[0].constructor.name).sort()).toEqual(['GetHealthCheckCommand', 'ListResourceRecordSetsCommand']);
   });
 
@@ -193,9 +203,12 @@ describe('synthetic drill', () => {
     ['backups off on the replica', () => {
       rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [replica({ BackupRetentionPeriod: 0 })] });
     }, 'replica-backups', 'automated backups are off on the replica (retention 0): no PITR after promotion'],
-    ['a stale latest restorable time', () => {
-      rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [replica({ LatestRestorableTime: new Date(Date.now() - 90 * 60_000) })] });
-    }, 'replica-backups', 'latest restorable time is 90 min old (limit 15 min)'],
+    ['a stale automated backup of the replica', () => {
+      rds.on(DescribeDBSnapshotsCommand).resolves(snapshotsAt(30));
+    }, 'replica-backups', 'latest automated backup is 30 h old (limit 26 h)'],
+    ['no automated backup of a replica created days ago', () => {
+      rds.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [] });
+    }, 'replica-backups', 'retention 7 d but no automated backup of the replica in the 720 h since it was created'],
     ['the SECONDARY record missing', () => {
       route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [{ Name: `${ENV.WRITER_RECORD_NAME}.`, Type: 'CNAME', SetIdentifier: 'primary', Failover: 'PRIMARY', HealthCheckId: 'hc-1' }], IsTruncated: false, MaxItems: 20 });
     }, 'failover-records', 'SECONDARY failover record missing'],
