@@ -299,7 +299,13 @@ export function loadConfig(sources: ConfigSources): DrConfig {
     natGatewaysPerRegion: validInteger('natGatewaysPerRegion', read('natGatewaysPerRegion') ?? '2', 1, 3),
   };
   if (cidrsOverlap(network.primaryCidr, network.drCidr)) {
-    throw new ConfigError('drVpcCidr', `${network.drCidr} overlaps primaryVpcCidr ${network.primaryCidr}; VPC peering needs disjoint ranges`);
+    // Blame the setting the user gave: only primaryVpcCidr given means the default drVpcCidr is not the one to change.
+    const blamePrimary = read('primaryVpcCidr') !== undefined && read('drVpcCidr') === undefined;
+    const [setting, value, other, otherValue] = blamePrimary
+      ? ['primaryVpcCidr', network.primaryCidr, 'drVpcCidr', network.drCidr]
+      : ['drVpcCidr', network.drCidr, 'primaryVpcCidr', network.primaryCidr];
+    const otherIsDefault = read(other) === undefined ? ' (default)' : '';
+    throw new ConfigError(setting, `${value} overlaps ${other} ${otherValue}${otherIsDefault}; VPC peering needs disjoint ranges`);
   }
 
   const database: DatabaseConfig = {
@@ -556,13 +562,17 @@ function validIdentifier(setting: string, value: string): string {
   return value;
 }
 
+/** The rule `engineVersion` must follow, stated in every message about it. */
+export const ENGINE_VERSION_RULE = `it must be PostgreSQL ${SUPPORTED_ENGINE_MAJOR}.x (major.minor, no patch part) with minor ≥ ${MINIMUM_ENGINE_MINOR}, ` +
+  `i.e. ${SUPPORTED_ENGINE_MAJOR}.${MINIMUM_ENGINE_MINOR} or later`;
+
 function validEngineVersion(value: string): string {
   const match = /^(\d+)\.(\d+)$/.exec(value);
   if (!match || match[1] !== SUPPORTED_ENGINE_MAJOR) {
-    throw new ConfigError('engineVersion', `"${value}" is not supported: use a PostgreSQL ${SUPPORTED_ENGINE_MAJOR}.x minor such as 14.22`);
+    throw new ConfigError('engineVersion', `"${value}" is not supported: ${ENGINE_VERSION_RULE}`);
   }
   if (Number(match[2]) < MINIMUM_ENGINE_MINOR) {
-    throw new ConfigError('engineVersion', `"${value}" is deprecated by RDS for new instances: use ${SUPPORTED_ENGINE_MAJOR}.${MINIMUM_ENGINE_MINOR} or later`);
+    throw new ConfigError('engineVersion', `"${value}" is deprecated by RDS for new instances: ${ENGINE_VERSION_RULE}`);
   }
   return value;
 }

@@ -20,11 +20,19 @@ export interface PipelineStackProps extends StackProps {
   readonly config: DrConfig;
 }
 
-/** Node.js 20+ for `npm ci`, the tests and esbuild bundling (STANDARD_7_0 ships Node 18 and 20). */
+/**
+ * Node.js major of every CodeBuild project (synth, self-mutation, assets, PR checks, drill step): the newest LTS the
+ * Ubuntu standard:7.0 image offers, and the major of the Lambda runtime (LAMBDA_RUNTIME), so the bundles are built and
+ * tested on the Node they run on. Node 20 reached end of life in April 2026. Runtimes per image: "Available runtimes",
+ * https://docs.aws.amazon.com/codebuild/latest/userguide/available-runtimes.html (and the image's own list,
+ * ubuntu/standard/7.0/runtimes.yml in github.com/aws/aws-codebuild-docker-images: nodejs 18, 20, 22, 24).
+ * The GitHub Actions workflow (.github/workflows/pr-checks.yml) uses the same major; a test keeps them equal.
+ */
+export const CODEBUILD_NODE_MAJOR = '24';
 const BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0;
 const NODE_RUNTIME = codebuild.BuildSpec.fromObject({
   version: '0.2',
-  phases: { install: { 'runtime-versions': { nodejs: '20' } } },
+  phases: { install: { 'runtime-versions': { nodejs: CODEBUILD_NODE_MAJOR } } },
 });
 
 /**

@@ -12,7 +12,7 @@ import { synthCommand } from './synth-context';
 
 export interface PullRequestChecksProps {
   readonly config: DrConfig;
-  /** Node.js 20 CodeBuild settings shared with the pipeline's own projects. */
+  /** CodeBuild image and Node.js runtime (CODEBUILD_NODE_MAJOR) shared with the pipeline's own projects. */
   readonly buildImage: codebuild.IBuildImage;
   readonly nodeRuntime: codebuild.BuildSpec;
 }

@@ -33,6 +33,14 @@ export interface DrFunctionProps {
   readonly databaseAccess?: { port: number; cidrs: Record<string, string> };
 }
 
+/**
+ * The Lambda runtime of every DR function, pinned: `NODEJS_LATEST` would move to a new Node major with a CDK upgrade and
+ * change the runtime under a deploy. nodejs24.x is a supported Lambda runtime ("Lambda runtimes", Supported runtimes,
+ * https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtimes-supported); move it when that page lists its
+ * deprecation. CodeBuild builds and tests on the same Node major (CODEBUILD_NODE_MAJOR in lib/pipeline/pipeline-stack.ts).
+ */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
 /** Failed asynchronous invocations (schedules, EventBridge) are kept this long in the function's dead-letter queue. */
 const DEAD_LETTER_RETENTION = Duration.days(14);
 
@@ -101,7 +109,7 @@ export class DrFunction extends Construct {
       handler: 'handler',
       projectRoot: REPOSITORY_ROOT,
       depsLockFilePath: path.join(REPOSITORY_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: props.timeout,

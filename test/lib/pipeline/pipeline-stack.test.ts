@@ -103,7 +103,7 @@ test('the asset publisher is a pinned cdk-assets version, never latest', () => {
   }
 });
 
-test('synth runs npm ci, npm test and cdk synth with the context that reproduces this app, on Node 20 without Docker', () => {
+test('synth runs npm ci, npm test and cdk synth with the context that reproduces this app, on Node 24 without Docker', () => {
   const synth = projectOf(action('Build', 'Synth'));
   expect(buildCommands(synth)).toEqual([
     'npm ci',
@@ -112,7 +112,7 @@ test('synth runs npm ci, npm test and cdk synth with the context that reproduces
       '-c primaryRegion=us-east-1 -c drRegion=us-east-2 -c toolingRegion=us-west-2 ' +
       `-c connectionArn=${CONNECTION_ARN} -c repository=acme/payments-dr -c branch=main`,
   ]);
-  expect(JSON.parse(synth.Source.BuildSpec).phases.install['runtime-versions']).toEqual({ nodejs: '20' });
+  expect(JSON.parse(synth.Source.BuildSpec).phases.install['runtime-versions']).toEqual({ nodejs: '24' });
   expect(synth.Environment).toMatchObject({ Image: 'aws/codebuild/standard:7.0', PrivilegedMode: false });
 });
 
@@ -242,6 +242,7 @@ describe('pull-request checks', () => {
 
   test('runs the same checks as the pipeline synth, encrypted with its own key', () => {
     expect(buildCommands(project)).toEqual(buildCommands(projectOf(action('Build', 'Synth'))));
+    expect(JSON.parse(project.Source.BuildSpec).phases.install['runtime-versions']).toEqual({ nodejs: '24' });
     expect(project.EncryptionKey).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PullRequestChecksKey/), 'Arn'] });
     expect(project.Environment).toMatchObject({ Image: 'aws/codebuild/standard:7.0', PrivilegedMode: false });
   });

@@ -1,0 +1,5 @@
+import { startRunTempDir } from './run-temp-dir';
+
+export default function globalSetup(): void {
+  startRunTempDir();
+}

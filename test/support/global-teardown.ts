@@ -1,0 +1,5 @@
+import { finishRunTempDir } from './run-temp-dir';
+
+export default function globalTeardown(): void {
+  finishRunTempDir();
+}
