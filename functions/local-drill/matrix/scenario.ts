@@ -10,6 +10,7 @@ import type { AcknowledgedOperation } from '../history/history';
 import { MonitorMetric } from '../../core/metric-names';
 import type { NodeHandle } from '../../adapters/local/postgres-cluster';
 import type { ProgressSink } from '../../adapters/local/recording-observability';
+import type { WriteLeaseStore } from '../../core/write-lease';
 
 export type MatrixScenarioName =
   | 'partition' | 'region-loss' | 'primary-returns' | 'switchover-lagging' | 'blackhole-crash' | 'maintenance' | 'lag-over-gate'
@@ -147,6 +148,20 @@ export function override<T extends object>(target: T, overrides: Partial<T>): T 
       if (Object.prototype.hasOwnProperty.call(overrides, key)) return overrides[key as keyof T];
       const value = Reflect.get(object, key, receiver) as unknown;
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(object) : value;
+    },
+  });
+}
+
+/**
+ * The lease store with `then` run right after each successful conditional write that gives the lease to the DR side
+ * (before the orchestrator sees the result): the moment a scenario thaws a primary or crashes the orchestrator.
+ */
+export function afterDrTakesLease(lease: WriteLeaseStore, then: () => Promise<unknown> | undefined): WriteLeaseStore {
+  return override<WriteLeaseStore>(lease, {
+    compareAndSet: async (expected, next) => {
+      const written = await lease.compareAndSet(expected, next);
+      if (next.holder === 'dr') await then();
+      return written;
     },
   });
 }

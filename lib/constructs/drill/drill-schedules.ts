@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { keyUseViaService } from '../encryption/key-use-via-service';
 
 /** What every scheduled drill is built from: its function and schedule names, where it runs, the DR key and topic. */
 export interface ScheduledDrillProps {
@@ -49,7 +50,7 @@ export function createScheduleRole(scope: Construct, id: string, description: st
       sid: 'SendDeadLettersToTheEncryptedQueue',
       actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
       resources: [deadLetterKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(scope).region}.amazonaws.com` } },
+      conditions: keyUseViaService('sqs', Stack.of(scope).region),
     }));
   }
   return role;

@@ -11,6 +11,7 @@ import { acknowledgeRoleInlineGrants } from '../../compliance/inline-grants';
 import { acknowledgeFindings, wildcardResourceFinding } from '../../compliance/nag';
 import { DrFunction } from '../functions/dr-function';
 import { createScheduleRole, functionVersionsFinding, ScheduledDrillProps } from './drill-schedules';
+import { keyUseViaService } from '../encryption/key-use-via-service';
 
 export interface FullDrillProps extends ScheduledDrillProps {
   readonly stateMachineName: string;
@@ -105,7 +106,7 @@ export class FullDrill extends Construct {
     // keys", https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource),
     // so DescribeKey is scoped to requests through RDS of this region instead; with that condition it was never allowed.
     allow(['kms:CreateGrant'], [props.key.keyArn], { Bool: { 'kms:GrantIsForAWSResource': 'true' } });
-    allow(['kms:DescribeKey'], [props.key.keyArn], { StringEquals: { 'kms:ViaService': `rds.${stack.region}.amazonaws.com` } });
+    allow(['kms:DescribeKey'], [props.key.keyArn], keyUseViaService('rds', stack.region));
     props.key.grantDecrypt(role);
     props.alertTopic.grantPublish(role);
     acknowledgeFindings(role.node.findChild('DefaultPolicy'), [

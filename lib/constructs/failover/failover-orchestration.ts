@@ -14,6 +14,7 @@ import { grantFailoverStateAccess } from './failover-state-table';
 import { grantWriteLeaseAccess } from './write-lease-table';
 import { lagLookbackSeconds } from '../monitoring/detection-window';
 import { grantPutMetrics } from '../monitoring/replication-monitor';
+import { keyUseViaService } from '../encryption/key-use-via-service';
 
 export interface FailoverOrchestrationProps extends DatabasePairFunctionProps {
   /** Composite alarm whose ALARM state starts the failover. */
@@ -138,7 +139,7 @@ export class FailoverOrchestration extends Construct {
       sid: 'PublishToTheEncryptedTopic',
       actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
       resources: [props.key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `sns.${config.regions.dr}.amazonaws.com` } },
+      conditions: keyUseViaService('sns', config.regions.dr),
     }));
 
     const deadLetters = new sqs.Queue(this, 'UndeliveredTriggers', {

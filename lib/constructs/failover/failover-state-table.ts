@@ -4,16 +4,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../../compliance/nag';
+import { keyUseViaService } from '../encryption/key-use-via-service';
 
 export interface FailoverStateTableProps {
   readonly tableName: string;
   readonly key: kms.IKey;
 }
 
-/**
- * The failover lock and progress record (one item, `pk = "failover"`) in the DR region: two
- * triggers make one promotion, and a failover interrupted half-way resumes where it stopped.
- */
 /**
  * Access to the failover state item: the table actions plus the DR key through DynamoDB only
  * (the table is encrypted with the customer-managed key, which `Table.grant` does not cover).
@@ -27,10 +24,14 @@ export function grantFailoverStateAccess(role: iam.IRole, table: dynamodb.ITable
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: write ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
     resources: [key.keyArn],
-    conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(table).region}.amazonaws.com` } },
+    conditions: keyUseViaService('dynamodb', Stack.of(table).region),
   }));
 }
 
+/**
+ * The failover lock and progress record (one item, `pk = "failover"`) in the DR region: two
+ * triggers make one promotion, and a failover interrupted half-way resumes where it stopped.
+ */
 export class FailoverStateTable extends Construct {
   readonly table: dynamodb.Table;
 

@@ -16,6 +16,7 @@ import { databaseInstanceArn, primaryParameterGroupArn } from '../functions/data
 import { DrFunction } from '../functions/dr-function';
 import { grantPutMetrics } from '../monitoring/replication-monitor';
 import { grantWriteLeaseAccess } from './write-lease-table';
+import { keyUseViaService } from '../encryption/key-use-via-service';
 
 export interface LeaseKeeperProps {
   readonly config: DrConfig;
@@ -108,11 +109,10 @@ export class LeaseKeeper extends Construct {
     const role = this.function.role;
     const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
-    const viaService = (service: string) => ({ StringEquals: { 'kms:ViaService': `${service}.${region}.amazonaws.com` } });
 
     grantWriteLeaseAccess(role, names.writeLeaseTable, region, props.key.keyArn);
     allow('ReadThePrimaryCredentials', ['secretsmanager:GetSecretValue'], [props.database.secret.secretArn]);
-    allow('DecryptThePrimaryCredentials', ['kms:Decrypt'], [props.key.keyArn], viaService('secretsmanager'));
+    allow('DecryptThePrimaryCredentials', ['kms:Decrypt'], [props.key.keyArn], keyUseViaService('secretsmanager', region));
     // ModifyDBInstance moves the instance between its VPC security groups. Those are EC2 resources: the RDS action's
     // resource types are db (required), og, pg, secgrp (EC2-Classic DB security groups) and subgrp, so the instance
     // ARN alone scopes it. "Actions, resources, and condition keys for Amazon RDS",
@@ -121,7 +121,7 @@ export class LeaseKeeper extends Construct {
     allow('SetTheReadOnlyDefaultOfThePrimaryOnly', ['rds:ModifyDBParameterGroup'],
       [primaryParameterGroupArn(config, names)]);
     allow('AlertThroughThePrimaryTopic', ['sns:Publish'], [props.alertTopic.topicArn]);
-    allow('PublishToTheEncryptedTopic', ['kms:GenerateDataKey', 'kms:Decrypt'], [props.key.keyArn], viaService('sns'));
+    allow('PublishToTheEncryptedTopic', ['kms:GenerateDataKey', 'kms:Decrypt'], [props.key.keyArn], keyUseViaService('sns', region));
     grantPutMetrics(role);
 
     // Each run keeps time itself: a late or repeated run is worth nothing once the next minute's run has started.

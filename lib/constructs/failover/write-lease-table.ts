@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { keyUseViaService } from '../encryption/key-use-via-service';
 
 export interface WriteLeaseTableProps {
   readonly tableName: string;
@@ -71,7 +72,7 @@ export function grantWriteLeaseAccess(role: iam.IRole, tableName: string, region
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
     resources: [keyArn],
-    conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
+    conditions: keyUseViaService('dynamodb', region),
   }));
 }
 

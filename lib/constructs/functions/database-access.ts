@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DrConfig } from '../../config/dr-config';
 import { DrResourceNames } from '../../config/resource-names';
+import { keyUseViaService } from '../encryption/key-use-via-service';
 
 /** Host names of the two instances (the primary's crosses regions by reference). */
 export interface DatabaseEndpoints {
@@ -82,6 +83,6 @@ export function grantDatabaseAccess(role: iam.IRole, config: DrConfig, names: Dr
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['kms:Decrypt'],
     resources: [drKey.keyArn],
-    conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${config.regions.dr}.amazonaws.com` } },
+    conditions: keyUseViaService('secretsmanager', config.regions.dr),
   }));
 }

@@ -10,6 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeRoleInlineGrants } from '../../compliance/inline-grants';
 import { acknowledgeFindings } from '../../compliance/nag';
+import { keyUseViaService } from '../encryption/key-use-via-service';
 
 const REPOSITORY_ROOT = path.join(__dirname, '..', '..', '..');
 
@@ -92,7 +93,7 @@ export class DrFunction extends Construct {
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
       resources: [props.key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+      conditions: keyUseViaService('sqs', Stack.of(this).region),
     }));
 
     const logGroup = new logs.LogGroup(this, 'Logs', {

@@ -175,7 +175,7 @@ describe('loadConfig overrides', () => {
   });
 });
 
-describe('loadConfig rejects invalid input with a ConfigError naming the setting (requirements §6)', () => {
+describe('loadConfig rejects invalid input with a ConfigError naming the setting', () => {
   const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
     ['suffix with upper case', { environmentSuffix: 'Dev' }, 'environmentSuffix', /"Dev"/],
     ['suffix with underscore', { environmentSuffix: 'my_env' }, 'environmentSuffix', /"my_env"/],

@@ -27,9 +27,8 @@
  */
 import type { FailoverState } from '../../../core/ports';
 import { roundSeconds } from '../../../core/timeline';
-import type { WriteLeaseStore } from '../../../core/write-lease';
 import {
-  acksBy, check, losePrimaryRegion, newWriterAck, override, replicaIdsOnceReplayed, restorePrimaryRegion, waitFor, type Scenario,
+  acksBy, afterDrTakesLease, check, losePrimaryRegion, newWriterAck, override, replicaIdsOnceReplayed, restorePrimaryRegion, waitFor, type Scenario,
 } from '../scenario';
 
 const CRASH_POINTS = [
@@ -61,12 +60,7 @@ export const orchestratorCrash: Scenario = {
       const lease = ports.lease!;
       return {
         ...ports,
-        lease: override<WriteLeaseStore>(lease, {
-          compareAndSet: async (expected, next) => {
-            const written = await lease.compareAndSet(expected, next);
-            return (next.holder === 'dr' ? crashIfNext(CRASH_POINTS[0]) : undefined) ?? written;
-          },
-        }),
+        lease: afterDrTakesLease(lease, () => crashIfNext(CRASH_POINTS[0])),
         database: override(ports.database, {
           promoteReplica: async () => {
             promoteRequests.push({ at: Date.now(), intentStored: (await ports.store.read())?.promoteRequestedAt !== undefined });

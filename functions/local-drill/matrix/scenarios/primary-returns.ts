@@ -34,9 +34,8 @@
 import { readWrittenIds } from '../../client-load';
 import type { AcknowledgedOperation, HistoryEvent } from '../../history/history';
 import { roundSeconds } from '../../../core/timeline';
-import type { WriteLeaseStore } from '../../../core/write-lease';
 import {
-  acksBy, check, FAILOVER_WAIT_MS, newWriterAck, override, replicaIdsOnceReplayed, sleep, waitFor, type Scenario,
+  acksBy, afterDrTakesLease, check, FAILOVER_WAIT_MS, newWriterAck, replicaIdsOnceReplayed, sleep, waitFor, type Scenario,
 } from '../scenario';
 
 /** Driver defaults: longer than the freeze, so the direct sessions stay open through it. */
@@ -55,17 +54,12 @@ export const primaryReturns: Scenario = {
       const lease = ports.lease!;
       return {
         ...ports,
-        lease: override<WriteLeaseStore>(lease, {
-          compareAndSet: async (expected, next) => {
-            const written = await lease.compareAndSet(expected, next);
-            if (next.holder === 'dr' && thawedAt === undefined) {
-              leaseTakenAt = history.now();
-              await estate.cluster.primary.kill('SIGCONT');
-              thawedAt = history.now();
-              progress('the DR side holds the write lease: primary SIGCONTed (it comes back during the promotion)');
-            }
-            return written;
-          },
+        lease: afterDrTakesLease(lease, async () => {
+          if (thawedAt !== undefined) return;
+          leaseTakenAt = history.now();
+          await estate.cluster.primary.kill('SIGCONT');
+          thawedAt = history.now();
+          progress('the DR side holds the write lease: primary SIGCONTed (it comes back during the promotion)');
         }),
       };
     };
