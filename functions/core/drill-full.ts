@@ -5,6 +5,8 @@
  * Production is never promoted: every mutating call names the run's own `instanceId`, which always starts with
  * the drill prefix (IAM allows create/promote/delete on that prefix only).
  */
+import { formatSeconds } from './format-seconds';
+import { DRILL_DIMENSION, DRILL_KIND, DrillMetric } from './metric-names';
 import type { Alerts, FailoverStateStore, Logger, MetricDatum, Metrics } from './ports';
 import { describeError } from './retry';
 
@@ -172,15 +174,15 @@ async function report(state: FullDrillState, ports: FullDrillPorts): Promise<Ful
   const message = [
     `Full DR drill ${state.runId} ${succeeded ? 'succeeded' : 'FAILED'}.`,
     ...(cause ? [`Failure: ${cause}`] : []),
-    `RTO (promotion → first write+read): ${measured.rtoSeconds ?? 'not reached'} s`,
-    `RPO (marker on primary → seen on the disposable replica, upper bound): ${measured.rpoSeconds ?? 'not reached'} s`,
+    `RTO (promotion → first write+read): ${measured.rtoSeconds === undefined ? 'not reached' : formatSeconds(measured.rtoSeconds)}`,
+    `RPO (marker on primary → seen on the disposable replica, upper bound): ${measured.rpoSeconds === undefined ? 'not reached' : formatSeconds(measured.rpoSeconds)}`,
     `Disposable instance ${state.instanceId}: ${state.cleanup === undefined ? 'CLEANUP FAILED — delete it by hand' : state.cleanup}`,
   ].join('\n');
-  const dimensions = { Drill: 'full' };
+  const dimensions = { [DRILL_DIMENSION]: DRILL_KIND.full };
   const data: MetricDatum[] = [
-    { name: 'DrillSucceeded', value: succeeded ? 1 : 0, unit: 'Count', dimensions },
-    ...(measured.rtoSeconds !== undefined ? [{ name: 'DrillRtoSeconds', value: measured.rtoSeconds, unit: 'Seconds' as const, dimensions }] : []),
-    ...(measured.rpoSeconds !== undefined ? [{ name: 'DrillRpoSeconds', value: measured.rpoSeconds, unit: 'Seconds' as const, dimensions }] : []),
+    { name: DrillMetric.DrillSucceeded, value: succeeded ? 1 : 0, unit: 'Count', dimensions },
+    ...(measured.rtoSeconds !== undefined ? [{ name: DrillMetric.DrillRtoSeconds, value: measured.rtoSeconds, unit: 'Seconds' as const, dimensions }] : []),
+    ...(measured.rpoSeconds !== undefined ? [{ name: DrillMetric.DrillRpoSeconds, value: measured.rpoSeconds, unit: 'Seconds' as const, dimensions }] : []),
   ];
   await ports.metrics.record(data).catch((error: unknown) => ports.logger.error('drill metrics not published', { error: describeError(error) }));
   await ports.alerts.notify(`Full DR drill: ${succeeded ? 'SUCCEEDED' : 'FAILED'}`, message)

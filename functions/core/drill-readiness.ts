@@ -3,6 +3,8 @@
  * IAM policy simulation only). Each check runs on its own: one failing AWS API fails that check with the
  * error in its detail and never hides the results of the others.
  */
+import { formatSeconds } from './format-seconds';
+import { DRILL_DIMENSION, DRILL_KIND, DrillMetric } from './metric-names';
 import type { Alerts, DatabaseControl, FailoverStateStore, Logger, MetricDatum, Metrics } from './ports';
 import { evaluatePromotionReadiness } from './promotion-readiness';
 import { describeError } from './retry';
@@ -135,8 +137,8 @@ export async function runSyntheticDrill(trigger: string, ports: SyntheticDrillPo
 /** Publishes `DrillReady` + `DrillDurationSeconds` and the SNS report; a failed publication is logged, never fatal. */
 async function report(result: SyntheticDrillResult, ports: SyntheticDrillPorts): Promise<void> {
   const data: MetricDatum[] = [
-    { name: 'DrillReady', value: result.ready ? 1 : 0, unit: 'Count', dimensions: { Drill: 'synthetic' } },
-    { name: 'DrillDurationSeconds', value: result.measured.durationSeconds ?? 0, unit: 'Seconds', dimensions: { Drill: 'synthetic' } },
+    { name: DrillMetric.DrillReady, value: result.ready ? 1 : 0, unit: 'Count', dimensions: { [DRILL_DIMENSION]: DRILL_KIND.synthetic } },
+    { name: DrillMetric.DrillDurationSeconds, value: result.measured.durationSeconds ?? 0, unit: 'Seconds', dimensions: { [DRILL_DIMENSION]: DRILL_KIND.synthetic } },
   ];
   await ports.metrics.record(data).catch((error: unknown) => ports.logger.error('drill metrics not published', { error: describeError(error) }));
   await ports.alerts.notify(`Synthetic DR drill: ${result.ready ? 'READY' : 'NOT READY'}`, formatSyntheticReport(result))
@@ -151,8 +153,19 @@ export function formatSyntheticReport(result: SyntheticDrillResult): string {
     '',
     ...lines,
     '',
-    `Measured: ${JSON.stringify(result.measured)}`,
+    `Measured: ${formatMeasurements(result.measured)}`,
   ].join('\n');
+}
+
+/** The measurements in words, seconds through `formatSeconds` (no floating-point noise in the report). */
+function formatMeasurements(measured: DrillMeasurements): string {
+  const parts = [
+    measured.replicationLagSeconds !== undefined ? `replication lag ${formatSeconds(measured.replicationLagSeconds)}` : 'replication lag unknown',
+    ...(measured.backupRetentionDays !== undefined ? [`backup retention ${measured.backupRetentionDays} d`] : []),
+    ...(measured.backupAgeHours !== undefined ? [`latest automated backup ${measured.backupAgeHours} h ago`] : []),
+    ...(measured.durationSeconds !== undefined ? [`drill took ${formatSeconds(measured.durationSeconds)}`] : []),
+  ];
+  return parts.join(', ');
 }
 
 async function guarded(name: DrillCheckName, check: () => Promise<Omit<DrillCheck, 'name'>>): Promise<DrillCheck> {

@@ -1,8 +1,9 @@
 import type { FailoverRequest } from './failover-request';
+import { formatSeconds } from './format-seconds';
 import type { PrimaryEndEvidence } from './lag-at-primary-failure';
 import { classifyInstanceStatus, servesPerControlPlane, serverAnswered, type ControlPlaneHealth } from './instance-health';
 import { lsnReached } from './lsn';
-import { FailoverMetric } from './metric-names';
+import { FAILOVER_STEP_DIMENSION, FailoverMetric } from './metric-names';
 import {
   LeaseLostError,
   type Alerts, type Clock, type DatabaseControl, type Dns, type FailoverMode, type FailoverState,
@@ -479,7 +480,7 @@ class FailoverOrchestrator {
     });
     this.ports.logger.info('failover decision: proceed', { mode, force: this.current.force, detail: verdict.replicaDetail });
     await this.recordMetrics(DECISION_STEPS.map((step) => ({
-      name: FailoverMetric.FailoverStepSeconds, value: this.current.steps[step]?.seconds ?? 0, unit: 'Seconds' as const, dimensions: { Step: step },
+      name: FailoverMetric.FailoverStepSeconds, value: this.current.steps[step]?.seconds ?? 0, unit: 'Seconds' as const, dimensions: { [FAILOVER_STEP_DIMENSION]: step },
     })));
     await this.notify('proceeding', `Failover ${this.current.runId} proceeding (${mode}${this.current.force ? ', FORCED' : ''}). `
       + `${this.current.steps[FAILOVER_STEPS.verifyPrimaryDown]?.detail}. ${verdict.replicaDetail}.`);
@@ -571,7 +572,7 @@ class FailoverOrchestrator {
       } catch (error) {
         last = `unreadable: ${describeError(error)}`;
       }
-      if (clock.now() >= giveUpAt) throw new AbandonSwitchover(`the replica did not replay up to ${target} within ${this.settings.catchUpTimeoutMs / 1000} s (last: ${last})`);
+      if (clock.now() >= giveUpAt) throw new AbandonSwitchover(`the replica did not replay up to ${target} within ${formatSeconds(this.settings.catchUpTimeoutMs / 1000)} (last: ${last})`);
       if (clock.now() + this.settings.writerPollIntervalMs >= this.options.deadline) {
         return { done: false, detail: `replica at ${last}, waiting for ${target}; resume continues` };
       }
@@ -633,7 +634,7 @@ class FailoverOrchestrator {
         logger.warn('waiting for writer: check failed', { error: describeError(error) });
       }
       if (clock.now() + this.settings.writerPollIntervalMs > waitUntil) {
-        return { done: false, detail: `not yet a writer after ${this.secondsSince(start)} s (last: ${last}); resume continues waiting` };
+        return { done: false, detail: `not yet a writer after ${formatSeconds(this.secondsSince(start))} (last: ${last}); resume continues waiting` };
       }
       await clock.sleep(this.settings.writerPollIntervalMs);
     }
@@ -679,7 +680,7 @@ class FailoverOrchestrator {
     await this.save({ ...this.current, steps: { ...this.current.steps, [step]: record } });
     if (outcome.done) {
       logger.info('step done', { step, seconds, detail: outcome.detail });
-      await this.recordMetrics([{ name: FailoverMetric.FailoverStepSeconds, value: record.seconds, unit: 'Seconds', dimensions: { Step: step } }]);
+      await this.recordMetrics([{ name: FailoverMetric.FailoverStepSeconds, value: record.seconds, unit: 'Seconds', dimensions: { [FAILOVER_STEP_DIMENSION]: step } }]);
     } else {
       logger.error('step not done', { step, seconds, detail: outcome.detail });
       await this.notifyOnce(`step ${step} not done`, `${step}: ${outcome.detail}. State is kept; the next resume retries it.`);

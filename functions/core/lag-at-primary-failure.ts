@@ -1,3 +1,5 @@
+import { formatSeconds } from './format-seconds';
+
 /** One monitor observation (AWS: one metric period; local drill: one monitor cycle). */
 export interface LagSample {
   readonly at: Date;
@@ -61,7 +63,7 @@ export function lagAtPrimaryFailure(samples: readonly LagSample[], probeInterval
       return {
         lagSeconds: newestLag.lagSeconds! + windowSeconds,
         basis: `primary reachable at the monitor's last run (${newestReachability.at.toISOString()}) but found down at ${firstFailedProbeAt.toISOString()}; `
-          + `lag ${newestLag.lagSeconds} s measured at ${newestLag.at.toISOString()} + ${windowSeconds} s until then`,
+          + `lag ${formatSeconds(newestLag.lagSeconds!)} measured at ${newestLag.at.toISOString()} + ${formatSeconds(windowSeconds)} until then`,
       };
     }
     return { lagSeconds: newestLag.lagSeconds, basis: `primary reachable; newest lag measurement (${newestLag.at.toISOString()})` };
@@ -80,8 +82,8 @@ export function lagAtPrimaryFailure(samples: readonly LagSample[], probeInterval
   const windowSeconds = Math.max(probeIntervalSeconds, (windowEnd.getTime() - lastGood.at.getTime()) / 1000);
   return {
     lagSeconds: measured + windowSeconds,
-    basis: `primary unreachable since ${firstFailure.at.toISOString()}; lag ${measured} s measured at ${lastGood.at.toISOString()} `
-      + `while it was reachable + ${windowSeconds} s until ${windowEnd === firstFailure.at ? 'the first failed probe' : `its write lease expired (${windowEnd.toISOString()})`}`,
+    basis: `primary unreachable since ${firstFailure.at.toISOString()}; lag ${formatSeconds(measured)} measured at ${lastGood.at.toISOString()} `
+      + `while it was reachable + ${formatSeconds(windowSeconds)} until ${windowEnd === firstFailure.at ? 'the first failed probe' : `its write lease expired (${windowEnd.toISOString()})`}`,
   };
 }
 

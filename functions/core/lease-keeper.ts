@@ -9,6 +9,7 @@
  * cannot renew fences at once, and stays fenced until it holds the lease again. A lease held by the DR side is
  * final: the keeper fences and never releases it (only an operator's hand-back returns the lease).
  */
+import { formatSeconds } from './format-seconds';
 import type { Alerts, Clock, Logger } from './ports';
 import { describeError } from './retry';
 import { LeaseConflictError, type LeaseTimings, type WriteLease, type WriteLeaseStore } from './write-lease';
@@ -171,7 +172,7 @@ export class LeaseKeeper {
     const remaining = this.heldUntil === undefined ? 0 : this.heldUntil - now;
     this.ports.logger.warn('write lease not renewed', { reason, remainingMs: remaining });
     if (remaining > this.timings.fenceBudgetMs) {
-      return { state: 'renewal_failed', heldUntil: this.heldUntil, fenceVerified: false, detail: `renewal failed (${reason}); ${Math.round(remaining / 1000)} s of the lease remain` };
+      return { state: 'renewal_failed', heldUntil: this.heldUntil, fenceVerified: false, detail: `renewal failed (${reason}); ${formatSeconds(remaining / 1000)} of the lease remain` };
     }
     this.heldUntil = undefined;
     const verified = await this.fenceAndVerify(`the write lease could not be renewed (${reason})`);

@@ -1,4 +1,5 @@
 import type { PrimaryEndEvidence } from './lag-at-primary-failure';
+import type { MetricName } from './metric-names';
 /**
  * The ports the failover core runs over. The AWS adapters (functions/adapters/aws) and the local
  * drill's adapters implement the same interfaces, so the same core decides and acts in both.
@@ -160,7 +161,8 @@ export interface Alerts {
 export type MetricUnit = 'Seconds' | 'Milliseconds' | 'Count';
 
 export interface MetricDatum {
-  readonly name: string;
+  /** Only names of metric-names.ts: the alarms and the dashboard read those (test/contract/metric-names.test.ts). */
+  readonly name: MetricName;
   readonly value: number;
   readonly unit: MetricUnit;
   /** Extra dimensions; the adapter always adds the environment's own dimension. */

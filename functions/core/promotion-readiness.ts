@@ -1,3 +1,4 @@
+import { formatSeconds } from './format-seconds';
 import type { ReplicaStatus } from './ports';
 
 export interface PromotionReadinessInput {
@@ -39,7 +40,7 @@ export function evaluatePromotionReadiness(input: PromotionReadinessInput): Prom
   }
   const lagWithinBudget = lagSeconds !== undefined && Number.isFinite(lagSeconds) && lagSeconds <= maxLagSeconds;
   const lagVerdict = lagSeconds === undefined || !Number.isFinite(lagSeconds)
-    ? `replication lag unknown (counts as over the ${maxLagSeconds} s budget)`
-    : `replication lag ${lagSeconds} s ${lagWithinBudget ? 'within' : 'over'} the ${maxLagSeconds} s budget`;
+    ? `replication lag unknown (counts as over the ${formatSeconds(maxLagSeconds)} budget)`
+    : `replication lag ${formatSeconds(lagSeconds)} ${lagWithinBudget ? 'within' : 'over'} the ${formatSeconds(maxLagSeconds)} budget`;
   return { ready: blockers.length === 0 && lagWithinBudget, alreadyPromoted, lagWithinBudget, blockers, lagVerdict };
 }

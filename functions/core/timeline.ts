@@ -1,3 +1,4 @@
+import { formatSeconds } from './format-seconds';
 import type { FailoverState, StepStatus } from './ports';
 
 export interface TimelineStep {
@@ -32,9 +33,9 @@ export function buildTimeline(state: FailoverState, order: readonly string[], no
 }
 
 export function formatTimeline(timeline: FailoverTimeline): string {
-  const lines = timeline.steps.map((step) => `- ${step.step}: ${step.status}, ${step.seconds} s${step.detail ? ` — ${step.detail}` : ''}`);
-  if (timeline.recoverySeconds !== undefined) lines.push(`Time to DR writer reachable (RTO): ${timeline.recoverySeconds} s`);
-  lines.push(`Total: ${timeline.totalSeconds} s`);
+  const lines = timeline.steps.map((step) => `- ${step.step}: ${step.status}, ${formatSeconds(step.seconds)}${step.detail ? ` — ${step.detail}` : ''}`);
+  if (timeline.recoverySeconds !== undefined) lines.push(`Time to DR writer reachable (RTO): ${formatSeconds(timeline.recoverySeconds)}`);
+  lines.push(`Total: ${formatSeconds(timeline.totalSeconds)}`);
   return lines.join('\n');
 }
 

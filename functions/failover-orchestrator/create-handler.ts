@@ -19,7 +19,7 @@ import { readDatabaseCredentials } from '../adapters/aws/database-credentials';
 import type { TargetProvider } from '../adapters/aws/database-session';
 import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-state-store';
 import { DynamoDbWriteLeaseStore } from '../adapters/aws/dynamodb-write-lease-store';
-import { powertoolsLogger } from '../adapters/aws/powertools-logger';
+import { powertoolsLogger, type InvocationContext } from '../adapters/aws/powertools-logger';
 import { RdsDatabaseControl } from '../adapters/aws/rds-database-control';
 import { Route53Dns } from '../adapters/aws/route53-dns';
 import { sdkClientOptions } from '../adapters/aws/sdk-client-options';
@@ -64,7 +64,8 @@ export function createHandler(config: OrchestratorConfig, overrides: HandlerOver
     catchUpTimeoutMs: config.switchoverCatchUpTimeoutSeconds * 1000,
   };
 
-  return async (event: unknown, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>): Promise<OrchestratorResponse> => {
+  return async (event: unknown, context: InvocationContext & Pick<Context, 'getRemainingTimeInMillis'>): Promise<OrchestratorResponse> => {
+    logger.addContext(context);
     let command;
     try {
       command = parseOrchestratorEvent(event);

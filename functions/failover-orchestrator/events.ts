@@ -1,4 +1,5 @@
 import { InvalidRequestError, validateFailoverRequest, type FailoverRequest } from '../core/failover-request';
+import { ALARM_STATE_CHANGE_EVENT } from '../core/metric-names';
 
 /**
  * What the orchestrator accepts:
@@ -14,7 +15,7 @@ export type OrchestratorCommand =
   | { readonly kind: 'status' }
   | { readonly kind: 'ignore'; readonly message: string };
 
-export const ALARM_STATE_CHANGE = 'CloudWatch Alarm State Change';
+export const ALARM_STATE_CHANGE = ALARM_STATE_CHANGE_EVENT.detailType;
 
 /** THROWS `InvalidRequestError` with a clear message for anything malformed; no side effects. */
 export function parseOrchestratorEvent(event: unknown): OrchestratorCommand {
@@ -41,7 +42,7 @@ export function parseOrchestratorEvent(event: unknown): OrchestratorCommand {
 }
 
 function parseAlarmEvent(event: Record<string, unknown>): OrchestratorCommand {
-  if (event['detail-type'] !== ALARM_STATE_CHANGE || event.source !== 'aws.cloudwatch') {
+  if (event['detail-type'] !== ALARM_STATE_CHANGE || event.source !== ALARM_STATE_CHANGE_EVENT.source) {
     throw new InvalidRequestError(`unsupported EventBridge event: source ${JSON.stringify(event.source)}, detail-type ${JSON.stringify(event['detail-type'])}`);
   }
   const detail = event.detail as Record<string, unknown> | undefined;

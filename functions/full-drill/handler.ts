@@ -23,7 +23,7 @@ import { runFullDrillTask, type FullDrillPorts } from '../core/drill-full';
 import { CloudWatchMetrics } from '../adapters/aws/cloudwatch-metrics';
 import { readDatabaseCredentials } from '../adapters/aws/database-credentials';
 import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-state-store';
-import { powertoolsLogger } from '../adapters/aws/powertools-logger';
+import { powertoolsLogger, type InvocationContext } from '../adapters/aws/powertools-logger';
 import { RdsDrillInstances } from '../adapters/aws/rds-drill-instances';
 import { SnsAlerts } from '../adapters/aws/sns-alerts';
 import { sdkClientOptions } from '../adapters/aws/sdk-client-options';
@@ -64,8 +64,12 @@ const ports: FullDrillPorts = {
   instancePrefix: config.instancePrefix,
 };
 
-/** Errors propagate on purpose: the state machine's Retry/Catch decides what happens next. */
-export async function handler(event: unknown) {
+/**
+ * Errors propagate on purpose: the state machine's Retry/Catch decides what happens next. Lambda always passes the
+ * context (request id and cold start on every log line); callers outside Lambda may leave it out.
+ */
+export async function handler(event: unknown, context?: InvocationContext) {
+  if (context) logger.addContext(context);
   const { task, drill } = parseFullDrillEvent(event);
   logger.info('full drill task', { task, instanceId: drill?.instanceId });
   return runFullDrillTask(task, drill, ports);

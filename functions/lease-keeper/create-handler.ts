@@ -14,7 +14,7 @@ import { AwsPrimarySelfFence } from '../adapters/aws/aws-primary-self-fence';
 import { CloudWatchMetrics } from '../adapters/aws/cloudwatch-metrics';
 import { readDatabaseCredentials } from '../adapters/aws/database-credentials';
 import { DynamoDbWriteLeaseStore } from '../adapters/aws/dynamodb-write-lease-store';
-import { powertoolsLogger } from '../adapters/aws/powertools-logger';
+import { powertoolsLogger, type InvocationContext } from '../adapters/aws/powertools-logger';
 import { sdkClientOptions } from '../adapters/aws/sdk-client-options';
 import { SnsAlerts } from '../adapters/aws/sns-alerts';
 import type { DatabaseTarget } from '../adapters/postgres/connectivity';
@@ -84,7 +84,8 @@ export function createLeaseKeeperHandler(config: LeaseKeeperConfig, overrides: L
   };
   let keeper: LeaseKeeper | undefined;
 
-  return async (_event: unknown, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>): Promise<KeeperRunSummary> => {
+  return async (_event: unknown, context: InvocationContext & Pick<Context, 'getRemainingTimeInMillis'>): Promise<KeeperRunSummary> => {
+    logger.addContext(context);
     keeper ??= new LeaseKeeper(ports, config.timings, `keeper:${context.awsRequestId}`);
     const now = clock.now();
     // KEEPER_RUN_SECONDS, but never so close to the Lambda timeout that a tick's fence could be cut off.

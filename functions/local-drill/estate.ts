@@ -20,6 +20,7 @@ import { CompositeMonitor } from './composite-monitor';
 import { KeeperLoop } from './keeper-loop';
 import { DEFAULT_FAILOVER_SETTINGS, runFailover, type FailoverPorts, type FailoverResult, type FailoverSettings } from '../core/failover-orchestrator';
 import { validateFailoverRequest } from '../core/failover-request';
+import { formatSeconds } from '../core/format-seconds';
 import { InMemoryFailoverStateStore } from '../core/in-memory-state-store';
 import { LeaseKeeper } from '../core/lease-keeper';
 import type { Logger } from '../core/ports';
@@ -444,7 +445,7 @@ export function coreLogger(progress: ProgressSink): Logger {
   const fields = (extra?: Record<string, unknown>) => (extra ? ` ${JSON.stringify(extra)}` : '');
   return {
     info: (message, extra) => {
-      if (message === 'step done') progress(`orchestrator: ${String(extra?.step)} done in ${String(extra?.seconds)} s — ${String(extra?.detail)}`);
+      if (message === 'step done') progress(`orchestrator: ${String(extra?.step)} done in ${typeof extra?.seconds === 'number' ? formatSeconds(extra.seconds) : `${String(extra?.seconds)} s`} — ${String(extra?.detail)}`);
     },
     warn: (message, extra) => progress(`orchestrator WARN ${message}${fields(extra)}`),
     error: (message, extra) => progress(`orchestrator ERROR ${message}${fields(extra)}`),

@@ -1,6 +1,7 @@
+import { formatSeconds } from '../core/format-seconds';
 import type { MatrixRun } from './matrix/run';
 
-const secondsText = (value: number | 'unknown' | null) => (value === null ? 'n/a' : value === 'unknown' ? 'unknown' : `${value.toFixed(3)} s`);
+const secondsText = (value: number | 'unknown' | null) => (value === null ? 'n/a' : value === 'unknown' ? 'unknown' : formatSeconds(value));
 
 /** The readable end-of-drill report: one row per scenario, then each scenario's invariants and orchestrator timeline. */
 export function formatMatrixReport(runs: readonly MatrixRun[], wallSeconds: number): string {
@@ -20,7 +21,7 @@ export function formatMatrixReport(runs: readonly MatrixRun[], wallSeconds: numb
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((cells) => cells[column].length)));
   const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd();
   const sections = runs.map(({ row, timeline }) => [
-    `${row.scenario}: ${row.passed ? 'PASS' : 'FAIL'} (${row.durationSeconds.toFixed(1)} s)`,
+    `${row.scenario}: ${row.passed ? 'PASS' : 'FAIL'} (${formatSeconds(row.durationSeconds)})`,
     `  expected: ${row.expected}`,
     `  observed: ${row.observed}`,
     ...row.invariants.map((invariant) => `  ${invariant.passed ? 'ok  ' : 'FAIL'} ${invariant.name}: ${invariant.detail}`),
@@ -40,7 +41,7 @@ export function formatMatrixReport(runs: readonly MatrixRun[], wallSeconds: numb
     '',
     ...sections,
     '',
-    `Drill wall time: ${wallSeconds.toFixed(1)} s. ${runs.every((run) => run.row.passed) ? 'All scenarios passed.' : 'SOME SCENARIOS FAILED.'}`,
+    `Drill wall time: ${formatSeconds(wallSeconds)}. ${runs.every((run) => run.row.passed) ? 'All scenarios passed.' : 'SOME SCENARIOS FAILED.'}`,
   ].join('\n');
 }
 

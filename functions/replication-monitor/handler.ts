@@ -27,7 +27,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CloudWatchMetrics } from '../adapters/aws/cloudwatch-metrics';
 import { readDatabaseCredentials } from '../adapters/aws/database-credentials';
 import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-state-store';
-import { powertoolsLogger } from '../adapters/aws/powertools-logger';
+import { powertoolsLogger, type InvocationContext } from '../adapters/aws/powertools-logger';
 import { describeInstanceStatus } from '../adapters/aws/rds-instance-status';
 import { sdkClientOptions } from '../adapters/aws/sdk-client-options';
 import type { DatabaseTarget } from '../adapters/postgres/connectivity';
@@ -62,8 +62,12 @@ export interface MonitorSummary {
   readonly errors: readonly string[];
 }
 
-/** Scheduled (EventBridge) invocation: the event carries nothing the monitor needs. */
-export async function handler(): Promise<MonitorSummary> {
+/**
+ * Scheduled (EventBridge) invocation: the event carries nothing the monitor needs. Lambda always passes the context
+ * (request id and cold start on every log line); callers outside Lambda may leave it out.
+ */
+export async function handler(_event?: unknown, context?: InvocationContext): Promise<MonitorSummary> {
+  if (context) logger.addContext(context);
   const result = await runMonitorCycle({
     // `refreshCredentials`: the database refused the cached password (rotation): read the secret again, once.
     probes: async (options) => {

@@ -31,7 +31,7 @@ import { describeError } from '../core/retry';
 import { CloudWatchMetrics } from '../adapters/aws/cloudwatch-metrics';
 import { AwsDrillInspection } from '../adapters/aws/drill-inspection';
 import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-state-store';
-import { powertoolsLogger } from '../adapters/aws/powertools-logger';
+import { powertoolsLogger, type InvocationContext } from '../adapters/aws/powertools-logger';
 import { describeReplicaAndLag } from '../adapters/aws/replica-lag-view';
 import { SnsAlerts } from '../adapters/aws/sns-alerts';
 import { sdkClientOptions } from '../adapters/aws/sdk-client-options';
@@ -71,7 +71,9 @@ const ports = {
   now: () => Date.now(),
 };
 
-export async function handler(event: unknown): Promise<SyntheticDrillResponse> {
+/** Lambda always passes the context (request id and cold start on every log line); callers outside Lambda may leave it out. */
+export async function handler(event: unknown, context?: InvocationContext): Promise<SyntheticDrillResponse> {
+  if (context) logger.addContext(context);
   let trigger: string;
   try {
     ({ trigger } = parseSyntheticDrillEvent(event));

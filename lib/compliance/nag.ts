@@ -1,6 +1,8 @@
-import { AspectPriority, Aspects, Stack, Validations } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, Stack, Stage, Validations } from 'aws-cdk-lib';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { AwsSolutionsChecks, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import { ComplianceConfig } from '../config/dr-config';
 import { RdsTagValueAspect } from './rds-tag-values';
 
 /**
@@ -11,6 +13,50 @@ import { RdsTagValueAspect } from './rds-tag-values';
 export function applyComplianceChecks(scope: IConstruct): void {
   Validations.of(scope).addPlugins(new AwsSolutionsChecks(scope), new PCIDSS321Checks(scope));
   Aspects.of(scope).add(new RdsTagValueAspect(), { priority: AspectPriority.READONLY });
+}
+
+/**
+ * Checks every template the app writes against AWS Control Tower's proactive controls, unless configured off: the
+ * rule set as AWS publishes it for CloudFormation, evaluated by cfn-guard (both bundled by the plugin) — the controls
+ * an organization can enforce as CloudFormation hooks on the accounts we deploy to. Registered once, on the App: the
+ * plugin is not scoped to a construct, and at the App it receives the templates of nested stages too (the pipeline's
+ * stage), so a plugin on the stage as well would evaluate those templates twice.
+ */
+export function applyControlTowerChecks(scope: IConstruct, config: ComplianceConfig): void {
+  if (!config.controlTowerChecks) return;
+  const app = outermostStage(scope);
+  if (appsWithControlTowerChecks.has(app)) return;
+  appsWithControlTowerChecks.add(app);
+  Validations.of(app).addPlugins(new CfnGuardValidator());
+}
+
+const appsWithControlTowerChecks = new WeakSet<Stage>();
+
+function outermostStage(scope: IConstruct): Stage {
+  let stage = Stage.of(scope);
+  if (!stage) throw new Error(`${scope.node.path} is not inside an App or Stage`);
+  for (let outer = Stage.of(stage.node.scope ?? stage); outer && outer !== stage; outer = Stage.of(stage.node.scope ?? stage)) stage = outer;
+  return stage;
+}
+
+/**
+ * The acknowledgement id of a failed Control Tower control, by the cfn-guard rule name the report shows (for example
+ * `s3_bucket_logging_enabled_check` for CT.S3.PR.2): CDK matches acknowledgements per plugin, as `<plugin>::<rule>`.
+ */
+export function controlTowerFinding(ruleName: string): string {
+  return `cdk-validator-cfnguard::${ruleName}`;
+}
+
+/**
+ * Acknowledges Control Tower findings on a property whose value another stack exports (subnets, keys of the region
+ * stack): cfn-guard sees `Fn::ImportValue`, which its rules accept neither as a string nor as a reference in the same
+ * template, so the rule fails although the property is set. At deployment a Control Tower hook evaluates a resource
+ * operation on the properties CloudFormation is about to provision ("Resource operation Guard rules",
+ * https://docs.aws.amazon.com/cloudformation-cli/latest/hooks-userguide/guard-hooks-write-rules.html).
+ */
+export function acknowledgeImportedValueFindings(scope: IConstruct, property: string, ruleNames: string[]): void {
+  acknowledgeFindings(scope, `${property} is set, from a value the region stack exports (Fn::ImportValue), which cfn-guard cannot resolve at synth.`,
+    ruleNames.map(controlTowerFinding));
 }
 
 /** Acknowledges specific cdk-nag findings on one construct, with the reason written beside it. */

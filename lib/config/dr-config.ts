@@ -189,6 +189,16 @@ export interface IamConfig {
   readonly permissionsBoundaryPolicyName?: string;
 }
 
+export interface ComplianceConfig {
+  /**
+   * Check every template against AWS Control Tower's proactive controls (cfn-guard rules) at synth, next to cdk-nag.
+   * Each failure is fixed or acknowledged on its resource with a reason. Turning it off only skips the check (tests
+   * that synthesize many configurations do, to stay fast); the acknowledged controls remain incompatible with the
+   * estate if an account enforces them.
+   */
+  readonly controlTowerChecks: boolean;
+}
+
 export interface DrillConfig {
   /** Weekly full drill: a disposable replica is created, promoted, measured and deleted. Costs an instance-hour or two a week. */
   readonly fullDrillEnabled: boolean;
@@ -212,6 +222,7 @@ export interface DrConfig {
   readonly drills: DrillConfig;
   readonly functions: FunctionsConfig;
   readonly iam: IamConfig;
+  readonly compliance: ComplianceConfig;
   readonly failover: FailoverConfig;
   /** Tags applied to every resource (validated for RDS by the compliance aspect). */
   readonly tags: Record<string, string>;
@@ -378,6 +389,7 @@ export function loadConfig(sources: ConfigSources): DrConfig {
     throw new ConfigError('permissionsBoundaryPolicyName', `"${permissionsBoundaryPolicyName}" is not an IAM policy name (1-128 of letters, digits and +=,.@_-)`);
   }
   const iam: IamConfig = { permissionsBoundaryPolicyName };
+  const compliance: ComplianceConfig = { controlTowerChecks: validBoolean('controlTowerChecks', read('controlTowerChecks') ?? 'true') };
 
   const tags: Record<string, string> = {
     Project: 'payments-dr',
@@ -402,6 +414,7 @@ export function loadConfig(sources: ConfigSources): DrConfig {
     drills,
     functions,
     iam,
+    compliance,
     failover,
     tags,
     warnings,

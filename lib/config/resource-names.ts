@@ -1,7 +1,7 @@
 import { DrConfig, resourceName } from './dr-config';
 
-/** CloudWatch namespace of the product's custom metrics (dimension `EnvironmentSuffix`). */
-export const METRIC_NAMESPACE = 'PaymentsDR';
+/** CloudWatch namespace of the product's custom metrics (dimension `EnvironmentSuffix`): defined with the metric names. */
+export { METRIC_NAMESPACE } from '../../functions/core/metric-names';
 
 /**
  * Every physical name of the estate in one place, so that stacks, the pipeline's post-deploy step

@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { IConstruct } from 'constructs';
 import { acknowledgeRoleInlineGrants } from '../compliance/inline-grants';
-import { acknowledgeFindings } from '../compliance/nag';
+import { acknowledgeFindings, controlTowerFinding } from '../compliance/nag';
 
 /**
  * Reasoned acknowledgements of the cdk-nag findings on what CDK Pipelines generates (roles,
@@ -34,6 +34,7 @@ export function acknowledgePipelineFindings(pipeline: pipelines.CodePipeline): v
 
   for (const project of pipeline.node.findAll().filter((node): node is codebuild.Project => node instanceof codebuild.Project)) {
     acknowledgeCodeBuildLogGrants(project);
+    acknowledgeCodeBuildDefaultLogging(project);
     acknowledgeFindings(project, 'The project\'s source is the CodePipeline artifact (type CODEPIPELINE), not a repository URL; the rule expects OAuth on every project regardless of source type.',
       ['PCI.DSS.321-CodeBuildProjectSourceRepoUrl']);
   }
@@ -65,7 +66,7 @@ export function acknowledgePipelineFindings(pipeline: pipelines.CodePipeline): v
 function acknowledgeSecurityCheck(securityCheck: IConstruct, autoApproveLogicalId: string): void {
   const autoApprove = securityCheck.node.findChild('CDKPipelinesAutoApprove');
   acknowledgeFindings(autoApprove, 'CDK Pipelines\' auto-approve function calls only the CodePipeline API (PutApprovalResult) from the tooling account; it reaches no private resource, so a VPC adds nothing.',
-    ['PCI.DSS.321-LambdaInsideVPC']);
+    ['PCI.DSS.321-LambdaInsideVPC', controlTowerFinding('lambda_inside_vpc_check')]);
   acknowledgeFindings(autoApprove, 'AWSLambdaBasicExecutionRole is the AWS-maintained minimum for the function\'s own log delivery.',
     ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]']);
   acknowledgeFindings(autoApprove, 'codepipeline:GetPipelineState and PutApprovalResult on "*" but only on pipelines tagged SECURITY_CHECK=ALLOW_APPROVE (aws:ResourceTag condition): this pipeline.',
@@ -85,10 +86,25 @@ export function acknowledgeCodeBuildLogGrants(project: codebuild.Project): void 
       `AwsSolutions-IAM5[Resource::${arnPrefix('codebuild')}:report-group/${projectName}-*]`]);
 }
 
+/**
+ * CodeBuild logs every build to CloudWatch Logs (/aws/codebuild/<project>) unless LogsConfig turns it off: "CloudWatch
+ * Logs are enabled by default" (LogsConfig, https://docs.aws.amazon.com/codebuild/latest/APIReference/API_LogsConfig.html).
+ * Control Tower's CT.CODEBUILD.PR.3 wants it stated; CDK states it only with a log group of ours, which would duplicate
+ * the default one (and need its own key and retention).
+ */
+export function acknowledgeCodeBuildDefaultLogging(project: codebuild.IProject): void {
+  acknowledgeFindings(project, 'Builds log to CloudWatch Logs by CodeBuild\'s default (/aws/codebuild/<project>); the template omits LogsConfig, which the control reads.',
+    [controlTowerFinding('codebuild_project_logging_enabled_check')]);
+}
+
 /** Findings on an artifact bucket CodePipeline creates (here or in a cross-region support stack). */
 function acknowledgeArtifactBucket(bucket: s3.IBucket): void {
   acknowledgeFindings(bucket, 'Pipeline artifacts are transient build outputs, reproducible from git; every access is by the pipeline\'s roles and recorded by CloudTrail.',
-    ['AwsSolutions-S1', 'PCI.DSS.321-S3BucketLoggingEnabled']);
+    ['AwsSolutions-S1', 'PCI.DSS.321-S3BucketLoggingEnabled', controlTowerFinding('s3_bucket_logging_enabled_check')]);
+  acknowledgeFindings(bucket, 'Only the pipeline reads its artifacts, within its own run: nothing acts on an object\'s arrival.',
+    [controlTowerFinding('s3_event_notifications_enabled_check')]);
+  acknowledgeFindings(bucket, 'No Object Lock: artifacts expire and the pipeline must stay destroyable; locked objects would keep the bucket and its stack.',
+    [controlTowerFinding('s3_bucket_object_lock_enabled_check')]);
   acknowledgeFindings(bucket, 'Pipeline artifacts are reproducible from git and the pipeline runs in a third region; a replica would add nothing a re-run does not.',
     ['PCI.DSS.321-S3BucketReplicationEnabled']);
 }

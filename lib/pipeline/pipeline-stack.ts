@@ -4,9 +4,11 @@ import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
-import { applyComplianceChecks } from '../compliance/nag';
+import { acknowledgeCdkManagedResources } from '../compliance/cdk-managed-resources';
+import { applyComplianceChecks, applyControlTowerChecks } from '../compliance/nag';
 import { applyPermissionsBoundary } from '../compliance/permissions-boundary';
 import { DrConfig, resourceName } from '../config/dr-config';
+import { allowGrantsOnlyForAwsServices } from '../constructs/encryption/grants-for-aws-services-only';
 import { DisasterRecoveryStage } from '../stages/disaster-recovery-stage';
 import { grantSourceConnection } from './connection-grants';
 import { makeArtifactBucketsDestroyable } from './artifact-buckets';
@@ -119,8 +121,14 @@ export class PipelineStack extends Stack {
     grantSourceConnection(this.pipeline, config.pipeline.connectionArn);
     const crossRegionSupport = Object.values(this.pipeline.pipeline.crossRegionSupport);
     makeArtifactBucketsDestroyable(this.pipeline.pipeline.artifactBucket, crossRegionSupport.map((support) => support.replicationBucket));
+    for (const bucket of [this.pipeline.pipeline.artifactBucket, ...crossRegionSupport.map((support) => support.replicationBucket)]) {
+      if (!bucket.encryptionKey) throw new Error(`${bucket.node.path} has no KMS key (crossAccountKeys must stay on)`);
+      allowGrantsOnlyForAwsServices(bucket.encryptionKey);
+    }
     acknowledgePipelineFindings(this.pipeline);
+    acknowledgeCdkManagedResources(this);
     for (const scope of [this, ...crossRegionSupport.map((support) => support.stack)]) applyComplianceChecks(scope);
+    applyControlTowerChecks(this, config.compliance);
     applyPermissionsBoundary(this, config);
   }
 }

@@ -6,8 +6,9 @@ import { Construct } from 'constructs';
 import { DrConfig, resourceName } from '../config/dr-config';
 import { acknowledgeRoleInlineGrants } from '../compliance/inline-grants';
 import { acknowledgeFindings } from '../compliance/nag';
+import { allowGrantsOnlyForAwsServices } from '../constructs/encryption/grants-for-aws-services-only';
 import { connectionServicePrefix } from './connection-grants';
-import { acknowledgeCodeBuildLogGrants } from './pipeline-findings';
+import { acknowledgeCodeBuildDefaultLogging, acknowledgeCodeBuildLogGrants } from './pipeline-findings';
 import { synthCommand } from './synth-context';
 
 export interface PullRequestChecksProps {
@@ -43,6 +44,7 @@ export class PullRequestChecks extends Construct {
       pendingWindow: Duration.days(7),
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    allowGrantsOnlyForAwsServices(key);
 
     this.project = new codebuild.Project(this, 'Project', {
       projectName: resourceName(config, 'pr-checks'),
@@ -78,6 +80,7 @@ export class PullRequestChecks extends Construct {
     }));
 
     acknowledgeCodeBuildLogGrants(this.project);
+    acknowledgeCodeBuildDefaultLogging(this.project);
     acknowledgeFindings(this.project, 'GitHub access goes through the CodeConnections connection (Source.Auth type CODECONNECTIONS): no token in the URL or the project. The rule accepts only the older OAuth type.',
       ['PCI.DSS.321-CodeBuildProjectSourceRepoUrl']);
     acknowledgeRoleInlineGrants(this.project.role!);

@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledgeFindings } from '../compliance/nag';
+import { acknowledgeFindings, acknowledgeImportedValueFindings, controlTowerFinding } from '../compliance/nag';
 import { DrConfig, engineMajor, reservedConcurrencyOf, resourceName } from '../config/dr-config';
 import { drResourceNames, estateHealthAlarmNames, METRIC_NAMESPACE } from '../config/resource-names';
 import { FullDrill } from '../constructs/drill/full-drill';
@@ -56,7 +56,8 @@ export class DRDrillStack extends Stack {
       retentionPeriod: Duration.days(14),
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    acknowledgeFindings(scheduleDeadLetters, 'This queue is itself the dead-letter queue of the drill schedules.', ['AwsSolutions-SQS3']);
+    acknowledgeFindings(scheduleDeadLetters, 'This queue is itself the dead-letter queue of the drill schedules.', ['AwsSolutions-SQS3', controlTowerFinding('sqs_dlq_check')]);
+    acknowledgeImportedValueFindings(scheduleDeadLetters, 'KmsMasterKeyId (the region key)', ['sqs_queue_encrypted_check']);
 
     this.syntheticDrill = new SyntheticDrill(this, 'SyntheticDrill', {
       functionName: names.syntheticDrillFunction,

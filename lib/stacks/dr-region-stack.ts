@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { backupBucketName, DrConfig, resourceName } from '../config/dr-config';
-import { acknowledgeFindings } from '../compliance/nag';
+import { acknowledgeFindings, controlTowerFinding } from '../compliance/nag';
 import { drResourceNames } from '../config/resource-names';
 import { FailoverStateTable } from '../constructs/failover/failover-state-table';
 import { RegionalKey } from '../constructs/encryption/regional-key';
@@ -53,6 +53,8 @@ export class DRRegionStack extends PinnedZonesStack {
     }).bucket;
     acknowledgeFindings(this.backupBucket, 'This bucket is the DR-region destination of the primary bucket\'s replication; a further copy would need a third region, which the RPO/RTO targets do not require.',
       ['PCI.DSS.321-S3BucketReplicationEnabled']);
+    acknowledgeFindings(this.backupBucket, 'Objects arrive here only by replication, which the source bucket in the primary region reports (replication-failure and threshold events to its alert topic); nothing acts on arrival here.',
+      [controlTowerFinding('s3_event_notifications_enabled_check')]);
     this.alertTopic = new AlertTopic(this, 'Alerts', {
       topicName: resourceName(config, 'dr-alerts'),
       key: this.key,

@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { silentSessionTimeoutMs } from '../../functions/core/write-lease';
 import { backupBucketName, DrConfig, leaseTimingsOf, longestRenewalGapSeconds, resourceName } from '../config/dr-config';
-import { acknowledgeFindings } from '../compliance/nag';
+import { acknowledgeFindings, controlTowerFinding } from '../compliance/nag';
 import { drResourceNames } from '../config/resource-names';
 import { PrimaryDatabase } from '../constructs/database/primary-database';
 import { RegionalKey } from '../constructs/encryption/regional-key';
@@ -127,5 +127,7 @@ export class PrimaryRegionStack extends PinnedZonesStack {
     }
     acknowledgeFindings(this.backupBucket.node.findChild('Notifications'), 'CDK writes the notification handler\'s permission to configure this one bucket as an inline policy; it grants only s3:PutBucketNotification on this bucket.',
       ['PCI.DSS.321-IAMNoInlinePolicy']);
+    acknowledgeFindings(this.backupBucket, 'The replication events above are configured by CDK\'s notification custom resource, not in the bucket\'s NotificationConfiguration property that the control reads at synth.',
+      [controlTowerFinding('s3_event_notifications_enabled_check')]);
   }
 }

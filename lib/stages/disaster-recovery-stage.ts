@@ -1,7 +1,7 @@
 import { Stack, Stage, StageProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledgeCdkManagedResources } from '../compliance/cdk-managed-resources';
-import { applyComplianceChecks } from '../compliance/nag';
+import { applyComplianceChecks, applyControlTowerChecks } from '../compliance/nag';
 import { applyPermissionsBoundary } from '../compliance/permissions-boundary';
 import { DrConfig } from '../config/dr-config';
 import { DRDatabaseStack } from '../stacks/dr-database-stack';
@@ -22,7 +22,7 @@ export interface DisasterRecoveryStageProps extends StageProps {
  * replica needs the primary; the write lease table needs the primary's key) → the primary's lease
  * keeper (failoverMode `automatic`; it needs the lease table) → DR monitoring → Route53 failover →
  * failover orchestration → drills. Values cross regions
- * through CDK's cross-region references (SSM-backed), see README.
+ * through CDK's cross-region references (SSM-backed), see docs/architecture.md.
  */
 export class DisasterRecoveryStage extends Stage {
   readonly drRegion: DRRegionStack;
@@ -128,6 +128,7 @@ export class DisasterRecoveryStage extends Stage {
       if (stack instanceof Stack) acknowledgeCdkManagedResources(stack);
     }
     applyComplianceChecks(this);
+    applyControlTowerChecks(this, config.compliance);
     applyPermissionsBoundary(this, config);
   }
 }

@@ -30,12 +30,8 @@ export interface SentCommand {
  * `<service of P>:X` for every command the functions use.
  */
 export function sentCommands(entry: string): SentCommand[] {
-  const seen = new Set<string>();
   const sent: SentCommand[] = [];
-  const visit = (file: string) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const source = readFileSync(file, 'utf8');
+  for (const { file, source } of reachableSources(entry)) {
     const commandPackages = new Map<string, string>();
     for (const match of source.matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'([^']+)'/g)) {
       const [, names, from] = match;
@@ -50,11 +46,30 @@ export function sentCommands(entry: string): SentCommand[] {
       if (!service) throw new Error(`${relative(REPOSITORY_ROOT, file)} sends ${match[1]}Command from ${from ?? 'an unknown module'}: add its client to SDK_CLIENT_SERVICE`);
       sent.push({ action: `${service}:${match[1]}`, file: relative(REPOSITORY_ROOT, file) });
     }
+  }
+  return sent;
+}
+
+/** A source file the code of an entry point can run, with its absolute path. */
+export interface ReachableSource {
+  readonly file: string;
+  readonly source: string;
+}
+
+/** `entry` (repository-relative) and every file it reaches through relative imports and re-exports, each once. */
+export function reachableSources(entry: string): ReachableSource[] {
+  const seen = new Set<string>();
+  const reached: ReachableSource[] = [];
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = readFileSync(file, 'utf8');
+    reached.push({ file, source });
     for (const match of source.matchAll(/(?:import|export)\s+[^;]*?from\s+'(\.[^']+)'/g)) {
       const target = [`${match[1]}.ts`, join(match[1], 'index.ts')].map((candidate) => resolve(dirname(file), candidate)).find(existsSync);
       if (target) visit(target);
     }
   };
   visit(join(REPOSITORY_ROOT, entry));
-  return sent;
+  return reached;
 }

@@ -1,8 +1,6 @@
 import { CloudWatchClient, PutMetricDataCommand, type Dimension } from '@aws-sdk/client-cloudwatch';
+import { ENVIRONMENT_DIMENSION } from '../../core/metric-names';
 import type { MetricDatum, Metrics } from '../../core/ports';
-
-/** Dimension every datum of this product carries (shared runtime contract). */
-export const ENVIRONMENT_DIMENSION = 'EnvironmentSuffix';
 
 export interface CloudWatchMetricsOptions {
   readonly client: CloudWatchClient;

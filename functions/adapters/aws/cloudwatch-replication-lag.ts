@@ -1,7 +1,7 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { lagAtPrimaryFailure, type LagSample, type PrimaryEndEvidence } from '../../core/lag-at-primary-failure';
 import type { DatabaseControl, Logger } from '../../core/ports';
-import { ENVIRONMENT_DIMENSION } from './cloudwatch-metrics';
+import { ENVIRONMENT_DIMENSION, MonitorMetric } from '../../core/metric-names';
 
 export interface CloudWatchReplicationLagOptions {
   /** CloudWatch in the DR region, where the monitor publishes `ReplicationLagSeconds` and `PrimaryReachable`. */
@@ -63,8 +63,8 @@ export class CloudWatchReplicationLag implements Pick<DatabaseControl, 'replicat
       EndTime: end,
       ScanBy: 'TimestampDescending',
       MetricDataQueries: [
-        metric(LAG_QUERY_ID, 'ReplicationLagSeconds', 'Maximum'),
-        metric(PRIMARY_REACHABLE_QUERY_ID, 'PrimaryReachable', 'Minimum'),
+        metric(LAG_QUERY_ID, MonitorMetric.ReplicationLagSeconds, 'Maximum'),
+        metric(PRIMARY_REACHABLE_QUERY_ID, MonitorMetric.PrimaryReachable, 'Minimum'),
       ],
     }));
     const estimate = lagAtPrimaryFailure(samplesOf(response.MetricDataResults ?? []), this.options.probeIntervalSeconds, evidence);

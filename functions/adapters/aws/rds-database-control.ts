@@ -1,6 +1,7 @@
 import {
   ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, StopDBInstanceCommand, type DBInstance,
 } from '@aws-sdk/client-rds';
+import { formatSeconds } from '../../core/format-seconds';
 import { isAuthenticationFailure, serverAnswered } from '../../core/instance-health';
 import type { PrimaryEndEvidence } from '../../core/lag-at-primary-failure';
 import type {
@@ -170,7 +171,7 @@ export class RdsDatabaseControl implements DatabaseControl {
         notYet = verified.check.detail;
       }
       if (this.clock.now() >= deadline) {
-        throw new Error(`the write freeze of the primary is not verified after ${Math.round(timeoutMs / 1000)} s: ${notYet}`);
+        throw new Error(`the write freeze of the primary is not verified after ${formatSeconds(timeoutMs / 1000)}: ${notYet}`);
       }
       await this.clock.sleep(this.options.freezePollMs ?? DEFAULT_FREEZE_POLL_MS);
     }

@@ -3,8 +3,11 @@
  * Pure functions: no I/O, no clock. Each returns whether the invariant held and, when it did not, the
  * operations that prove it (the counterexample), so a failing drill shows the evidence, not just a verdict.
  *
- * Times in `detail` are seconds relative to the first invocation in the history.
+ * Times in `detail` are seconds relative to the first invocation in the history, to the millisecond at every size
+ * (`+12.345 s`: points on one timeline, which the order of two servers' acknowledgements needs); durations go
+ * through `formatSeconds`, like every duration in a report.
  */
+import { formatSeconds } from '../../core/format-seconds';
 import type { AcknowledgedOperation, History, HistoryEvent, ServerId } from './history';
 
 export interface CheckResult {
@@ -28,12 +31,10 @@ export interface WriterTenure {
 const acknowledged = (history: History): AcknowledgedOperation[] =>
   history.filter((event): event is AcknowledgedOperation => event.outcome === 'ok');
 
-const seconds = (ms: number) => (ms / 1000).toFixed(3);
-
 /** Formats epoch ms as seconds since the history's first invocation, so details read as a timeline. */
 function timeline(history: History): (at: number) => string {
   const origin = history.reduce((earliest, event) => Math.min(earliest, event.invokedAt), Infinity);
-  return (at) => `+${seconds(at - (Number.isFinite(origin) ? origin : at))} s`;
+  return (at) => `+${((at - (Number.isFinite(origin) ? origin : at)) / 1000).toFixed(3)} s`;
 }
 
 /** Each server that acknowledged writes, in order of its first acknowledgement. */
@@ -118,7 +119,7 @@ export function noStaleAcknowledgements(
   const detail = stale.length === 0
     ? `the old primary ${servers.oldPrimary} acknowledged nothing after the new writer's first acknowledgement at ${at(takeover)}`
     : `the old primary ${servers.oldPrimary} acknowledged ${stale.length} write(s) from ${at(stale[0].completedAt)} to ${at(stale[stale.length - 1].completedAt)}`
-      + ` (up to ${seconds(stale[stale.length - 1].completedAt - takeover)} s after the new writer's first acknowledgement at ${at(takeover)}), e.g. ${stale[0].id} by ${stale[0].client}`;
+      + ` (up to ${formatSeconds((stale[stale.length - 1].completedAt - takeover) / 1000)} after the new writer's first acknowledgement at ${at(takeover)}), e.g. ${stale[0].id} by ${stale[0].client}`;
   return { name: 'no stale acknowledgements', passed: stale.length === 0, detail, counterexample: stale, staleAcknowledgements: stale.length };
 }
 
@@ -150,7 +151,7 @@ export function boundedLoss(
   return {
     name: 'bounded loss',
     passed: lost.length <= lossBound,
-    detail: `${lost.length} of ${acks.length} acknowledged writes missing on the surviving writer (bound ${lossBound})${span}; RPO ${seconds(rpoMs)} s`,
+    detail: `${lost.length} of ${acks.length} acknowledged writes missing on the surviving writer (bound ${lossBound})${span}; RPO ${formatSeconds(rpoMs / 1000)}`,
     counterexample: lost.length <= lossBound ? [] : lost,
     lost: lost.length,
     rpoSeconds: rpoMs / 1000,

@@ -14,6 +14,7 @@ import {
 } from '../history/checks';
 import type { AcknowledgedOperation } from '../history/history';
 import type { FailoverResult } from '../../core/failover-orchestrator';
+import { formatSeconds } from '../../core/format-seconds';
 import { formatTimeline, roundSeconds } from '../../core/timeline';
 import type { ProgressSink } from '../../adapters/local/recording-observability';
 import { check, firstAckBy, promotionsOf, replicaPromoted, sleep, waitFor, type MatrixScenarioName, type Scenario, type ScenarioFacts } from './scenario';
@@ -96,7 +97,7 @@ export async function runMatrixScenario(name: MatrixScenarioName, options: Matri
     estate.startResumeSchedule();
     estate.startLoad();
     await waitFor(() => (estate.history.events.some((event) => event.outcome === 'ok') ? true : undefined), 10_000);
-    say(`write load running; fault in ${(options.faultAfterMs ?? 1000) / 1000} s`);
+    say(`write load running; fault in ${formatSeconds((options.faultAfterMs ?? 1000) / 1000)}`);
     await sleep(options.faultAfterMs ?? 1000);
     const facts = await scenario.run(estate, say);
     await sleep(500);

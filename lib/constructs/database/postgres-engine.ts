@@ -1,6 +1,6 @@
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledgeFindings } from '../../compliance/nag';
+import { acknowledgeFindings, controlTowerFinding } from '../../compliance/nag';
 
 /** The configured PostgreSQL engine, e.g. `14.22` → postgres 14.22 (major 14). */
 export function postgresEngine(engineVersion: string): rds.IInstanceEngine {
@@ -38,7 +38,7 @@ export function instanceTypeName(instanceClass: string): string {
 /** Findings every database instance of the estate shares, each accepted for the reason given. */
 export function acknowledgeEstateDatabaseFindings(instance: IConstruct): void {
   acknowledgeFindings(instance, 'The estate must be destroyable (no deletion protection, no final snapshot); deletion is guarded by the pipeline and IAM, not by the flag.',
-    ['AwsSolutions-RDS10', 'PCI.DSS.321-RDSInstanceDeletionProtectionEnabled']);
+    ['AwsSolutions-RDS10', 'PCI.DSS.321-RDSInstanceDeletionProtectionEnabled', controlTowerFinding('rds_instance_deletion_protection_enabled_check')]);
   acknowledgeFindings(instance, 'Clients, monitors and drills use the standard PostgreSQL port; access is limited by security groups to the two VPC CIDRs and TLS is forced.',
-    ['AwsSolutions-RDS11']);
+    ['AwsSolutions-RDS11', controlTowerFinding('rds_instance_no_default_ports_check')]);
 }

@@ -8,7 +8,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeRoleInlineGrants } from '../../compliance/inline-grants';
-import { acknowledgeFindings, wildcardResourceFinding } from '../../compliance/nag';
+import { acknowledgeFindings, acknowledgeImportedValueFindings, wildcardResourceFinding } from '../../compliance/nag';
 import { DrFunction } from '../functions/dr-function';
 import { createScheduleRole, functionVersionsFinding, ScheduledDrillProps } from './drill-schedules';
 import { keyUseViaService } from '../encryption/key-use-via-service';
@@ -184,6 +184,7 @@ export class FullDrill extends Construct {
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    acknowledgeImportedValueFindings(logGroup, 'KmsKeyId (the region key)', ['cloudwatch_log_group_encrypted_check']);
     const stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       definitionBody: sfn.DefinitionBody.fromChainable(chain),

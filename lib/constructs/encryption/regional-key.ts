@@ -2,6 +2,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { allowGrantsOnlyForAwsServices } from './grants-for-aws-services-only';
 
 /**
  * AWS services that deliver into a resource encrypted with this key with their own service principal (not a role of
@@ -39,6 +40,7 @@ export class RegionalKey extends Construct {
       pendingWindow: Duration.days(7),
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    allowGrantsOnlyForAwsServices(this.key);
     // Encrypted log groups (VPC flow logs, Lambda logs) need the regional Logs service to use the key, and only for log
     // groups of this account and region (the encryption context CloudWatch Logs sends). "Encrypt log data in CloudWatch
     // Logs using AWS Key Management Service", https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html

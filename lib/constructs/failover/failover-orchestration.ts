@@ -6,7 +6,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { reservedConcurrencyOf } from '../../config/dr-config';
-import { acknowledgeFindings } from '../../compliance/nag';
+import { acknowledgeFindings, acknowledgeImportedValueFindings, controlTowerFinding } from '../../compliance/nag';
+import { ALARM_STATE_CHANGE_EVENT } from '../../../functions/core/metric-names';
 import { METRIC_NAMESPACE } from '../../config/resource-names';
 import { DatabasePairFunctionProps, databaseEnvironment, databaseInstanceArn, grantDatabaseAccess, primaryParameterGroupArn } from '../functions/database-access';
 import { DrFunction } from '../functions/dr-function';
@@ -149,14 +150,15 @@ export class FailoverOrchestration extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    acknowledgeFindings(deadLetters, 'This queue is itself the dead-letter queue of the failover triggers.', ['AwsSolutions-SQS3']);
+    acknowledgeFindings(deadLetters, 'This queue is itself the dead-letter queue of the failover triggers.', ['AwsSolutions-SQS3', controlTowerFinding('sqs_dlq_check')]);
+    acknowledgeImportedValueFindings(deadLetters, 'KmsMasterKeyId (the region key)', ['sqs_queue_encrypted_check']);
 
     this.triggerRule = new events.Rule(this, 'OnPrimaryRegionFailed', {
       ruleName: names.failoverTriggerRule,
       description: 'Starts the failover when the composite "primary region failed" alarm enters ALARM',
       eventPattern: {
-        source: ['aws.cloudwatch'],
-        detailType: ['CloudWatch Alarm State Change'],
+        source: [ALARM_STATE_CHANGE_EVENT.source],
+        detailType: [ALARM_STATE_CHANGE_EVENT.detailType],
         resources: [props.trigger.alarmArn],
         detail: { state: { value: ['ALARM'] } },
       },

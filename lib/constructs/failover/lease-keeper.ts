@@ -10,7 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DrConfig, KEEPER_RUN_SECONDS, reservedConcurrencyOf } from '../../config/dr-config';
-import { KeeperMetric } from '../../../functions/core/metric-names';
+import { ENVIRONMENT_DIMENSION, KeeperMetric, type MetricName } from '../../../functions/core/metric-names';
 import { DrResourceNames, METRIC_NAMESPACE } from '../../config/resource-names';
 import { databaseInstanceArn, primaryParameterGroupArn } from '../functions/database-access';
 import { DrFunction } from '../functions/dr-function';
@@ -135,8 +135,8 @@ export class LeaseKeeper extends Construct {
       targets: [new targets.LambdaFunction(this.function.function, { retryAttempts: 0 })],
     });
 
-    const metric = (metricName: string, statistic: string) => new cloudwatch.Metric({
-      namespace: METRIC_NAMESPACE, metricName, dimensionsMap: { EnvironmentSuffix: config.environmentSuffix }, statistic, period: KEEPER_SCHEDULE,
+    const metric = (metricName: MetricName, statistic: string) => new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE, metricName, dimensionsMap: { [ENVIRONMENT_DIMENSION]: config.environmentSuffix }, statistic, period: KEEPER_SCHEDULE,
     });
     this.alarms = {
       // The keeper is what fences the primary when the regions are cut apart; a keeper that does not run fences

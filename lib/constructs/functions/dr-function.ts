@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeRoleInlineGrants } from '../../compliance/inline-grants';
-import { acknowledgeFindings } from '../../compliance/nag';
+import { acknowledgeFindings, acknowledgeImportedValueFindings, controlTowerFinding } from '../../compliance/nag';
 import { keyUseViaService } from '../encryption/key-use-via-service';
 
 const REPOSITORY_ROOT = path.join(__dirname, '..', '..', '..');
@@ -88,7 +88,8 @@ export class DrFunction extends Construct {
       retentionPeriod: DEAD_LETTER_RETENTION,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    acknowledgeFindings(deadLetterQueue, 'This queue is itself the dead-letter queue of the function.', ['AwsSolutions-SQS3']);
+    acknowledgeFindings(deadLetterQueue, 'This queue is itself the dead-letter queue of the function.', ['AwsSolutions-SQS3', controlTowerFinding('sqs_dlq_check')]);
+    acknowledgeImportedValueFindings(deadLetterQueue, 'KmsMasterKeyId (the region key)', ['sqs_queue_encrypted_check']);
     // Lambda sends failed asynchronous events with the function's role, through SQS, encrypted with the key.
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
@@ -102,6 +103,7 @@ export class DrFunction extends Construct {
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    acknowledgeImportedValueFindings(logGroup, 'KmsKeyId (the region key)', ['cloudwatch_log_group_encrypted_check']);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       functionName: props.functionName,
@@ -137,5 +139,6 @@ export class DrFunction extends Construct {
         externalModules: ['pg-native'],
       },
     });
+    acknowledgeImportedValueFindings(this.function, 'VpcConfig.SubnetIds (the region stack\'s function subnets)', ['lambda_inside_vpc_check']);
   }
 }

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { MonitorMetric } from '../../../functions/core/metric-names';
+import { DRILL_DIMENSION, DRILL_KIND, DrillMetric, ENVIRONMENT_DIMENSION, MonitorMetric, type MetricName } from '../../../functions/core/metric-names';
 import { DrConfig } from '../../config/dr-config';
 import { DrResourceNames, METRIC_NAMESPACE } from '../../config/resource-names';
 
@@ -19,10 +19,10 @@ export class DrDashboard extends Construct {
   constructor(scope: Construct, id: string, props: DrDashboardProps) {
     super(scope, id);
     const { config, names } = props;
-    const metric = (metricName: string, statistic = 'Maximum', extraDimensions: Record<string, string> = {}) => new cloudwatch.Metric({
+    const metric = (metricName: MetricName, statistic = 'Maximum', extraDimensions: Record<string, string> = {}) => new cloudwatch.Metric({
       namespace: METRIC_NAMESPACE,
       metricName,
-      dimensionsMap: { EnvironmentSuffix: config.environmentSuffix, ...extraDimensions },
+      dimensionsMap: { [ENVIRONMENT_DIMENSION]: config.environmentSuffix, ...extraDimensions },
       statistic,
       period: Duration.minutes(config.monitoring.probeIntervalMinutes),
     });
@@ -56,7 +56,7 @@ export class DrDashboard extends Construct {
       }),
       new cloudwatch.SingleValueWidget({
         title: 'Last synthetic drill (1 = DR ready) and failover state',
-        metrics: [metric('DrillReady', 'Minimum', { Drill: 'synthetic' }), metric(MonitorMetric.FailedOver)],
+        metrics: [metric(DrillMetric.DrillReady, 'Minimum', { [DRILL_DIMENSION]: DRILL_KIND.synthetic }), metric(MonitorMetric.FailedOver)],
         period: Duration.days(1),
         width: 12,
       }),

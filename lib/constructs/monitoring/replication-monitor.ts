@@ -6,8 +6,8 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { reservedConcurrencyOf } from '../../config/dr-config';
-import { MonitorMetric } from '../../../functions/core/metric-names';
-import { acknowledgeFindings } from '../../compliance/nag';
+import { ENVIRONMENT_DIMENSION, MonitorMetric, type MetricName } from '../../../functions/core/metric-names';
+import { acknowledgeFindings, controlTowerFinding } from '../../compliance/nag';
 import { METRIC_NAMESPACE } from '../../config/resource-names';
 import { grantFailoverStateAccess } from '../failover/failover-state-table';
 import { DrFunction } from '../functions/dr-function';
@@ -66,10 +66,10 @@ export class ReplicationMonitor extends Construct {
       targets: [new targets.LambdaFunction(this.function.function, { retryAttempts: 0 })],
     });
 
-    const metric = (metricName: string, statistic: string) => new cloudwatch.Metric({
+    const metric = (metricName: MetricName, statistic: string) => new cloudwatch.Metric({
       namespace: METRIC_NAMESPACE,
       metricName,
-      dimensionsMap: { EnvironmentSuffix: config.environmentSuffix },
+      dimensionsMap: { [ENVIRONMENT_DIMENSION]: config.environmentSuffix },
       statistic,
       period: Duration.minutes(intervalMinutes),
     });
@@ -83,7 +83,7 @@ export class ReplicationMonitor extends Construct {
     const sustained = config.monitoring.unreachableEvaluationPeriods;
     // A flag the monitor sets to 1 only on positive evidence that the primary is down. Missing data is no evidence:
     // a silent monitor cannot complete the composite (and replica-unreachable, breaching on missing data, blocks it too).
-    const evidenceOfOutage = (id: string, alarmName: string, metricName: string, description: string) => alarm(id, {
+    const evidenceOfOutage = (id: string, alarmName: string, metricName: MetricName, description: string) => alarm(id, {
       alarmName,
       alarmDescription: description,
       metric: metric(metricName, 'Minimum'),
@@ -93,7 +93,7 @@ export class ReplicationMonitor extends Construct {
       datapointsToAlarm: sustained,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const healthBelowOne = (id: string, alarmName: string, metricName: string, description: string) => alarm(id, {
+    const healthBelowOne = (id: string, alarmName: string, metricName: MetricName, description: string) => alarm(id, {
       alarmName,
       alarmDescription: description,
       metric: metric(metricName, 'Maximum'),
@@ -158,6 +158,8 @@ export class ReplicationMonitor extends Construct {
       // Keeps its state when the monitor is dead: after a failover the writer name must not depend on the monitor.
       treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     });
+    acknowledgeFindings(this.notFailedOver, 'ALARM is the normal state of this alarm (not failed over): it drives the SECONDARY record\'s health check, and an action would page all the time. The failed-over alarm alerts.',
+      [controlTowerFinding('cloudwatch_alarm_action_check')]);
 
     // Two independent kinds of evidence (functions/core/instance-health.ts): the data plane (the primary's server does
     // not answer) AND the control plane (its region's RDS API is silent, or RDS reports a failed state). A routine

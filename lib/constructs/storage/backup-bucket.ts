@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeRoleInlineGrants } from '../../compliance/inline-grants';
-import { acknowledgeFindings, wildcardResourceFinding } from '../../compliance/nag';
+import { acknowledgeFindings, controlTowerFinding, wildcardResourceFinding } from '../../compliance/nag';
 
 export interface BackupBucketProps {
   /** Bucket name; must be globally unique, so it carries account and region. */
@@ -26,6 +26,16 @@ export interface BackupReplication {
   /** Key of the destination region that encrypts the replicas. */
   readonly destinationKeyArn: string;
   readonly ruleId: string;
+}
+
+/**
+ * Object Lock (CT.S3.PR.9) can only be chosen when a bucket is created and would keep locked objects, and with them
+ * the bucket and its stack, from being deleted: the estate must stay destroyable. Objects are versioned, TLS-only and
+ * deletable only by the roles the estate grants.
+ */
+function acknowledgeBucketWithoutObjectLock(bucket: s3.IBucket): void {
+  acknowledgeFindings(bucket, 'No Object Lock: it would keep the estate from being destroyed. Objects are versioned and deletable only by the estate\'s own roles.',
+    [controlTowerFinding('s3_bucket_object_lock_enabled_check')]);
 }
 
 /**
@@ -51,9 +61,12 @@ export class BackupBucket extends Construct {
       autoDeleteObjects: true,
     });
     acknowledgeFindings(accessLogs, 'This is the access-log target itself; logging it into itself would loop.',
-      ['AwsSolutions-S1', 'PCI.DSS.321-S3BucketLoggingEnabled']);
+      ['AwsSolutions-S1', 'PCI.DSS.321-S3BucketLoggingEnabled', controlTowerFinding('s3_bucket_logging_enabled_check')]);
     acknowledgeFindings(accessLogs, 'S3 server access logs can only be delivered to buckets encrypted with SSE-S3, not SSE-KMS.',
-      ['PCI.DSS.321-S3DefaultEncryptionKMS']);
+      ['PCI.DSS.321-S3DefaultEncryptionKMS', controlTowerFinding('s3_bucket_default_encryption_kms_check')]);
+    acknowledgeFindings(accessLogs, 'Access logs are read when investigating, not processed on arrival: no consumer for event notifications.',
+      [controlTowerFinding('s3_event_notifications_enabled_check')]);
+    acknowledgeBucketWithoutObjectLock(accessLogs);
     acknowledgeFindings(accessLogs, 'Access logs are kept per region for 400 days; they are not payment data and need no DR copy.',
       ['PCI.DSS.321-S3BucketReplicationEnabled']);
 
@@ -72,6 +85,9 @@ export class BackupBucket extends Construct {
       versioned: true,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'access/',
+      // Backups are kept until the operator deletes them (their retention is a regulatory decision, not ours); the one
+      // rule only clears multipart uploads that never completed, which S3 otherwise stores and bills indefinitely.
+      lifecycleRules: [{ id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(7) }],
       removalPolicy: RemovalPolicy.DESTROY,
       autoDeleteObjects: true,
       replicationRole,
@@ -87,6 +103,7 @@ export class BackupBucket extends Construct {
       }],
     });
     if (props.replication && replicationRole) this.grantReplication(replicationRole, props.key, props.replication);
+    acknowledgeBucketWithoutObjectLock(this.bucket);
   }
 
   /** What S3 replication needs, and nothing more: read source versions, write replicas, one key each side. */

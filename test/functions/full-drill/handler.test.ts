@@ -35,7 +35,6 @@ const database: jest.Mocked<DrillDatabase> = { writeMarker: jest.fn(), hasMarker
 jest.mocked(postgresDrillDatabase).mockReturnValue(database);
 Object.assign(process.env, ENV);
 // Loaded after the environment is in place: the handler validates it at module load (cold start).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { handler } = require('../../../functions/full-drill/handler') as typeof import('../../../functions/full-drill/handler');
 
 const rds = mockClient(RDSClient);
@@ -196,7 +195,6 @@ describe('full drill tasks', () => {
 });
 
 describe('full drill configuration', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { readFullDrillConfig } = require('../../../functions/full-drill/config') as typeof import('../../../functions/full-drill/config');
 
   it('names every missing variable and rejects a bad prefix', () => {

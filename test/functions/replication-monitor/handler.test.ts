@@ -29,7 +29,6 @@ const ENV = {
 };
 Object.assign(process.env, ENV);
 // Loaded after the environment is in place: the handler validates it at module load (cold start).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { handler } = require('../../../functions/replication-monitor/handler') as typeof import('../../../functions/replication-monitor/handler');
 
 const rds = mockClient(RDSClient);

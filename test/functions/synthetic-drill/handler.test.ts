@@ -35,7 +35,6 @@ const ENV = {
 };
 Object.assign(process.env, ENV);
 // Loaded after the environment is in place: the handler validates it at module load (cold start).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { handler } = require('../../../functions/synthetic-drill/handler') as typeof import('../../../functions/synthetic-drill/handler');
 
 const cloudWatch = mockClient(CloudWatchClient);
@@ -277,7 +276,6 @@ describe('synthetic drill', () => {
 });
 
 describe('synthetic drill configuration', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { readSyntheticDrillConfig } = require('../../../functions/synthetic-drill/config') as typeof import('../../../functions/synthetic-drill/config');
 
   it('names every missing variable', () => {

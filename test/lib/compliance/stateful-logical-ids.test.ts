@@ -37,8 +37,8 @@ const PINNED: readonly Pin[] = [
 
 /** The Sid (or principal) of each statement of each key policy: a changed key policy is deliberate too. */
 const KEY_POLICY_STATEMENTS: Record<string, string[]> = {
-  DRRegionStack: ['AWS:arn:aws:iam::123456789012:root', 'AllowCloudWatchLogs', 'AllowCloudWatchAlarmsToWriteEncryptedTopicsAndQueues', 'AllowEventBridgeRulesToWriteEncryptedTopicsAndQueues'],
-  PrimaryRegionStack: ['AWS:arn:aws:iam::123456789012:root', 'AllowCloudWatchLogs', 'AllowCloudWatchAlarmsToWriteEncryptedTopicsAndQueues', 'AllowS3NotificationsToWriteEncryptedTopicsAndQueues', 'AWS:arn:aws:iam::123456789012:root'],
+  DRRegionStack: ['AWS:arn:aws:iam::123456789012:root', 'DenyGrantsNotForAwsResources', 'AllowCloudWatchLogs', 'AllowCloudWatchAlarmsToWriteEncryptedTopicsAndQueues', 'AllowEventBridgeRulesToWriteEncryptedTopicsAndQueues'],
+  PrimaryRegionStack: ['AWS:arn:aws:iam::123456789012:root', 'DenyGrantsNotForAwsResources', 'AllowCloudWatchLogs', 'AllowCloudWatchAlarmsToWriteEncryptedTopicsAndQueues', 'AllowS3NotificationsToWriteEncryptedTopicsAndQueues', 'AWS:arn:aws:iam::123456789012:root'],
 };
 
 const STATEFUL_TYPES = [...new Set(PINNED.map(([, type]) => type))];

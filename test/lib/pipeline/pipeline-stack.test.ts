@@ -15,6 +15,8 @@ const CONTEXT: Record<string, unknown> = {
   ...JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'cdk.json'), 'utf8')).context,
   // Lambda bundles are not what these tests look at; skipping esbuild halves the synth time.
   'aws:cdk:bundling-stacks': [],
+  // Checked by test/lib/compliance/control-tower.test.ts; a cfn-guard run here would only repeat it.
+  controlTowerChecks: 'false',
   account: '111111111111',
   toolingAccount: '222222222222',
   environmentSuffix: 'ci',

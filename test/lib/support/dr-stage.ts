@@ -14,9 +14,12 @@ export function configFrom(context: Record<string, unknown> = {}, env: Record<st
   return loadConfig({ context: (key) => context[key], env });
 }
 
-/** The default configuration of the product, with the test account. */
+/**
+ * The default configuration of the product, with the test account. The Control Tower check (a cfn-guard run of
+ * several seconds per synthesized App) is off unless a test asks for it: test/lib/compliance/control-tower.test.ts does.
+ */
 export function testConfig(context: Record<string, unknown> = {}): DrConfig {
-  return configFrom({ account: TEST_ACCOUNT, ...context });
+  return configFrom({ account: TEST_ACCOUNT, controlTowerChecks: 'false', ...context });
 }
 
 /** The context of `cdk.json` (feature flags), so templates under test match what `cdk synth` produces. */

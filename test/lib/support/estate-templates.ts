@@ -40,6 +40,8 @@ export function synthesizeEstate(context: Record<string, unknown> = {}): Estate 
       toolingAccount: TOOLING_ACCOUNT,
       connectionArn: CONNECTION_ARN,
       fullDrillEnabled: 'true',
+      // A cfn-guard run of several seconds per synthesized App: only test/lib/compliance/control-tower.test.ts turns it on.
+      controlTowerChecks: 'false',
       ...context,
     },
     postCliContext: { '@aws-cdk/core:failSynthOnValidationErrors': true },

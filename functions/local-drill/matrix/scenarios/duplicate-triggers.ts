@@ -20,7 +20,7 @@
  */
 import type { FenceOutcome } from '../../../core/ports';
 import { MonitorMetric } from '../../../core/metric-names';
-import { roundSeconds } from '../../../core/timeline';
+import { formatSeconds } from '../../../core/format-seconds';
 import type { FailoverResult } from '../../../core/failover-orchestrator';
 import { check, newWriterAck, override, replicaIdsOnceReplayed, waitFor, type Scenario } from '../scenario';
 
@@ -81,7 +81,7 @@ export const duplicateTriggers: Scenario = {
       replicaIdsWhenPrimaryStopped: replicaIds,
       checks: [
         check('the alarm met the switchover\'s run lock', switchoverState === true && alarmed !== undefined,
-          `switchover holding the lock when the alarm fired: ${switchoverState === true}; alarm ${alarmed ? `${roundSeconds((alarmed - faultAt) / 1000)} s after the fault` : 'never fired'}`),
+          `switchover holding the lock when the alarm fired: ${switchoverState === true}; alarm ${alarmed ? `${formatSeconds((alarmed - faultAt) / 1000)} after the fault` : 'never fired'}`),
         check('switchover refused, not carried out', switchoverResult?.outcome === 'refused' && freezes === 0,
           `operator's switchover: ${switchoverResult?.outcome ?? 'threw'} (${switchoverResult?.message.split('.')[0] ?? ''}); freeze requests ${freezes}`),
         check('one promotion requested', promotes.length === 1, `${promotes.length} promote request(s) to the replica`),
@@ -93,7 +93,7 @@ export const duplicateTriggers: Scenario = {
       ],
       notes: [
         `${estate.runs.length} orchestrator invocations: ${estate.runs.map((run) => `${run.runId} ${(run.request as { trigger?: string }).trigger}→${run.result?.outcome ?? run.error}`).join(', ')}`,
-        ack ? `new writer's first acknowledgement ${roundSeconds((ack.completedAt - faultAt) / 1000)} s after the fault` : 'no acknowledgement by the new writer',
+        ack ? `new writer's first acknowledgement ${formatSeconds((ack.completedAt - faultAt) / 1000)} after the fault` : 'no acknowledgement by the new writer',
       ],
     };
   },

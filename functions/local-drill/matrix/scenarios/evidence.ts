@@ -9,12 +9,12 @@ import type { LocalEstate } from '../../estate';
 import { boundedLoss, type CheckResult } from '../../history/checks';
 import type { AcknowledgedOperation } from '../../history/history';
 import { MonitorMetric } from '../../../core/metric-names';
-import { roundSeconds } from '../../../core/timeline';
+import { formatSeconds } from '../../../core/format-seconds';
 import type { WriteLease } from '../../../core/write-lease';
 import { LEASE_REPLICAS } from '../../../adapters/local/local-write-lease';
 import { check, sleep } from '../scenario';
 
-const at = (ms: number, origin: number) => `${ms >= origin ? '+' : ''}${roundSeconds((ms - origin) / 1000)} s`;
+const at = (ms: number, origin: number) => `${ms >= origin ? '+' : ''}${formatSeconds((ms - origin) / 1000)}`;
 
 /** The lease as the quorum holds it now: the highest version among the three replicas (every write reaches a majority). */
 export function latestLease(estate: LocalEstate): WriteLease | undefined {
@@ -77,7 +77,7 @@ export class LeaseAndPromotionWatch {
     }
     return check('no promotion while the primary held its lease', true, promotedAt === undefined
       ? `not promoted (${this.samples.length} samples); the primary's last lease ran until ${lease ? at(lease.expiresAt, origin) : 'never written'}`
-      : `first seen promoted at ${at(promotedAt, origin)}, ${lease ? `${roundSeconds((promotedAt - lease.expiresAt) / 1000)} s after the primary's last lease expired (${at(lease.expiresAt, origin)})` : 'no primary lease seen'}`);
+      : `first seen promoted at ${at(promotedAt, origin)}, ${lease ? `${formatSeconds((promotedAt - lease.expiresAt) / 1000)} after the primary's last lease expired (${at(lease.expiresAt, origin)})` : 'no primary lease seen'}`);
   }
 
   private async run(intervalMs: number): Promise<void> {
@@ -160,7 +160,7 @@ export function monitorCycleKinds(estate: LocalEstate, since: number, until = In
     previous = cycleAt;
   }
   return `${withReachability.length} monitor cycles: ${measured} primary reachable with lag, ${unmeasured} reachable without lag, `
-    + `${unreachable} unreachable; longest gap between cycles ${roundSeconds(longestGapMs / 1000)} s`;
+    + `${unreachable} unreachable; longest gap between cycles ${formatSeconds(longestGapMs / 1000)}`;
 }
 
 /** Acknowledgements by `server` completed at or after `since` (history clock). */

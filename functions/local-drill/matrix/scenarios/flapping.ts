@@ -30,7 +30,7 @@
  */
 import type { AcknowledgedOperation, HistoryEvent } from '../../history/history';
 import type { FailoverResult } from '../../../core/failover-orchestrator';
-import { roundSeconds } from '../../../core/timeline';
+import { formatSeconds } from '../../../core/format-seconds';
 import { check, losePrimaryRegion, newWriterAck, replicaIdsOnceReplayed, replicaPromoted, sleep, waitFor, type Scenario } from '../scenario';
 import { acknowledgedBy, estimateCoversLoss, LeaseAndPromotionWatch, monitorCycleKinds, summarizeRuns } from './evidence';
 
@@ -80,7 +80,7 @@ export const flapping: Scenario = {
     const resumedSince = estate.history.now();
     progress(`phase 1: ${RECOVERY_STALLS_MS.length} stall cycles done; keeper ticks ${[...keeperStates].map(([state, count]) => `${state}×${count}`).join(', ')}`);
     const recoveredAck = await waitFor(() => acknowledgedBy(estate, estate.ids.primary, resumedSince)[0], RECOVERY_TIMEOUT_MS);
-    const recoveredAfter = recoveredAck ? roundSeconds((recoveredAck.completedAt - resumedSince) / 1000) : undefined;
+    const recoveredAfter = recoveredAck ? formatSeconds((recoveredAck.completedAt - resumedSince) / 1000) : undefined;
     const operatorResult = await operatorRun;
     const promotedInPhase1 = await replicaPromoted(estate);
     const phase1Lease = watch.noPromotionWhileLeaseHeld(flapAt);
@@ -123,17 +123,17 @@ export const flapping: Scenario = {
         check('phase 1: no promotion during the flapping', !promotedInPhase1 && phase1Lease.passed,
           `promoted after phase 1: ${promotedInPhase1}; ${phase1Lease.detail}; operator's confirmed request → ${operatorResult?.outcome ?? 'no result'} (${operatorResult?.message.split('\n')[0].slice(0, 200) ?? ''})`),
         check('phase 1: the primary serves writes again after the flapping', recoveredAck !== undefined,
-          recoveredAck !== undefined ? `primary acknowledged writes ${recoveredAfter} s after the flapping stopped; keeper holds the lease: ${keeperHolds}`
+          recoveredAck !== undefined ? `primary acknowledged writes ${recoveredAfter} after the flapping stopped; keeper holds the lease: ${keeperHolds}`
             : `no acknowledgement by the primary within ${RECOVERY_TIMEOUT_MS / 1000} s after the flapping stopped; keeper holds the lease: ${keeperHolds}; keeper: ${estate.keeper.lastTick?.detail ?? '-'}`),
         estimate.check,
         watch.noPromotionWhileLeaseHeld(faultAt),
       ],
       notes: [
         `phase 1 keeper ticks: ${keeperPhase1}; ${phase1Failures.length} writes failed or uncertain during the flapping (${readOnlyRefusals} refused read-only by the keeper's self-fence); ${phase1Cycles}`,
-        `phase 2: WAL cut and monitor stopped ${roundSeconds((faultAt - cutAt) / 1000)} s before the fault; ${monitorCycleKinds(estate, cutAt - 3000)}`,
+        `phase 2: WAL cut and monitor stopped ${formatSeconds((faultAt - cutAt) / 1000)} before the fault; ${monitorCycleKinds(estate, cutAt - 3000)}`,
         summarizeRuns(estate, flapAt),
         estimate.note,
-        ack ? `new writer's first acknowledgement ${roundSeconds((ack.completedAt - faultAt) / 1000)} s after the fault` : 'no acknowledgement by the new writer',
+        ack ? `new writer's first acknowledgement ${formatSeconds((ack.completedAt - faultAt) / 1000)} after the fault` : 'no acknowledgement by the new writer',
       ],
     };
   },

@@ -20,7 +20,7 @@
  * (`lagSecondsAtDecision`, and the figure its gate used) is at least the real span of the lost writes.
  */
 import type { FailoverResult } from '../../../core/failover-orchestrator';
-import { roundSeconds } from '../../../core/timeline';
+import { formatSeconds } from '../../../core/format-seconds';
 import { MonitorMetric } from '../../../core/metric-names';
 import {
   check, losePrimaryRegion, newWriterAck, replicaIdsOnceReplayed, replicaPromoted, sleep, waitFor, type Scenario,
@@ -50,7 +50,7 @@ export const lagOverGate: Scenario = {
       const lag = estate.metrics.recorded.filter((datum) => datum.at > cutAt && datum.name === MonitorMetric.ReplicationLagSeconds).pop();
       return lag && lag.value >= LAG_AT_FAULT_SECONDS ? lag.value : undefined;
     }, 30_000, 100);
-    progress(`monitor measured ${lagSeen ?? 'no'} s of lag`);
+    progress(`monitor measured ${lagSeen === undefined ? 'no lag' : `${formatSeconds(lagSeen)} of lag`}`);
 
     const faultAt = Date.now();
     await losePrimaryRegion(estate, 'SIGKILL');
@@ -85,7 +85,7 @@ export const lagOverGate: Scenario = {
       if (result && result.outcome !== 'already_in_progress') forced = { startedAt, result };
       else await sleep(OPERATOR_RETRY_MS);
     }
-    progress(`operator force: ${forced ? `${forced.result.outcome} after ${attempts} attempt(s), ${roundSeconds((forced.startedAt - firstAttemptAt) / 1000)} s after the first` : `never accepted in ${attempts} attempts`}`);
+    progress(`operator force: ${forced ? `${forced.result.outcome} after ${attempts} attempt(s), ${formatSeconds((forced.startedAt - firstAttemptAt) / 1000)} after the first` : `never accepted in ${attempts} attempts`}`);
 
     const ack = await newWriterAck(estate, faultAt);
     await watch.stop();
@@ -97,21 +97,21 @@ export const lagOverGate: Scenario = {
       replicaIdsWhenPrimaryStopped: replicaIds,
       checks: [
         check('automatic failover waits on the lag gate', gated !== undefined && !promotedBeforeForce,
-          gated ? `${roundSeconds((gatedAt - faultAt) / 1000)} s after the fault: "${gated.lastDecision}"; promoted then: ${promotedBeforeForce}` : 'the record never showed a lag-gate wait within 30 s of the fault'),
+          gated ? `${formatSeconds((gatedAt - faultAt) / 1000)} after the fault: "${gated.lastDecision}"; promoted then: ${promotedBeforeForce}` : 'the record never showed a lag-gate wait within 30 s of the fault'),
         check('no promotion before the operator forced it', !promotedBeforeForceAccepted && !promotedAtAcceptance,
           forced
-            ? `force accepted at +${roundSeconds((forced.startedAt - faultAt) / 1000)} s; replica first seen promoted at ${firstPromotedAt ? `+${roundSeconds((firstPromotedAt - faultAt) / 1000)} s` : 'never'}`
-            : `the operator's force was never accepted; replica first seen promoted at ${firstPromotedAt ? `+${roundSeconds((firstPromotedAt - faultAt) / 1000)} s` : 'never'}`),
+            ? `force accepted at +${formatSeconds((forced.startedAt - faultAt) / 1000)}; replica first seen promoted at ${firstPromotedAt ? `+${formatSeconds((firstPromotedAt - faultAt) / 1000)}` : 'never'}`
+            : `the operator's force was never accepted; replica first seen promoted at ${firstPromotedAt ? `+${formatSeconds((firstPromotedAt - faultAt) / 1000)}` : 'never'}`),
         estimate.check,
         watch.noPromotionWhileLeaseHeld(faultAt),
       ],
       notes: [
-        `lag measured before the fault: ${lagSeen ?? 'none'} s (budget ${LAG_BUDGET_SECONDS} s); WAL cut ${roundSeconds((faultAt - cutAt) / 1000)} s before the fault`,
-        `operator: first force at +${roundSeconds((firstAttemptAt - faultAt) / 1000)} s, ${attempts} attempt(s) (already_in_progress while a waiting run held the lock), accepted at ${forced ? `+${roundSeconds((forced.startedAt - faultAt) / 1000)} s → ${forced.result.outcome}` : 'never'}`,
+        `lag measured before the fault: ${lagSeen === undefined ? 'none' : formatSeconds(lagSeen)} (budget ${formatSeconds(LAG_BUDGET_SECONDS)}); WAL cut ${formatSeconds((faultAt - cutAt) / 1000)} before the fault`,
+        `operator: first force at +${formatSeconds((firstAttemptAt - faultAt) / 1000)}, ${attempts} attempt(s) (already_in_progress while a waiting run held the lock), accepted at ${forced ? `+${formatSeconds((forced.startedAt - faultAt) / 1000)} → ${forced.result.outcome}` : 'never'}`,
         summarizeRuns(estate, faultAt),
         estimate.note,
         monitorCycleKinds(estate, cutAt),
-        ack ? `new writer's first acknowledgement ${roundSeconds((ack.completedAt - faultAt) / 1000)} s after the fault` : 'no acknowledgement by the new writer',
+        ack ? `new writer's first acknowledgement ${formatSeconds((ack.completedAt - faultAt) / 1000)} after the fault` : 'no acknowledgement by the new writer',
       ],
     };
   },

@@ -24,7 +24,7 @@
  * what the replica had received when the primary froze.
  */
 import type { FailoverResult } from '../../../core/failover-orchestrator';
-import { roundSeconds } from '../../../core/timeline';
+import { formatSeconds } from '../../../core/format-seconds';
 import { check, newWriterAck, replicaIdsOnceReplayed, sleep, type Scenario } from '../scenario';
 import { DecisionLog, estimateCoversLoss, LeaseAndPromotionWatch, summarizeRuns } from './evidence';
 
@@ -65,7 +65,7 @@ export const monitorDead: Scenario = {
     const estimate = await estimateCoversLoss(estate);
     const lease = watch.primaryLease;
     const waitedOnLease = decisions.some(/write lease held by the primary/);
-    const since = (ms: number | undefined) => (ms === undefined ? 'never' : `${ms >= faultAt ? '+' : ''}${roundSeconds((ms - faultAt) / 1000)} s`);
+    const since = (ms: number | undefined) => (ms === undefined ? 'never' : `${ms >= faultAt ? '+' : ''}${formatSeconds((ms - faultAt) / 1000)}`);
     return {
       faultAt,
       replicaIdsWhenPrimaryStopped: replicaIds,
@@ -76,13 +76,13 @@ export const monitorDead: Scenario = {
           `${unconfirmed.outcome}: ${unconfirmed.message.split('\n')[0].slice(0, 220)}`),
         watch.noPromotionWhileLeaseHeld(faultAt),
         check('confirmed operator failover promoted', confirmed.promoted && ack !== undefined,
-          `${confirmed.outcome}; new writer's first acknowledgement ${ack ? `${roundSeconds((ack.completedAt - faultAt) / 1000)} s after the fault` : 'never'}`),
+          `${confirmed.outcome}; new writer's first acknowledgement ${ack ? `${formatSeconds((ack.completedAt - faultAt) / 1000)} after the fault` : 'never'}`),
         estimate.check,
       ],
       notes: [
         `timed from the fault: monitor dead at ${since(monitorStoppedAt)}; unconfirmed request at ${since(unconfirmedAt)} → ${unconfirmed.outcome}; confirmed request at ${since(confirmedAt)}`
           + ` (primary's lease then ran until ${since(leaseAtRequest?.expiresAt)}); last primary lease expired ${since(lease?.expiresAt)}, takeover allowed ${since(lease ? lease.expiresAt + TAKEOVER_MARGIN_MS : undefined)};`
-          + ` replica first seen promoted ${since(watch.firstPromotedAt)}; first write on the new writer ${ack ? `+${roundSeconds((ack.completedAt - faultAt) / 1000)} s` : 'never'}`,
+          + ` replica first seen promoted ${since(watch.firstPromotedAt)}; first write on the new writer ${ack ? `+${formatSeconds((ack.completedAt - faultAt) / 1000)}` : 'never'}`,
         `the confirmed decision ${waitedOnLease ? 'WAITED on the primary\'s write lease' : 'did not have to wait on the lease (it had run out by the time the decision looked)'}; decisions seen: ${decisions.seen.map((decision) => decision.slice(0, 120)).join(' | ') || 'none'}`,
         summarizeRuns(estate, faultAt),
         estimate.note,

@@ -26,7 +26,7 @@
  * lacked when the primary died.
  */
 import type { FailoverState } from '../../../core/ports';
-import { roundSeconds } from '../../../core/timeline';
+import { formatSeconds } from '../../../core/format-seconds';
 import {
   acksBy, afterDrTakesLease, check, losePrimaryRegion, newWriterAck, override, replicaIdsOnceReplayed, restorePrimaryRegion, waitFor, type Scenario,
 } from '../scenario';
@@ -101,14 +101,14 @@ export const orchestratorCrash: Scenario = {
 
     const abortedAfterPromote = saved.filter((state) => state.status === 'aborted' && state.promoteRequestedAt !== undefined);
     const crashedRuns = estate.runs.filter((run) => run.crashedAt !== undefined);
-    const gaps = crashes.slice(1).map((crashed, index) => roundSeconds((crashed.at - crashes[index].at) / 1000));
+    const gaps = crashes.slice(1).map((crashed, index) => formatSeconds((crashed.at - crashes[index].at) / 1000));
     return {
       faultAt,
       replicaIdsWhenPrimaryStopped: replicaIds,
       checks: [
         check('every crash point hit', crashes.length === CRASH_POINTS.length && crashedRuns.length === CRASH_POINTS.length,
           `${crashes.length} of ${CRASH_POINTS.length} crash points hit (${crashedRuns.map((run) => `${run.runId}: ${run.crashedAt}`).join('; ') || 'none'})`
-          + `${pending.length ? `; never reached: ${pending.join('; ')}` : ''}; seconds between crashes ${gaps.join(', ') || '-'}`),
+          + `${pending.length ? `; never reached: ${pending.join('; ')}` : ''}; time between crashes ${gaps.join(', ') || '-'}`),
         check('never "aborted" after a promote request', abortedAfterPromote.length === 0 && !(final?.status === 'aborted' && final.promoteRequestedAt !== undefined),
           `${saved.length} saved versions of the record, ${abortedAfterPromote.length} aborted with a promotion requested; final status ${final?.status ?? 'none'}`
           + `${final?.promoteRequestedAt ? `, promotion requested at ${final.promoteRequestedAt}` : ''}`),
@@ -121,7 +121,7 @@ export const orchestratorCrash: Scenario = {
       ],
       notes: [
         `${estate.runs.length} orchestrator invocations: ${estate.runs.map((run) => `${run.runId} ${run.crashedAt ? 'CRASHED' : run.result?.outcome ?? run.error}`).join(', ')}`,
-        ack ? `new writer's first acknowledgement ${roundSeconds((ack.completedAt - faultAt) / 1000)} s after the fault` : 'no acknowledgement by the new writer',
+        ack ? `new writer's first acknowledgement ${formatSeconds((ack.completedAt - faultAt) / 1000)} after the fault` : 'no acknowledgement by the new writer',
       ],
     };
   },

@@ -1,5 +1,5 @@
 import { LOCAL_LEASE_TIMINGS } from '../../estate';
-import { roundSeconds } from '../../../core/timeline';
+import { formatSeconds } from '../../../core/format-seconds';
 import { check, isolatePrimaryRegion, newWriterAck, replicaIdsOnceReplayed, replicaPromoted, sleep, waitFor, type Scenario } from '../scenario';
 
 export const partition: Scenario = {
@@ -16,7 +16,7 @@ export const partition: Scenario = {
     await sleep(2 * (LOCAL_LEASE_TIMINGS.ttlMs + LOCAL_LEASE_TIMINGS.takeoverMarginMs));
     const promotedWhileHeld = await replicaPromoted(estate);
     const keeperStillHolds = estate.keeper.held;
-    progress(`after ${roundSeconds((Date.now() - faultAt) / 1000)} s of partition: promoted ${promotedWhileHeld}, keeper holds the lease ${keeperStillHolds}`);
+    progress(`after ${formatSeconds((Date.now() - faultAt) / 1000)} of partition: promoted ${promotedWhileHeld}, keeper holds the lease ${keeperStillHolds}`);
     const isolatedAt = Date.now();
     isolatePrimaryRegion(estate);
     progress('FAULT 2: the primary region also loses the lease quorum and its API; its keeper must fence the primary before the lease runs out');
@@ -28,10 +28,10 @@ export const partition: Scenario = {
       replicaIdsWhenPrimaryStopped: replicaIds,
       checks: [
         check('no promotion while the primary holds its lease', !promotedWhileHeld && keeperStillHolds,
-          `after ${roundSeconds((isolatedAt - faultAt) / 1000)} s of partition the replica was ${promotedWhileHeld ? 'PROMOTED' : 'not promoted'} and the keeper ${keeperStillHolds ? 'still held' : 'had lost'} the lease`),
+          `after ${formatSeconds((isolatedAt - faultAt) / 1000)} of partition the replica was ${promotedWhileHeld ? 'PROMOTED' : 'not promoted'} and the keeper ${keeperStillHolds ? 'still held' : 'had lost'} the lease`),
         check('keeper fenced its isolated primary (verified)', fenced === true, fenced ? 'fence verified' : 'no verified fence within 10 s'),
       ],
-      notes: [ack ? `new writer's first acknowledgement ${roundSeconds((ack.completedAt - isolatedAt) / 1000)} s after the isolation` : 'no acknowledgement by the new writer'],
+      notes: [ack ? `new writer's first acknowledgement ${formatSeconds((ack.completedAt - isolatedAt) / 1000)} after the isolation` : 'no acknowledgement by the new writer'],
     };
   },
 };

@@ -33,7 +33,7 @@
  */
 import { readWrittenIds } from '../../client-load';
 import type { AcknowledgedOperation, HistoryEvent } from '../../history/history';
-import { roundSeconds } from '../../../core/timeline';
+import { formatSeconds } from '../../../core/format-seconds';
 import {
   acksBy, afterDrTakesLease, check, FAILOVER_WAIT_MS, newWriterAck, replicaIdsOnceReplayed, sleep, waitFor, type Scenario,
 } from '../scenario';
@@ -72,7 +72,7 @@ export const primaryReturns: Scenario = {
     await waitFor(() => thawedAt, FAILOVER_WAIT_MS);
     const fencedAt = thawedAt === undefined ? undefined
       : await waitFor(() => (estate.keeper.lastTick?.state === 'fenced_lost' && estate.keeper.lastTick.fenceVerified ? history.now() : undefined), 10_000, 5);
-    progress(fencedAt ? `keeper fenced its returned primary (verified) ${roundSeconds((fencedAt - thawedAt!) / 1000)} s after the thaw` : 'keeper did NOT verify a fence');
+    progress(fencedAt ? `keeper fenced its returned primary (verified) ${formatSeconds((fencedAt - thawedAt!) / 1000)} after the thaw` : 'keeper did NOT verify a fence');
     const ack = await newWriterAck(estate, faultAt);
     await sleep(1000); // the direct clients keep trying against the fenced primary
     estate.controlPlane.answers = true;
@@ -80,7 +80,7 @@ export const primaryReturns: Scenario = {
     const survivors = await estate.cluster.replica.session(readWrittenIds).catch(() => undefined);
 
     const oldPrimary = estate.ids.primary;
-    const at = (time: number | undefined) => (time === undefined || thawedAt === undefined ? '?' : `${time >= thawedAt ? '+' : ''}${roundSeconds((time - thawedAt) / 1000)} s`);
+    const at = (time: number | undefined) => (time === undefined || thawedAt === undefined ? '?' : `${time >= thawedAt ? '+' : ''}${formatSeconds((time - thawedAt) / 1000)}`);
     const afterLease = leaseTakenAt === undefined ? [] : acksBy(estate, oldPrimary, leaseTakenAt);
     const afterFence = fencedAt === undefined ? [] : acksBy(estate, oldPrimary, fencedAt);
     const lostAfterLease = survivors ? afterLease.filter((late) => !survivors.has(late.id)) : afterLease;

@@ -18,7 +18,7 @@
  * operator); loss ≤ what the replica had received when the primary died, and the lag estimate (the replica stopped
  * receiving 1 s before the primary died: the monitor's last lag is older than that) covers the real span of the loss.
  */
-import { roundSeconds } from '../../../core/timeline';
+import { formatSeconds } from '../../../core/format-seconds';
 import { check, losePrimaryRegion, newWriterAck, replicaIdsOnceReplayed, sleep, waitFor, type Scenario } from '../scenario';
 import { DecisionLog, estimateCoversLoss, LeaseAndPromotionWatch, monitorCycleKinds, summarizeRuns } from './evidence';
 
@@ -53,13 +53,13 @@ export const replicaDown: Scenario = {
     const alarmAt = await waitFor(() => estate.alarmAt, 30_000);
     await replica.stop();
     const downAt = Date.now();
-    progress(`FAULT 3: the composite alarm fired (+${alarmAt ? roundSeconds((alarmAt - faultAt) / 1000) : '?'} s): replica shut down as the failover starts`);
+    progress(`FAULT 3: the composite alarm fired (${alarmAt ? `+${formatSeconds((alarmAt - faultAt) / 1000)}` : 'time unknown'}): replica shut down as the failover starts`);
     await sleep(DOWN_MS);
     const recordWhileDown = await estate.store.read();
     const restartAt = Date.now();
     await replica.start();
     const upAt = Date.now();
-    progress(`replica started again (${roundSeconds((upAt - restartAt) / 1000)} s)`);
+    progress(`replica started again (${formatSeconds((upAt - restartAt) / 1000)})`);
 
     const ack = await newWriterAck(estate, faultAt);
     await watch.stop();
@@ -72,21 +72,21 @@ export const replicaDown: Scenario = {
       replicaIdsWhenPrimaryStopped: replicaIds,
       checks: [
         check('no alarm and no failover record while the replica is frozen', alarmWhileFrozen === undefined && recordWhileFrozen === undefined,
-          `alarm ${alarmWhileFrozen === undefined ? 'silent' : `fired at +${roundSeconds((alarmWhileFrozen - faultAt) / 1000)} s`}; failover record ${recordWhileFrozen ? `${recordWhileFrozen.status}/${recordWhileFrozen.phase} (${recordWhileFrozen.lastDecision ?? '-'})` : 'none'}`),
+          `alarm ${alarmWhileFrozen === undefined ? 'silent' : `fired at +${formatSeconds((alarmWhileFrozen - faultAt) / 1000)}`}; failover record ${recordWhileFrozen ? `${recordWhileFrozen.status}/${recordWhileFrozen.phase} (${recordWhileFrozen.lastDecision ?? '-'})` : 'none'}`),
         check('no promotion of a replica that is not there', recordWhileDown?.promoteRequestedAt === undefined && (promotedAt === undefined || promotedAt >= upAt),
-          `promotion requested while the replica was down: ${recordWhileDown?.promoteRequestedAt ?? 'no'}; replica first seen promoted ${promotedAt ? `${roundSeconds((promotedAt - upAt) / 1000)} s after it was up again` : 'never'}`),
+          `promotion requested while the replica was down: ${recordWhileDown?.promoteRequestedAt ?? 'no'}; replica first seen promoted ${promotedAt ? `${formatSeconds((promotedAt - upAt) / 1000)} after it was up again` : 'never'}`),
         check('failover completed by itself once the replica was back', ack !== undefined && estate.runs.every((run) => (run.request as { trigger?: string }).trigger !== 'operator'),
-          `${ack ? `new writer acknowledged ${roundSeconds((ack.completedAt - upAt) / 1000)} s after the replica was up` : 'no new writer acknowledgement'}; decision waited for the replica: ${waitedForReplica}`),
+          `${ack ? `new writer acknowledged ${formatSeconds((ack.completedAt - upAt) / 1000)} after the replica was up` : 'no new writer acknowledgement'}; decision waited for the replica: ${waitedForReplica}`),
         estimate.check,
         watch.noPromotionWhileLeaseHeld(faultAt),
       ],
       notes: [
-        `replica frozen ${roundSeconds((faultAt - frozenAt) / 1000)} s before the fault until +${roundSeconds((thawedAt - faultAt) / 1000)} s; alarm at ${alarmAt ? `+${roundSeconds((alarmAt - faultAt) / 1000)} s` : 'never'}; replica down +${roundSeconds((downAt - faultAt) / 1000)} s to +${roundSeconds((upAt - faultAt) / 1000)} s`,
+        `replica frozen ${formatSeconds((faultAt - frozenAt) / 1000)} before the fault until +${formatSeconds((thawedAt - faultAt) / 1000)}; alarm at ${alarmAt ? `+${formatSeconds((alarmAt - faultAt) / 1000)}` : 'never'}; replica down +${formatSeconds((downAt - faultAt) / 1000)} to +${formatSeconds((upAt - faultAt) / 1000)}`,
         `decisions seen: ${decisions.seen.map((decision) => decision.slice(0, 140)).join(' | ') || 'none'}`,
         summarizeRuns(estate, faultAt),
         estimate.note,
         monitorCycleKinds(estate, frozenAt - 2000),
-        ack ? `new writer's first acknowledgement ${roundSeconds((ack.completedAt - faultAt) / 1000)} s after the fault` : 'no acknowledgement by the new writer',
+        ack ? `new writer's first acknowledgement ${formatSeconds((ack.completedAt - faultAt) / 1000)} after the fault` : 'no acknowledgement by the new writer',
       ],
     };
   },

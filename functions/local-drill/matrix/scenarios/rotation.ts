@@ -22,7 +22,7 @@
  * re-reads the secret once, and recovers (no errors, lag measured again) without a restart; no client write fails.
  */
 import { MonitorMetric } from '../../../core/metric-names';
-import { roundSeconds } from '../../../core/timeline';
+import { formatSeconds } from '../../../core/format-seconds';
 import { check, monitorCycles, type Scenario } from '../scenario';
 
 const MONITOR_ROLE = 'drill_monitor';
@@ -84,7 +84,7 @@ export const rotation: Scenario = {
             : `first cycle started after the new version became current: errors ${errorsOf(first)} (baseline ${baseline}), lag ${first.values.get(MonitorMetric.ReplicationLagSeconds) ?? 'NOT measured'} s; `
               + `following cycles' errors ${after.slice(1).map(errorsOf).join(',')} (the same monitor, ${estate.monitor.cycles} cycles in all)`),
         check('secret re-read once after the new version became current', readsAfterCurrent === 1,
-          `${readsAfterCurrent} read(s) over ${after.length + 1} cycles after the new version became current (${roundSeconds((Date.now() - currentAt) / 1000)} s)`),
+          `${readsAfterCurrent} read(s) over ${after.length + 1} cycles after the new version became current (${formatSeconds((Date.now() - currentAt) / 1000)})`),
         check('no client write failed (the writers\' role did not rotate)', clientFailures.length === 0,
           clientFailures.length === 0 ? `${estate.history.events.length} operations, all acknowledged` : `${clientFailures.length} failed, e.g. ${clientFailures[0].id}: ${clientFailures[0].error}`),
       ],

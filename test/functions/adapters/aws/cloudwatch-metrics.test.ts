@@ -31,7 +31,7 @@ test('publishes every datum in the namespace with the environment dimension firs
 test('splits more than 1000 data into several calls and propagates API errors', async () => {
   cloudWatch.on(PutMetricDataCommand).resolvesOnce({}).rejectsOnce(new Error('Throttling'));
   const metrics = new CloudWatchMetrics({ client: new CloudWatchClient({}), namespace: 'PaymentsDR', environmentSuffix: 'dev' });
-  const data = Array.from({ length: 1001 }, (_, i) => ({ name: 'M', value: i, unit: 'Count' as const }));
+  const data = Array.from({ length: 1001 }, (_, i) => ({ name: 'MonitorErrors' as const, value: i, unit: 'Count' as const }));
 
   await expect(metrics.record(data)).rejects.toThrow('Throttling');
   const calls = cloudWatch.commandCalls(PutMetricDataCommand);

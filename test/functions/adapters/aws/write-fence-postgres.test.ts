@@ -190,7 +190,7 @@ describe('RdsDatabaseControl over SQL (the orchestrator\'s planned switchover)',
 
   test('a freeze that is never verified throws instead of reporting a flush position', async () => {
     rds.on(ModifyDBParameterGroupCommand).resolves({}); // accepted, but never reaches the server
-    await expect(control({ freezeTimeoutMs: 800 }).freezePrimary()).rejects.toThrow(/write freeze of the primary is not verified after 1 s: new sessions are not read-only yet/);
+    await expect(control({ freezeTimeoutMs: 800 }).freezePrimary()).rejects.toThrow(/write freeze of the primary is not verified after 0.8 s: new sessions are not read-only yet/);
     await cluster.primary.query('INSERT INTO payments (amount) VALUES (7)');
   });
 
