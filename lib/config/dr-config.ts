@@ -189,6 +189,21 @@ export interface IamConfig {
   readonly permissionsBoundaryPolicyName?: string;
 }
 
+/** Where the writer is: `primary` as built, `dr` after a regional failover promoted the DR replica. */
+export type WriterRegion = 'primary' | 'dr';
+export const WRITER_REGIONS: readonly WriterRegion[] = ['primary', 'dr'];
+
+export interface TopologyConfig {
+  /**
+   * The region whose database is the writer, as the estate IS (not as it should be): `primary` until a regional
+   * failover, then `dr` until a deliberate fail-back. With `dr` the app synthesizes the estate after a failover: the
+   * promoted DR instance as a standalone writer (same logical ID and name), the old primary kept in its fence security
+   * group, the writer name on the DR instance. The pipeline refuses to deploy when this disagrees with what RDS reports
+   * (docs/runbooks/reprotect-and-failback.md).
+   */
+  readonly writerRegion: WriterRegion;
+}
+
 export interface ComplianceConfig {
   /**
    * Check every template against AWS Control Tower's proactive controls (cfn-guard rules) at synth, next to cdk-nag.
@@ -223,6 +238,7 @@ export interface DrConfig {
   readonly functions: FunctionsConfig;
   readonly iam: IamConfig;
   readonly compliance: ComplianceConfig;
+  readonly topology: TopologyConfig;
   readonly failover: FailoverConfig;
   /** Tags applied to every resource (validated for RDS by the compliance aspect). */
   readonly tags: Record<string, string>;
@@ -389,6 +405,11 @@ export function loadConfig(sources: ConfigSources): DrConfig {
     throw new ConfigError('permissionsBoundaryPolicyName', `"${permissionsBoundaryPolicyName}" is not an IAM policy name (1-128 of letters, digits and +=,.@_-)`);
   }
   const iam: IamConfig = { permissionsBoundaryPolicyName };
+  const writerRegion = read('writerRegion') ?? 'primary';
+  if (!(WRITER_REGIONS as readonly string[]).includes(writerRegion)) {
+    throw new ConfigError('writerRegion', `"${writerRegion}" must be one of ${WRITER_REGIONS.join(', ')} (where the writer is now)`);
+  }
+  const topology: TopologyConfig = { writerRegion: writerRegion as WriterRegion };
   const compliance: ComplianceConfig = { controlTowerChecks: validBoolean('controlTowerChecks', read('controlTowerChecks') ?? 'true') };
 
   const tags: Record<string, string> = {
@@ -415,6 +436,7 @@ export function loadConfig(sources: ConfigSources): DrConfig {
     functions,
     iam,
     compliance,
+    topology,
     failover,
     tags,
     warnings,

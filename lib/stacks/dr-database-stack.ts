@@ -46,6 +46,7 @@ export class DRDatabaseStack extends Stack {
       key: props.key,
       // After a failover, applications in either region write to this instance.
       clientCidrs: { 'DR VPC': config.network.drCidr, 'primary VPC (applications after failover)': config.network.primaryCidr },
+      promoted: config.topology.writerRegion === 'dr',
     });
     if (config.failover.mode === 'automatic') {
       this.writeLease = new WriteLeaseTable(this, 'WriteLease', {

@@ -96,6 +96,7 @@ export class PrimaryRegionStack extends PinnedZonesStack {
     // SQL; the keeper, seeing the DR side hold the lease, moves the primary here at its next renewal. Without this rule
     // that race cuts the orchestrator off mid-switchover. Only the DR function subnets: clients stay out, and the
     // read-only default plus the session cut are the data-level fence.
+    if (config.topology.writerRegion === 'dr') this.database.keepFenced(this.fenceSecurityGroup);
     for (const [index, cidr] of props.drFunctionSubnetCidrs.entries()) {
       this.fenceSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(config.database.port),
         `PostgreSQL from DR function subnet ${index + 1} (the orchestrator: switchover freeze, catch-up, undo)`);

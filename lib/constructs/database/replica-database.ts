@@ -19,6 +19,12 @@ export interface ReplicaDatabaseProps {
   /** This region's key: RDS re-encrypts the replica with it. */
   readonly key: kms.IKey;
   readonly clientCidrs: Record<string, string>;
+  /**
+   * The replica was promoted by a regional failover and is now the standalone writer: the template omits
+   * `SourceDBInstanceIdentifier`, everything else (logical ID, identifier, key, subnets) stays as it is.
+   * @default false
+   */
+  readonly promoted?: boolean;
 }
 
 /**
@@ -55,7 +61,13 @@ export class ReplicaDatabase extends Construct {
 
     this.instance = new rds.CfnDBInstance(this, 'Instance', {
       dbInstanceIdentifier: props.instanceIdentifier,
-      sourceDbInstanceIdentifier: props.sourceInstanceArn,
+      // Removing the source from an existing replica makes CloudFormation call PromoteReadReplica on update, in place
+      // (aws-cloudformation-resource-providers-rds, aws-rds-dbinstance: UpdateHandler runs promoteReadReplica when
+      // ResourceModelHelper.isDBInstanceReadReplicaPromotion(previous, desired), i.e. the previous model had
+      // SourceDBInstanceIdentifier and the desired one has none; commit 5a410e843efb90076c1c4d322707bc989e5a058b).
+      // After a failover the orchestrator has promoted it already: that is why `promoted` may only follow what RDS
+      // reports, which the pipeline's topology gate checks before every deployment.
+      sourceDbInstanceIdentifier: props.promoted ? undefined : props.sourceInstanceArn,
       kmsKeyId: props.key.keyArn,
       dbInstanceClass: database.instanceClass,
       multiAz: true,

@@ -67,7 +67,9 @@ export class FailoverDns extends Construct {
       setIdentifier: this.primaryRecordSetId,
       failover: 'PRIMARY',
       healthCheckId: this.primaryHealthCheck.attrHealthCheckId,
-      resourceRecords: [props.databases.primaryEndpoint],
+      // After a failover the orchestrator pins PRIMARY to the DR endpoint (so the name cannot move back when FailedOver
+      // is reset); the template says the same once the configuration describes the failed-over estate.
+      resourceRecords: [config.topology.writerRegion === 'dr' ? props.databases.replicaEndpoint : props.databases.primaryEndpoint],
     });
     new route53.CfnRecordSet(this, 'WriterSecondary', {
       hostedZoneId: props.zone.hostedZoneId,

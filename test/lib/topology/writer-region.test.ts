@@ -1,0 +1,57 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { ConfigError } from '../../../lib/config/dr-config';
+import { DisasterRecoveryStage } from '../../../lib/stages/disaster-recovery-stage';
+import { buildStage, configFrom, referencedLogicalId, testConfig } from '../support/dr-stage';
+
+type Json = Record<string, any>;
+
+/**
+ * The estate after a regional failover, synthesized from `writerRegion: dr`: what the orchestrator did to the running
+ * estate (promoted the replica, fenced the old primary, pinned the writer name) is what the templates say, so a
+ * deployment after the failover changes none of it back.
+ */
+function resourcesOf(stage: DisasterRecoveryStage, stackId: 'DRDatabaseStack' | 'PrimaryRegionStack' | 'Route53FailoverStack', type: string): [string, Json][] {
+  const template = Template.fromStack(stage.node.findChild(stackId) as never).toJSON();
+  return Object.entries(template.Resources as Record<string, Json>).filter(([, resource]) => resource.Type === type);
+}
+
+const asBuilt = buildStage(testConfig());
+const failedOver = buildStage(testConfig({ writerRegion: 'dr' }));
+
+describe('writerRegion', () => {
+  test('defaults to primary; any other value than primary or dr fails with one line naming the setting', () => {
+    expect(testConfig().topology.writerRegion).toBe('primary');
+    expect(() => configFrom({ writerRegion: 'us-east-2' }))
+      .toThrow(new ConfigError('writerRegion', '"us-east-2" must be one of primary, dr (where the writer is now)'));
+  });
+
+  test('dr: the promoted DR instance is a standalone writer with the same logical ID and physical name', () => {
+    const [[builtId, built]] = resourcesOf(asBuilt, 'DRDatabaseStack', 'AWS::RDS::DBInstance');
+    const [[promotedId, promoted]] = resourcesOf(failedOver, 'DRDatabaseStack', 'AWS::RDS::DBInstance');
+    expect(promotedId).toBe(builtId);
+    expect(promoted.Properties.DBInstanceIdentifier).toBe(built.Properties.DBInstanceIdentifier);
+    expect(built.Properties.SourceDBInstanceIdentifier).toBeDefined();
+    expect(promoted.Properties.SourceDBInstanceIdentifier).toBeUndefined();
+    // Nothing else may change: every other property is create-only or would modify the new writer.
+    const { SourceDBInstanceIdentifier: _source, ...builtRest } = built.Properties;
+    expect(promoted.Properties).toEqual(builtRest);
+  });
+
+  test('dr: the old primary stays in its fence security group only', () => {
+    const [[, primary]] = resourcesOf(failedOver, 'PrimaryRegionStack', 'AWS::RDS::DBInstance');
+    const groups = resourcesOf(failedOver, 'PrimaryRegionStack', 'AWS::EC2::SecurityGroup');
+    const fenceId = groups.find(([, group]) => group.Properties.GroupName === 'paydb-primary-db-fence-dev')![0];
+    expect(primary.Properties.VPCSecurityGroups.map(referencedLogicalId)).toEqual([fenceId]);
+    const [[, asBuiltPrimary]] = resourcesOf(asBuilt, 'PrimaryRegionStack', 'AWS::RDS::DBInstance');
+    expect(asBuiltPrimary.Properties.VPCSecurityGroups.map(referencedLogicalId)).not.toContain(fenceId);
+  });
+
+  test('dr: the PRIMARY writer record answers the DR instance, as the orchestrator pinned it', () => {
+    const primaryRecord = (stage: DisasterRecoveryStage) => resourcesOf(stage, 'Route53FailoverStack', 'AWS::Route53::RecordSet')
+      .map(([, record]) => record.Properties).find((record) => record.Failover === 'PRIMARY')!;
+    const secondaryRecord = resourcesOf(asBuilt, 'Route53FailoverStack', 'AWS::Route53::RecordSet')
+      .map(([, record]) => record.Properties).find((record) => record.Failover === 'SECONDARY')!;
+    expect(primaryRecord(failedOver).ResourceRecords).toEqual(secondaryRecord.ResourceRecords);
+    expect(primaryRecord(asBuilt).ResourceRecords).not.toEqual(secondaryRecord.ResourceRecords);
+  });
+});
