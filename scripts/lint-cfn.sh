@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Synthesizes the app and runs cfn-lint (preinstalled on the machine image) on every template,
-# including the nested assemblies of pipeline stages. Fails on errors; warnings are triaged in README.
+# including the nested assemblies of pipeline stages. Fails on errors; warnings are triaged in docs/security.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v cfn-lint >/dev/null 2>&1; then

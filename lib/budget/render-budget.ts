@@ -25,7 +25,7 @@ function table(components: readonly BudgetComponent[]): string[] {
   ];
 }
 
-/** The README section, generated: `npm run budget -- --write`. */
+/** The section of docs/rto-rpo-budget.md, generated: `npm run budget -- --write`. */
 export function renderBudgetMarkdown(budget: RtoRpoBudget): string {
   const { rto, rpo } = budget;
   const maxLag = rpo.components[0].seconds;

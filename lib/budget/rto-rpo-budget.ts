@@ -1,6 +1,6 @@
 /**
- * The RTO/RPO budget (README, "RTO/RPO budget"), computed only from synthesized CloudFormation templates, so
- * the README's numbers follow the deployed configuration. Every figure names the resource and the
+ * The RTO/RPO budget (docs/rto-rpo-budget.md, summary in the README), computed only from synthesized CloudFormation
+ * templates, so the documented numbers follow the deployed configuration. Every figure names the resource and the
  * property it comes from; figures the templates cannot carry are documented constants below.
  */
 import type { DrResourceNames } from '../config/resource-names';
@@ -72,7 +72,7 @@ export interface RtoRpoBudget {
 export const BUSINESS_TARGETS = { rpoSeconds: 3_600, rtoSeconds: 14_400 } as const;
 
 /**
- * Figures that live outside the templates. Each is an assumption the README states next to its number.
+ * Figures that live outside the templates. Each is an assumption docs/rto-rpo-budget.md states next to its number.
  */
 export const DOCUMENTED_CONSTANTS = {
   /**

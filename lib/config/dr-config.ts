@@ -5,6 +5,7 @@
  * Every invalid value fails synth with a `ConfigError` whose message names the setting.
  */
 
+import { WRITER_REGIONS, type WriterRegion } from '../../functions/core/topology-gate';
 import { validateLeaseTimings, type LeaseTimings } from '../../functions/core/write-lease';
 
 /** Account used when none is given, so that `cdk synth` works without credentials. Never deployable. */
@@ -188,10 +189,6 @@ export interface IamConfig {
    */
   readonly permissionsBoundaryPolicyName?: string;
 }
-
-/** Where the writer is: `primary` as built, `dr` after a regional failover promoted the DR replica. */
-export type WriterRegion = 'primary' | 'dr';
-export const WRITER_REGIONS: readonly WriterRegion[] = ['primary', 'dr'];
 
 export interface TopologyConfig {
   /**

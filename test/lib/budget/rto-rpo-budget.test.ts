@@ -6,6 +6,7 @@ import {
 } from '../../../lib/budget/rto-rpo-budget';
 import { budgetOf } from '../../../lib/budget/synthesized-budget';
 import { loadConfig } from '../../../lib/config/dr-config';
+import { BUDGET_BLOCK, BUDGET_SUMMARY_BLOCK, budgetSummary, readBlockFromFile } from '../../../scripts/doc-blocks';
 
 const NAMES: BudgetResourceNames = {
   monitorScheduleRule: 'monitor-schedule',
@@ -223,7 +224,7 @@ describe('computeRtoRpoBudget on hand-written templates', () => {
   });
 });
 
-describe('README block', () => {
+describe('generated budget block', () => {
   test('the text says when the last reachable lag measurement is older than the orchestrator\'s look-back at the check', () => {
     expect(renderBudgetMarkdown(computeRtoRpoBudget(templates(), NAMES))).toContain('at worst 505 s old at the check, inside the orchestrator\'s 600 s look-back.');
     const slow = templates();
@@ -261,9 +262,17 @@ describe('budget of the synthesized default stage', () => {
     budget = budgetOf(config);
   });
 
-  test('the README block is exactly the rendered budget (regenerate: npm run budget -- --write)', () => {
-    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
-    expect(readReadmeBlock(readme)).toBe(renderBudgetMarkdown(budget));
+  test('the block of docs/rto-rpo-budget.md is exactly the rendered budget (regenerate: npm run budget -- --write)', () => {
+    const doc = readFileSync(join(__dirname, '..', '..', '..', BUDGET_BLOCK.file), 'utf8');
+    expect(readReadmeBlock(doc)).toBe(renderBudgetMarkdown(budget));
+    expect(readBlockFromFile(BUDGET_BLOCK)).toBe(renderBudgetMarkdown(budget));
+  });
+
+  test('the README summary is the rendered budget\'s headline (regenerate: npm run budget -- --write)', () => {
+    const summary = readBlockFromFile(BUDGET_SUMMARY_BLOCK);
+    expect(summary).toBe(budgetSummary(renderBudgetMarkdown(budget)));
+    expect(summary).toContain(`**Worst-case RTO ${budget.rto.worstCaseSeconds} s`);
+    expect(summary).toContain(`**Worst-case RPO ${budget.rpo.worstCaseSeconds} s`);
   });
 
   test('worst-case RTO is under 4 h and RPO under 1 h', () => {
