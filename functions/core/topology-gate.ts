@@ -1,0 +1,86 @@
+/**
+ * The pipeline's topology gate: a deployment may only describe the estate as it is. The configuration says where the
+ * writer is (`writerRegion`); RDS says which instance is a read replica of which. When they disagree, deploying would
+ * undo or fake a recovery:
+ * - the estate failed over (the DR instance is standalone) but the configuration still says `primary`: the templates
+ *   would move the writer name back to the old primary and take it out of its fence;
+ * - the configuration says `dr` but the DR instance is still a replica: removing its source in the template makes
+ *   CloudFormation promote it — an unplanned failover with the primary still writing.
+ * Pure: the caller reads RDS (DescribeDBInstances) and passes what it saw.
+ */
+
+/** Where the writer is: `primary` as built, `dr` after a regional failover promoted the DR replica. */
+export type WriterRegion = 'primary' | 'dr';
+export const WRITER_REGIONS: readonly WriterRegion[] = ['primary', 'dr'];
+
+/** One instance as RDS reports it: absent, or its source when it is a read replica. */
+export type ObservedInstance =
+  | { readonly exists: false }
+  | { readonly exists: true; readonly status: string; readonly replicaOf?: string };
+
+export interface ObservedTopology {
+  readonly primary: ObservedInstance;
+  readonly dr: ObservedInstance;
+}
+
+export interface TopologyGateInput {
+  readonly expected: WriterRegion;
+  readonly observed: ObservedTopology;
+  /** Identifiers and regions, for the messages and to recognise a replica's source (an id or an ARN). */
+  readonly primaryInstanceId: string;
+  readonly drInstanceId: string;
+  readonly primaryRegion: string;
+  readonly drRegion: string;
+}
+
+export interface TopologyGateVerdict {
+  readonly allow: boolean;
+  /** Where the writer is according to RDS (`unknown` when neither instance can be the writer). */
+  readonly observedWriter: WriterRegion | 'none' | 'unknown';
+  readonly message: string;
+}
+
+const RUNBOOK = 'docs/runbooks/reprotect-and-failback.md';
+
+export function topologyGateVerdict(input: TopologyGateInput): TopologyGateVerdict {
+  const { expected, observed, primaryInstanceId, drInstanceId, primaryRegion, drRegion } = input;
+  const describe = (name: string, instance: ObservedInstance) => (!instance.exists ? `${name} does not exist`
+    : instance.replicaOf ? `${name} is a read replica of ${instance.replicaOf} (status ${instance.status})` : `${name} is a standalone writer (status ${instance.status})`);
+  const seen = `RDS reports: ${describe(`${primaryInstanceId} (${primaryRegion})`, observed.primary)}; ${describe(`${drInstanceId} (${drRegion})`, observed.dr)}.`;
+  const isReplicaOf = (instance: ObservedInstance, sourceId: string) => instance.exists && instance.replicaOf !== undefined && sourceOf(instance.replicaOf) === sourceId;
+  const isStandalone = (instance: ObservedInstance) => instance.exists && instance.replicaOf === undefined;
+
+  if (!observed.primary.exists && !observed.dr.exists) {
+    return expected === 'primary'
+      ? { allow: true, observedWriter: 'none', message: `First deployment: neither database exists yet. ${seen}` }
+      : { allow: false, observedWriter: 'none', message: `Refused: writerRegion is "dr" but no database exists; a new estate starts with writerRegion "primary". ${seen}` };
+  }
+  if (isStandalone(observed.dr)) {
+    if (expected === 'dr') return { allow: true, observedWriter: 'dr', message: `The writer is in ${drRegion} and the configuration says so. ${seen}` };
+    return {
+      allow: false, observedWriter: 'dr',
+      message: `Refused: the estate has failed over — ${drInstanceId} in ${drRegion} is the writer — but the configuration says writerRegion "primary". ` +
+        `Deploying it would move the writer name back to ${primaryInstanceId} and lift its fence. ` +
+        `Set the context value writerRegion to "dr" (cdk.json "context", or -c writerRegion=dr in the pipeline's synth command), push, and follow ${RUNBOOK} to re-protect and fail back. ${seen}`,
+    };
+  }
+  if (isReplicaOf(observed.dr, primaryInstanceId) || (!observed.dr.exists && isStandalone(observed.primary))) {
+    if (expected === 'primary') return { allow: true, observedWriter: 'primary', message: `The writer is in ${primaryRegion} and the configuration says so. ${seen}` };
+    return {
+      allow: false, observedWriter: 'primary',
+      message: `Refused: the configuration says writerRegion "dr" but ${drInstanceId} is ${observed.dr.exists ? 'still a read replica' : 'missing'} and ${primaryInstanceId} is the writer. ` +
+        `Deploying it would make CloudFormation promote the replica while the primary still takes writes (an unplanned failover). ` +
+        `Fail over with the orchestrator (${RUNBOOK}), or set writerRegion back to "primary". ${seen}`,
+    };
+  }
+  return {
+    allow: false, observedWriter: 'unknown',
+    message: `Refused: the databases are in a state no configuration describes (for example during a promotion, or after a re-protection ` +
+      `this version cannot synthesize). Wait for the orchestrator's run to finish and check it with its "status" action; see ${RUNBOOK}. ${seen}`,
+  };
+}
+
+/** `arn:aws:rds:<region>:<account>:db:<id>` or `<id>` → `<id>` (RDS reports a cross-region source by ARN). */
+function sourceOf(replicaOf: string): string {
+  return replicaOf.startsWith('arn:') ? replicaOf.slice(replicaOf.lastIndexOf(':') + 1) : replicaOf;
+}

@@ -1,0 +1,46 @@
+import { topologyGateVerdict, type ObservedInstance, type WriterRegion } from '../../../functions/core/topology-gate';
+
+const NAMES = { primaryInstanceId: 'paydb-primary-db-dev', drInstanceId: 'paydb-dr-replica-db-dev', primaryRegion: 'us-east-1', drRegion: 'us-east-2' };
+const PRIMARY_ARN = 'arn:aws:rds:us-east-1:111111111111:db:paydb-primary-db-dev';
+const absent: ObservedInstance = { exists: false };
+const writer: ObservedInstance = { exists: true, status: 'available' };
+const replicaOfPrimary: ObservedInstance = { exists: true, status: 'available', replicaOf: PRIMARY_ARN };
+
+const verdict = (expected: WriterRegion, primary: ObservedInstance, dr: ObservedInstance) => topologyGateVerdict({ expected, observed: { primary, dr }, ...NAMES });
+
+describe('topology gate: a deployment describes the estate as RDS reports it', () => {
+  test('as built (primary writes, DR replicates it by ARN): primary allowed, dr refused — it would promote the replica', () => {
+    expect(verdict('primary', writer, replicaOfPrimary)).toMatchObject({ allow: true, observedWriter: 'primary' });
+    const refused = verdict('dr', writer, replicaOfPrimary);
+    expect(refused).toMatchObject({ allow: false, observedWriter: 'primary' });
+    expect(refused.message).toContain('CloudFormation promote the replica while the primary still takes writes');
+  });
+
+  test('failed over (the DR instance is standalone): primary refused with what to change, dr allowed', () => {
+    const refused = verdict('primary', writer, writer);
+    expect(refused).toMatchObject({ allow: false, observedWriter: 'dr' });
+    expect(refused.message).toMatch(/^Refused: the estate has failed over — paydb-dr-replica-db-dev in us-east-2 is the writer/);
+    expect(refused.message).toContain('Set the context value writerRegion to "dr"');
+    expect(refused.message).toContain('docs/runbooks/reprotect-and-failback.md');
+    expect(verdict('dr', writer, writer)).toMatchObject({ allow: true, observedWriter: 'dr' });
+    // The old primary gone (deleted, or its region lost) changes nothing: the DR instance decides.
+    expect(verdict('primary', absent, writer).allow).toBe(false);
+    expect(verdict('dr', absent, writer).allow).toBe(true);
+  });
+
+  test('first deployment: nothing exists — allowed only as built', () => {
+    expect(verdict('primary', absent, absent)).toMatchObject({ allow: true, observedWriter: 'none' });
+    expect(verdict('dr', absent, absent).allow).toBe(false);
+    // The DR stack deploys after the primary's: a primary without its replica yet is the as-built estate.
+    expect(verdict('primary', writer, absent).allow).toBe(true);
+    expect(verdict('dr', writer, absent).allow).toBe(false);
+  });
+
+  test('a state no configuration describes is refused either way (a replica of something else, both replicas)', () => {
+    const replicaOfOther: ObservedInstance = { exists: true, status: 'available', replicaOf: 'arn:aws:rds:us-east-1:111111111111:db:someone-else' };
+    for (const expected of ['primary', 'dr'] as const) {
+      expect(verdict(expected, writer, replicaOfOther)).toMatchObject({ allow: false, observedWriter: 'unknown' });
+      expect(verdict(expected, { exists: true, status: 'available', replicaOf: 'paydb-dr-replica-db-dev' }, replicaOfPrimary).allow).toBe(expected === 'primary');
+    }
+  });
+});
