@@ -17,6 +17,7 @@ import { guardPlaceholderConnection } from './placeholder-guard';
 import { PullRequestChecks } from './pull-request-checks';
 import { synthCommand } from './synth-context';
 import { syntheticDrillStep } from './synthetic-drill-step';
+import { topologyGateStep } from './topology-gate-step';
 
 export interface PipelineStackProps extends StackProps {
   readonly config: DrConfig;
@@ -105,10 +106,15 @@ export class PipelineStack extends Stack {
     });
 
     this.stage = new DisasterRecoveryStage(this, 'DisasterRecovery', { config });
+    // First the topology gate: a configuration that does not describe the estate as it is never reaches an approval.
+    const topologyGate = topologyGateStep(this, config, source);
+    // A change that broadens IAM permissions or security groups waits for a human; nothing broadening approves itself.
+    // "ConfirmPermissionsBroadening", https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.pipelines.ConfirmPermissionsBroadening.html
+    const confirmBroadening = config.pipeline.confirmPermissionsBroadening
+      ? new pipelines.ConfirmPermissionsBroadening('ConfirmPermissionsBroadening', { stage: this.stage }) : undefined;
+    confirmBroadening?.addStepDependency(topologyGate);
     this.pipeline.addStage(this.stage, {
-      // A change that broadens IAM permissions or security groups waits for a human; nothing broadening approves itself.
-      // "ConfirmPermissionsBroadening", https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.pipelines.ConfirmPermissionsBroadening.html
-      pre: config.pipeline.confirmPermissionsBroadening ? [new pipelines.ConfirmPermissionsBroadening('ConfirmPermissionsBroadening', { stage: this.stage })] : [],
+      pre: [topologyGate, ...(confirmBroadening ? [confirmBroadening] : [])],
       post: [syntheticDrillStep(this, config)],
     });
 

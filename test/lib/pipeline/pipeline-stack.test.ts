@@ -153,6 +153,20 @@ describe('post-deploy synthetic drill', () => {
     commands = buildCommands(projectOf(drill));
   });
 
+  test('the topology gate runs first: before the permissions approval and every deploy action, with writerRegion as synthesized', () => {
+    const gate = action('DisasterRecovery', 'TopologyGate');
+    const deployRunOrders = stages.find((stage) => stage.Name === 'DisasterRecovery')!.Actions
+      .filter((candidate) => candidate.ActionTypeId.Provider === 'CloudFormation').map((candidate) => candidate.RunOrder);
+    expect(gate.RunOrder).toBeLessThan(Math.min(...deployRunOrders));
+    const confirm = stages.find((stage) => stage.Name === 'DisasterRecovery')!.Actions.find((candidate) => candidate.Name.startsWith('ConfirmPermissionsBroadening'));
+    expect(confirm).toBeDefined();
+    expect(gate.RunOrder).toBeLessThan(confirm!.RunOrder);
+    const gateCommands = buildCommands(projectOf(gate)).join('\n');
+    expect(gateCommands).toContain('aws sts assume-role --role-arn arn:aws:iam::111111111111:role/cdk-hnb659fds-lookup-role-111111111111-us-east-2');
+    expect(gateCommands).toContain('npx tsx functions/topology-gate/cli.ts --expected primary --primary-region us-east-1 --primary-instance paydb-primary-db-ci ' +
+      '--dr-region us-east-2 --dr-instance paydb-dr-replica-db-ci');
+  });
+
   test('runs after the last deploy action of the stage (after Route53)', () => {
     const deployRunOrders = stages.find((stage) => stage.Name === 'DisasterRecovery')!.Actions
       .filter((candidate) => candidate.ActionTypeId.Provider === 'CloudFormation').map((candidate) => candidate.RunOrder);
