@@ -29,6 +29,8 @@ export function drResourceNames(config: Pick<DrConfig, 'serviceName' | 'environm
     dashboard: name('dr-dashboard'),
     hostedZoneName,
     writerRecordName: `writer.${hostedZoneName}`,
+    /** SSM parameter (in both regions) that names the host applications connect to: the writer name, never an instance. */
+    writerHostParameter: `/${config.serviceName}/${config.environmentSuffix}/database/writer-host`,
     alarms: {
       replicationLag: name('replication-lag'),
       primaryUnreachable: name('primary-unreachable'),

@@ -9,6 +9,7 @@ import { acknowledgeFindings, controlTowerFinding } from '../compliance/nag';
 import { drResourceNames } from '../config/resource-names';
 import { FailoverStateTable } from '../constructs/failover/failover-state-table';
 import { RegionalKey } from '../constructs/encryption/regional-key';
+import { WriterHostParameter } from '../constructs/dns/writer-host-parameter';
 import { AlertTopic } from '../constructs/monitoring/alert-topic';
 import { RegionalNetwork } from '../constructs/network/regional-network';
 import { BackupBucket } from '../constructs/storage/backup-bucket';
@@ -65,5 +66,6 @@ export class DRRegionStack extends PinnedZonesStack {
       tableName: drResourceNames(config).failoverStateTable,
       key: this.key,
     }).table;
+    new WriterHostParameter(this, 'WriterHost', { parameterName: drResourceNames(config).writerHostParameter, writerRecordName: drResourceNames(config).writerRecordName });
   }
 }

@@ -12,6 +12,7 @@ import { drResourceNames } from '../config/resource-names';
 import { PrimaryDatabase } from '../constructs/database/primary-database';
 import { RegionalKey } from '../constructs/encryption/regional-key';
 import { AlertTopic } from '../constructs/monitoring/alert-topic';
+import { WriterHostParameter } from '../constructs/dns/writer-host-parameter';
 import { CrossRegionPeering } from '../constructs/network/cross-region-peering';
 import { RegionalNetwork } from '../constructs/network/regional-network';
 import { BackupBucket } from '../constructs/storage/backup-bucket';
@@ -101,6 +102,8 @@ export class PrimaryRegionStack extends PinnedZonesStack {
       this.fenceSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(config.database.port),
         `PostgreSQL from DR function subnet ${index + 1} (the orchestrator: switchover freeze, catch-up, undo)`);
     }
+
+    new WriterHostParameter(this, 'WriterHost', { parameterName: names.writerHostParameter, writerRecordName: names.writerRecordName });
 
     this.alertTopic = new AlertTopic(this, 'Alerts', {
       topicName: resourceName(config, 'primary-alerts'),

@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ConfigError } from '../../../lib/config/dr-config';
 import { DisasterRecoveryStage } from '../../../lib/stages/disaster-recovery-stage';
@@ -53,5 +54,33 @@ describe('writerRegion', () => {
       .map(([, record]) => record.Properties).find((record) => record.Failover === 'SECONDARY')!;
     expect(primaryRecord(failedOver).ResourceRecords).toEqual(secondaryRecord.ResourceRecords);
     expect(primaryRecord(asBuilt).ResourceRecords).not.toEqual(secondaryRecord.ResourceRecords);
+  });
+});
+
+describe('what does not change at a failover', () => {
+  test('applications find the writer name in an SSM parameter of each region, never an instance endpoint', () => {
+    for (const stackId of ['PrimaryRegionStack', 'DRRegionStack']) {
+      const template = Template.fromStack(asBuilt.node.findChild(stackId) as never);
+      template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/paydb/dev/database/writer-host', Value: 'writer.db.paydb-dev.internal', Type: 'String' });
+    }
+  });
+
+  const stacksOf = (stage: DisasterRecoveryStage) => stage.node.children.filter((child): child is Stack => child instanceof Stack)
+    .map((stack) => ({ id: stack.node.id, template: Template.fromStack(stack).toJSON() }));
+
+  test('same-region exports (Fn::ImportValue) are the same, with the same values, in both topologies', () => {
+    // CloudFormation rejects an update that changes or removes an export another stack imports ("you can't modify or
+    // remove an output value that is referenced by another stack", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/outputs-section-structure.html ,
+    // and aws/aws-cdk#30771 for this RDS DR case). The producing stack deploys first, so any difference fails the switch.
+    // Cross-region values go through CDK's SSM export writer instead (aws-cdk-lib 2.276,
+    // core/lib/dist/core/cross-region-ssm-writer-handler): on update it writes the names it did not export before and
+    // deletes those it no longer exports, without an in-use check, so a topology that stops importing one (the DR
+    // instance's source, the old primary's endpoint in the PRIMARY record) deploys.
+    const exportsOf = (stage: DisasterRecoveryStage) => Object.fromEntries(stacksOf(stage).flatMap(({ template }) =>
+      Object.values((template.Outputs ?? {}) as Record<string, Json>).filter((output) => output.Export)
+        .map((output) => [JSON.stringify(output.Export.Name), JSON.stringify(output.Value)])));
+    const built = exportsOf(asBuilt);
+    expect(Object.keys(built).length).toBeGreaterThan(5);
+    expect(exportsOf(failedOver)).toEqual(built);
   });
 });
