@@ -4,10 +4,8 @@ import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { loadConfig } from '../../../lib/config/dr-config';
-import { PipelineStack } from '../../../lib/pipeline/pipeline-stack';
-import { buildStage, testConfig } from '../support/dr-stage';
-import { CONNECTION_ARN, TOOLING_ACCOUNT, WORKLOAD_ACCOUNT } from '../support/estate-templates';
+import { buildStage, configFrom, testConfig } from '../support/dr-stage';
+import { buildEstate } from '../support/estate-templates';
 
 interface ValidationReport {
   pluginReports: {
@@ -34,21 +32,9 @@ describe('Control Tower proactive controls (cfn-guard)', () => {
 
   test('the estate as `cdk synth` builds it: only a planted unencrypted queue is open; every acknowledgement has a reason and a resource', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'control-tower-'));
-    const app = new App({
-      outdir,
-      context: {
-        ...JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'cdk.json'), 'utf8')).context,
-        'aws:cdk:bundling-stacks': [],
-        account: WORKLOAD_ACCOUNT,
-        toolingAccount: TOOLING_ACCOUNT,
-        connectionArn: CONNECTION_ARN,
-        fullDrillEnabled: 'true',
-      },
-      postCliContext: { '@aws-cdk/core:failSynthOnValidationErrors': true },
-    });
-    const config = loadConfig({ context: (key) => app.node.tryGetContext(key), env: {} });
-    expect(config.compliance.controlTowerChecks).toBe(true); // on by default: `cdk synth` runs it
-    const pipeline = new PipelineStack(app, 'PipelineStack', { config });
+    const { app, config, pipeline } = buildEstate({ controlTowerChecks: 'true' }, outdir);
+    expect(config.compliance.controlTowerChecks).toBe(true);
+    expect(configFrom().compliance.controlTowerChecks).toBe(true); // on by default: `cdk synth` runs it
     new sqs.Queue(pipeline, 'UnencryptedQueue', { encryption: sqs.QueueEncryption.UNENCRYPTED });
 
     expect(() => app.synth()).toThrow(/cdk-validator-cfnguard/);

@@ -27,12 +27,13 @@ export interface Estate {
 }
 
 /**
- * Synthesizes the whole app as `npx cdk synth` does (pipeline stack, support stacks, the DR stage inside the pipeline),
- * with every optional part on (full drill) and separate tooling and workload accounts, cdk.json's feature flags, and
- * without Lambda bundling (templates are what is under test). cdk-nag runs; an open finding throws.
+ * The whole app as `npx cdk synth` builds it (pipeline stack, support stacks, the DR stage inside the pipeline), not
+ * yet synthesized: with every optional part on (full drill), separate tooling and workload accounts, cdk.json's
+ * feature flags, and without Lambda bundling (templates are what is under test). `outdir`: where the assembly goes.
  */
-export function synthesizeEstate(context: Record<string, unknown> = {}): Estate {
+export function buildEstate(context: Record<string, unknown> = {}, outdir?: string): { app: App; config: DrConfig; pipeline: PipelineStack } {
   const app = new App({
+    outdir,
     context: {
       ...JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'cdk.json'), 'utf8')).context,
       'aws:cdk:bundling-stacks': [],
@@ -47,7 +48,12 @@ export function synthesizeEstate(context: Record<string, unknown> = {}): Estate 
     postCliContext: { '@aws-cdk/core:failSynthOnValidationErrors': true },
   });
   const config = loadConfig({ context: (key) => app.node.tryGetContext(key), env: {} });
-  const pipeline = new PipelineStack(app, 'PipelineStack', { config });
+  return { app, config, pipeline: new PipelineStack(app, 'PipelineStack', { config }) };
+}
+
+/** Synthesizes `buildEstate(context)`: cdk-nag runs; an open finding throws. */
+export function synthesizeEstate(context: Record<string, unknown> = {}): Estate {
+  const { app, config, pipeline } = buildEstate(context);
   const assembly = app.synth();
   const stacks = [
     ...app.node.children.filter((child): child is Stack => child instanceof Stack),
