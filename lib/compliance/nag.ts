@@ -1,8 +1,8 @@
 import { AspectPriority, Aspects, Stack, Stage, Validations } from 'aws-cdk-lib';
-import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { AwsSolutionsChecks, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { ComplianceConfig } from '../config/dr-config';
+import { ControlTowerChecks } from './control-tower-rules';
 import { RdsTagValueAspect } from './rds-tag-values';
 
 /**
@@ -27,7 +27,7 @@ export function applyControlTowerChecks(scope: IConstruct, config: ComplianceCon
   const app = outermostStage(scope);
   if (appsWithControlTowerChecks.has(app)) return;
   appsWithControlTowerChecks.add(app);
-  Validations.of(app).addPlugins(new CfnGuardValidator());
+  Validations.of(app).addPlugins(new ControlTowerChecks());
 }
 
 const appsWithControlTowerChecks = new WeakSet<Stage>();
