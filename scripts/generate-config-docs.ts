@@ -966,7 +966,8 @@ const NOTES: { settings: string[]; text: string }[] = [
     settings: ['engineVersion'],
     text: 'PostgreSQL 14: community support ended in November 2026 (14.x final release); Amazon RDS standard support for major '
       + 'version 14 ends on **28 February 2027** (RDS release calendar), after which RDS Extended Support charges apply. Plan the '
-      + 'major upgrade (replica first: upgrade is not possible while replication runs; see the RDS docs) before then.',
+      + 'major upgrade before then: [runbooks/major-version-upgrade.md](runbooks/major-version-upgrade.md) (what happens to the '
+      + 'cross-Region replica, and the window without a DR copy).',
   },
   {
     settings: ['accountConcurrencyLimit', 'reservedConcurrency'],

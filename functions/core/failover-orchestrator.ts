@@ -1,3 +1,7 @@
+import {
+  describeMember, describeRoles, otherSide, rolesAfter, sameMember, writerNameFailedOver,
+  type DatabaseMember, type DatabasePair, type EstateRoles,
+} from './estate-roles';
 import type { FailoverRequest } from './failover-request';
 import { formatSeconds } from './format-seconds';
 import type { PrimaryEndEvidence } from './lag-at-primary-failure';
@@ -5,15 +9,16 @@ import { classifyInstanceStatus, servesPerControlPlane, serverAnswered, type Con
 import { lsnReached } from './lsn';
 import { FAILOVER_STEP_DIMENSION, FailoverMetric } from './metric-names';
 import {
-  LeaseLostError,
-  type Alerts, type Clock, type DatabaseControl, type Dns, type FailoverMode, type FailoverState,
-  type FailoverStateStore, type Logger, type Metrics, type RecordedRequest, type StepRecord,
+  LeaseLostError, ReplicaTargetConflictError,
+  type Alerts, type Clock, type DatabaseControl, type DatabaseFleet, type Dns, type FailoverMode, type FailoverState,
+  type FailoverStateStore, type Logger, type Metrics, type OperationSummary, type RecordedRequest, type ReplicaProvisioning,
+  type ReplicaTargetStatus, type StepRecord,
 } from './ports';
 import { evaluatePromotionReadiness } from './promotion-readiness';
 import { describeError, withRetry, type RetryPolicy } from './retry';
 import { buildTimeline, formatTimeline, roundSeconds, type FailoverTimeline } from './timeline';
 import {
-  describeLease, HELD_UNTIL_RELEASED, LeaseConflictError, takeoverAllowedAt, type WriteLease, type WriteLeaseStore,
+  describeLease, LeaseConflictError, leaseFor, leaseHeldBy, takeoverAllowedAt, type WriteLease, type WriteLeaseStore,
 } from './write-lease';
 
 export interface FailoverPorts {
@@ -27,6 +32,13 @@ export interface FailoverPorts {
   readonly lease?: WriteLeaseStore;
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * The estate's databases by role: needed to act on any pair but the configured one (re-protection, fail-back).
+   * Absent: every record acts on the configured pair through `database`.
+   */
+  readonly fleet?: DatabaseFleet;
+  /** Creates re-protection replicas; absent: `reprotect` is refused as not configured. */
+  readonly reprotection?: ReplicaProvisioning;
 }
 
 export type FailoverModeSetting = 'automatic' | 'manual-confirm';
@@ -59,6 +71,8 @@ export interface FailoverSettings {
   readonly takeoverMarginMs: number;
   /** Planned switchover: longest wait for the replica to replay the frozen primary's last WAL position. */
   readonly catchUpTimeoutMs: number;
+  /** Re-protection: pause between two looks at the new replica (RDS takes minutes to hours to create one). */
+  readonly replicaPollIntervalMs: number;
 }
 
 export const DEFAULT_FAILOVER_SETTINGS: Omit<FailoverSettings, 'maxPromotionLagSeconds' | 'promotionTimeoutSeconds'> = {
@@ -73,6 +87,7 @@ export const DEFAULT_FAILOVER_SETTINGS: Omit<FailoverSettings, 'maxPromotionLagS
   leaseMarginMs: 30_000,
   takeoverMarginMs: 30_000,
   catchUpTimeoutMs: 300_000,
+  replicaPollIntervalMs: 30_000,
 };
 
 export interface RunOptions {
@@ -87,7 +102,7 @@ export type FailoverOutcome =
   | 'pending'             // acting; some steps remain for `resume`
   | 'waiting'             // the decision waits (lease still held, lag over budget, replica not ready …); `resume` re-evaluates
   | 'already_in_progress' // another run holds the run lock
-  | 'already_completed'   // an earlier failover finished; nothing to do
+  | 'already_completed'   // an earlier failover (or re-protection) finished; nothing to do
   | 'false_alarm'         // the primary answers and holds its lease: nothing promoted, request closed
   | 'refused'             // an operator request that cannot be carried out as asked; nothing done
   | 'nothing_to_resume'
@@ -116,6 +131,9 @@ export const FAILOVER_STEPS = {
   waitForWriter: 'waitForWriter',
   pinDnsRecord: 'pinDnsRecord',
   fenceOldPrimary: 'fenceOldPrimary',
+  createReplica: 'createReplica',
+  replicateBackups: 'replicateBackups',
+  waitForReplica: 'waitForReplica',
 } as const;
 type StepName = (typeof FAILOVER_STEPS)[keyof typeof FAILOVER_STEPS];
 
@@ -137,7 +155,14 @@ export const ACTION_STEPS: Readonly<Record<FailoverMode, readonly StepName[]>> =
     FAILOVER_STEPS.takeWriteLease, FAILOVER_STEPS.freezePrimary, FAILOVER_STEPS.catchUp, FAILOVER_STEPS.publishDnsSignal,
     FAILOVER_STEPS.promoteReplica, FAILOVER_STEPS.waitForWriter, FAILOVER_STEPS.pinDnsRecord, FAILOVER_STEPS.fenceOldPrimary,
   ],
+  // No decision phase (its conditions are checked before the record is written), no promotion, no DNS change.
+  reprotect: [FAILOVER_STEPS.createReplica, FAILOVER_STEPS.replicateBackups, FAILOVER_STEPS.waitForReplica],
 };
+
+/** Until the configured pair is known (`FailoverPorts.fleet`), records act on it without naming it. */
+const UNNAMED_PAIR: DatabasePair = { writer: { side: 'primary', instanceId: 'primary' }, replica: { side: 'dr', instanceId: 'dr' } };
+/** Earlier records remembered by the one that replaces them. */
+const MAX_HISTORY = 20;
 
 /** Steps whose failure stops the run: nothing after them is safe or useful until they succeed. */
 const NON_BLOCKING_STEPS: ReadonlySet<StepName> = new Set([FAILOVER_STEPS.pinDnsRecord, FAILOVER_STEPS.fenceOldPrimary]);
@@ -148,6 +173,8 @@ type StepOutcome = { readonly done: boolean; readonly detail: string };
 class BackToDecision extends Error {}
 /** Thrown by the switchover's catch-up when the replica did not catch up in time: undo and close. */
 class AbandonSwitchover extends Error {}
+/** Thrown by a re-protection step that can never succeed as configured (the target name is taken): close, refused. */
+class RefuseReprotection extends Error {}
 
 type Verdict =
   | { readonly kind: 'proceed'; readonly mode: FailoverMode; readonly primaryDetail: string; readonly replicaDetail: string; readonly lagSeconds?: number }
@@ -177,20 +204,34 @@ export async function runFailover(
 }
 
 /** The stored failover record and its timeline, without acting. THROWS if the store does not answer. */
-export async function readFailoverStatus(ports: Pick<FailoverPorts, 'store' | 'clock'>): Promise<FailoverResult> {
+export async function readFailoverStatus(ports: Pick<FailoverPorts, 'store' | 'clock' | 'fleet'>): Promise<FailoverResult> {
   const state = await ports.store.read();
-  if (!state) return { outcome: 'nothing_to_resume', message: 'No failover has been recorded', promoted: false };
+  const roles = ports.fleet ? ` Roles: ${describeRoles(rolesAfter(state, ports.fleet.configured))}.` : '';
+  if (!state) return { outcome: 'nothing_to_resume', message: `No failover has been recorded.${roles}`, promoted: false };
   const timeline = buildTimeline(state, stepOrder(state.mode), ports.clock.now());
   const outcome: FailoverOutcome = state.status === 'completed' ? 'completed' : state.status === 'aborted' ? 'aborted'
     : state.phase === 'deciding' ? 'waiting' : 'pending';
   const message = state.phase === 'deciding' && state.status === 'in_progress'
-    ? `Failover ${state.runId} is waiting for its decision (attempt ${state.decisionAttempts}): ${state.lastDecision ?? 'not evaluated yet'}`
-    : `Failover ${state.runId} is ${state.status}; ${pendingSteps(state).length} step(s) not done: ${pendingSteps(state).join(', ') || 'none'}`;
-  return { outcome, message, promoted: isPromoted(state), state, timeline };
+    ? `${labelOf(state.mode)} ${state.runId} is waiting for its decision (attempt ${state.decisionAttempts}): ${state.lastDecision ?? 'not evaluated yet'}`
+    : `${labelOf(state.mode)} ${state.runId} is ${state.status}; ${pendingSteps(state).length} step(s) not done: ${pendingSteps(state).join(', ') || 'none'}`;
+  return { outcome, message: `${message}${roles}`, promoted: isPromoted(state), state, timeline };
 }
 
 function stepOrder(mode: FailoverMode): readonly StepName[] {
-  return [...DECISION_STEPS, ...ACTION_STEPS[mode]];
+  return mode === 'reprotect' ? ACTION_STEPS.reprotect : [...DECISION_STEPS, ...ACTION_STEPS[mode]];
+}
+
+/** How reports name a record: `Failover …`, `Switchover …` (back toward a re-protection replica), `Re-protection …`. */
+function labelOf(mode: FailoverMode): string {
+  return mode === 'reprotect' ? 'Re-protection' : 'Failover';
+}
+
+function summaryOf(state: FailoverState, configured: DatabasePair): OperationSummary {
+  return {
+    runId: state.runId, mode: state.mode, status: state.status, trigger: state.trigger, startedAt: state.startedAt,
+    ...(state.completedAt ? { completedAt: state.completedAt } : {}),
+    roles: describeRoles(rolesAfter(state, configured)),
+  };
 }
 
 function pendingSteps(state: FailoverState): StepName[] {
@@ -212,6 +253,8 @@ class FailoverOrchestrator {
   private state: FailoverState | undefined;
   /** Expiry of the primary's write lease as last read by the decision (it bounds how long the primary could commit). */
   private primaryLeaseExpiresAt: number | undefined;
+  /** `DatabaseControl` of the record's pair when it is not the configured one (built once per pair). */
+  private pairControl: { readonly pair: DatabasePair; readonly control: DatabaseControl } | undefined;
 
   constructor(
     private readonly ports: FailoverPorts,
@@ -224,9 +267,10 @@ class FailoverOrchestrator {
     const existing = await this.retry('read failover state', () => this.ports.store.read());
 
     if (request.trigger === 'cancel') return this.cancel(existing, request.reason);
+    if (request.trigger === 'reprotect') return this.reprotect(existing, request.reason);
     if (request.trigger === 'resume') {
       if (!existing || existing.status === 'aborted') return this.finish('nothing_to_resume', 'No unfinished failover to resume');
-      if (existing.status === 'completed') return this.finish('already_completed', completedMessage(existing), existing);
+      if (existing.status === 'completed') return this.finish('already_completed', this.completedMessage(existing), existing);
       return this.lockAndContinue(existing);
     }
 
@@ -235,13 +279,150 @@ class FailoverOrchestrator {
     await this.notify('requested', `Failover requested by ${requester}: ${request.reason || '(no reason given)'}`);
     let current = existing;
     for (;;) {
-      if (current?.status === 'completed') return this.finish('already_completed', completedMessage(current), current);
-      const entered = current?.status === 'in_progress' ? await this.lockAndContinue(current, wanted) : await this.lockAndContinue(this.newRecord(wanted), wanted);
+      if (current?.status === 'completed' && !this.mayFollow(current, wanted)) return this.finish('already_completed', this.completedMessage(current), current);
+      let entered: FailoverResult;
+      if (current?.status === 'in_progress') {
+        const busy = this.busyWith(current, wanted);
+        if (busy) return busy;
+        entered = await this.lockAndContinue(current, wanted);
+      } else {
+        entered = await this.startRecord(wanted, current);
+      }
       if (!(await this.waitedForOperatorDecision(entered, wanted))) return entered;
       current = await this.retry('read failover state', () => this.ports.store.read());
     }
   }
 
+  /** The configured pair (what the infrastructure deployed), or a placeholder when the fleet is not wired. */
+  private get configured(): DatabasePair {
+    return this.ports.fleet?.configured ?? UNNAMED_PAIR;
+  }
+
+  /** The pair the current record acts on. */
+  private get pair(): DatabasePair {
+    return this.current.pair ?? this.configured;
+  }
+
+  private get onConfiguredPair(): boolean {
+    return this.current.pair === undefined;
+  }
+
+  /** How reports name the writer this record replaces and the replica it promotes (the configured pair as before). */
+  private get writerName(): string {
+    return this.onConfiguredPair ? 'old primary' : `old writer ${describeMember(this.pair.writer)}`;
+  }
+
+  private get replicaName(): string {
+    return this.onConfiguredPair ? 'DR database' : describeMember(this.pair.replica);
+  }
+
+  /** `DatabaseControl` over the current record's pair: the configured one, or the fleet's binding of another. */
+  private get database(): DatabaseControl {
+    const pair = this.state?.pair;
+    if (!pair) return this.ports.database;
+    if (!this.ports.fleet) throw new Error(`${labelOf(this.current.mode)} ${this.current.runId} acts on ${describeMember(pair.writer)} → ${describeMember(pair.replica)}, but this deployment has no database fleet to reach them`);
+    if (!this.pairControl || !sameMember(this.pairControl.pair.writer, pair.writer) || !sameMember(this.pairControl.pair.replica, pair.replica)) {
+      this.pairControl = { pair, control: this.ports.fleet.control(pair) };
+    }
+    return this.pairControl.control;
+  }
+
+  /** The write lease authorizes the replica this record promotes (a failover or switchover already took it). */
+  private targetHoldsLease(lease: WriteLease | undefined): boolean {
+    return leaseHeldBy(lease, this.pair.replica, this.configured);
+  }
+
+  /**
+   * A completed record blocks every trigger, except an operator's planned switchover after a completed re-protection:
+   * the fail-back, which is never automatic.
+   */
+  private mayFollow(completed: FailoverState, wanted: RecordedRequest): boolean {
+    return completed.mode === 'reprotect' && wanted.trigger === 'operator' && wanted.switchover && this.ports.fleet !== undefined;
+  }
+
+  /** A re-protection in progress is continued only by `resume` or `reprotect`; an operator changing a fail-back's intent is refused. */
+  private busyWith(current: FailoverState, wanted: RecordedRequest): FailoverResult | undefined {
+    if (current.mode === 'reprotect') {
+      const message = `Re-protection ${current.runId} is in progress (steps not done: ${pendingSteps(current).join(', ') || 'none'}); `
+        + 'no failover or switchover while it runs. Cancel it first ({"action":"cancel","reason":"..."}) to move the writer.';
+      return this.finish(wanted.trigger === 'operator' ? 'refused' : 'already_in_progress', message, current);
+    }
+    if (current.pair !== undefined && wanted.trigger === 'operator' && !wanted.switchover) {
+      return this.finish('refused', `Refused: ${labelOf(current.mode).toLowerCase()} ${current.runId} moves the writer `
+        + `${describeMember(current.pair.writer)} → ${describeMember(current.pair.replica)}, which only a planned switchover may do. Nothing changed.`, current);
+    }
+    return undefined;
+  }
+
+  /**
+   * A new failover/switchover record on the roles the previous record left. The configured pair may fail over on an
+   * alarm; any other pair (the writer is a database promoted earlier) only by an operator's planned switchover: no
+   * keeper renews the lease for such a writer, so nothing could prove it stopped writing.
+   */
+  private async startRecord(wanted: RecordedRequest, previous: FailoverState | undefined): Promise<FailoverResult> {
+    const roles: EstateRoles = this.ports.fleet ? rolesAfter(previous, this.configured) : this.configured;
+    if (!roles.replica) {
+      const message = `Nothing to fail over to: ${describeRoles(roles)}. Re-protect first ({"action":"reprotect","reason":"..."}); nothing done.`;
+      await this.notify('refused', message);
+      return this.finish('refused', message, previous);
+    }
+    const pair: DatabasePair = { writer: roles.writer, replica: roles.replica };
+    const configured = sameMember(pair.writer, this.configured.writer) && sameMember(pair.replica, this.configured.replica);
+    if (!configured && !wanted.switchover) {
+      const message = `Refused: the estate runs on ${describeRoles(roles)}, not on its configured roles. Moving that writer needs an operator's `
+        + 'planned switchover ({"action":"failover","switchover":true,"reason":"..."}): its write lease is held until an operator moves it and no '
+        + 'keeper renews it, so nothing could prove an unreachable writer stopped writing. Nothing done.';
+      await this.notify('refused', message);
+      return this.finish('refused', message, previous);
+    }
+    return this.lockAndContinue(this.newRecord(wanted, previous, configured ? undefined : pair), wanted);
+  }
+
+  /**
+   * Re-protection: only when the state says the estate is failed over (its writer is a promoted database with no
+   * replica) and that writer holds the write lease. Creates (or adopts) a replica of it in the other region, starts the
+   * replication of its automated backups there, and waits, across resumes, until both replicate.
+   */
+  private async reprotect(existing: FailoverState | undefined, reason: string): Promise<FailoverResult> {
+    const { fleet, reprotection } = this.ports;
+    if (!fleet || !reprotection) {
+      return this.finish('refused', 'Re-protection is not configured in this deployment (no replica target settings); nothing done.', existing);
+    }
+    if (existing?.status === 'in_progress') {
+      if (existing.mode === 'reprotect') return this.lockAndContinue(existing);
+      return this.finish('refused', `Re-protection refused: ${labelOf(existing.mode).toLowerCase()} ${existing.runId} is in progress `
+        + `(${existing.phase === 'deciding' ? 'deciding' : `steps not done: ${pendingSteps(existing).join(', ') || 'none'}`}); re-protect once it completed. Nothing done.`, existing);
+    }
+    const roles = rolesAfter(existing, fleet.configured);
+    if (roles.replica) {
+      const already = existing?.status === 'completed' && existing.mode === 'reprotect';
+      return this.finish(already ? 'already_completed' : 'refused', `Nothing to re-protect: ${describeRoles(roles)}${existing ? '' : ' (no failover recorded)'}.`, existing);
+    }
+    const authority = await this.writerAuthorityProblem(roles.writer);
+    if (authority) return this.finish('refused', `Re-protection refused: ${authority}. Nothing done.`, existing);
+    const target = reprotection.targetFor(roles.writer);
+    if (!target) {
+      return this.finish('refused', `Re-protection refused: no replica is configured for ${describeMember(roles.writer)} in the ${otherSide(roles.writer.side) === 'primary' ? 'primary' : 'DR'} region. Nothing done.`, existing);
+    }
+    if (target.side === roles.writer.side) {
+      return this.finish('refused', `Re-protection refused: the configured replica ${describeMember(target)} is in the writer's own region; it must be in the other one. Nothing done.`, existing);
+    }
+    await this.notify('re-protection requested', `Re-protection of ${describeMember(roles.writer)} with a replica ${describeMember(target)} requested by operator: ${reason}`);
+    return this.lockAndContinue(this.newReprotection(existing, roles.writer, target, reason));
+  }
+
+  /** `undefined` when `writer` holds the write lease (or no lease is kept: manual-confirm); otherwise why not. */
+  private async writerAuthorityProblem(writer: DatabaseMember): Promise<string | undefined> {
+    if (!this.ports.lease || this.settings.failoverMode === 'manual-confirm') return undefined;
+    let lease: WriteLease | undefined;
+    try {
+      lease = await this.retry('read write lease', () => this.ports.lease!.read());
+    } catch (error) {
+      return `the write lease is unreadable (${describeError(error)}), so nothing proves ${describeMember(writer)} is the writer`;
+    }
+    if (leaseHeldBy(lease, writer, this.configured)) return undefined;
+    return `the writer ${describeMember(writer)} does not hold the write lease (${describeLease(lease)})`;
+  }
   /**
    * An alarm fires once (on its transition into ALARM) and is not delivered again while it stays in ALARM. If it meets
    * the run lock of a run still deciding an OPERATOR's request, that run may close the record without acting (a
@@ -261,7 +442,7 @@ class FailoverOrchestrator {
     return true;
   }
 
-  private newRecord(request: RecordedRequest): FailoverState {
+  private newRecord(request: RecordedRequest, previous: FailoverState | undefined, pair: DatabasePair | undefined): FailoverState {
     const now = this.ports.clock.now();
     return {
       runId: this.options.runId,
@@ -279,6 +460,45 @@ class FailoverOrchestrator {
       version: 0,
       decisionAttempts: 0,
       steps: {},
+      ...(pair ? { pair } : {}),
+      ...this.lineage(previous),
+    };
+  }
+
+  private newReprotection(previous: FailoverState | undefined, writer: DatabaseMember, target: DatabaseMember, reason: string): FailoverState {
+    const now = this.ports.clock.now();
+    const request: RecordedRequest = { trigger: 'operator', reason, force: false, switchover: false, confirmPrimaryDead: false };
+    return {
+      runId: this.options.runId,
+      status: 'in_progress',
+      phase: 'acting',
+      mode: 'reprotect',
+      request,
+      trigger: request.trigger,
+      reason,
+      force: false,
+      startedAt: new Date(now).toISOString(),
+      failedOver: false,
+      leaseOwner: this.options.runId,
+      leaseExpiresAt: this.lockExpiry(),
+      version: 0,
+      decisionAttempts: 0,
+      steps: {},
+      reprotect: { writer, target },
+      ...this.lineage(previous),
+    };
+  }
+
+  /**
+   * What a new record carries from the one it replaces: the writer name's state (a re-protection or fail-back starts
+   * failed over), the condition that lets it replace a completed record, and the earlier records in brief.
+   */
+  private lineage(previous: FailoverState | undefined): Partial<FailoverState> {
+    if (!previous) return {};
+    return {
+      failedOver: writerNameFailedOver(previous),
+      ...(previous.status === 'completed' ? { follows: previous.runId } : {}),
+      history: [...(previous.history ?? []), summaryOf(previous, this.configured)].slice(-MAX_HISTORY),
     };
   }
 
@@ -288,7 +508,7 @@ class FailoverOrchestrator {
     const acquired = await this.retry('acquire failover lock', () => this.ports.store.acquire(mine, this.ports.clock.now()));
     if (!acquired.acquired) {
       const held = acquired.state;
-      if (held.status === 'completed') return this.finish('already_completed', completedMessage(held), held);
+      if (held.status === 'completed') return this.finish('already_completed', this.completedMessage(held), held);
       const message = `Failover ${held.runId} already in progress (run lock held by ${held.leaseOwner} until `
         + `${new Date(held.leaseExpiresAt).toISOString()}); ${held.phase === 'deciding' ? `deciding: ${held.lastDecision ?? 'first evaluation'}` : `steps not done: ${pendingSteps(held).join(', ') || 'none'}`}`;
       return this.finish('already_in_progress', message, held);
@@ -358,7 +578,7 @@ class FailoverOrchestrator {
       // expired lease does not change that — it means the keeper stopped renewing, and a keeper that does not run has
       // not fenced its primary either: promoting now would make a second writer.
       const lease = this.ports.lease ? await this.readLeaseOrUndefined() : undefined;
-      if (lease?.holder !== 'dr') {
+      if (!this.targetHoldsLease(lease)) {
         const keeperSilent = lease !== undefined && this.ports.clock.now() >= takeoverAllowedAt(lease, this.settings)
           ? ` Its write lease expired at ${new Date(lease.expiresAt).toISOString()} and was not renewed: the primary's lease keeper is not running (see the lease-keeper-not-holding alarm).`
           : '';
@@ -383,9 +603,9 @@ class FailoverOrchestrator {
       return early === undefined ? authority : { ...authority, lagSeconds: early };
     }
 
-    const replica = await this.retry('describe replica', () => this.ports.database.describeReplica());
+    const replica = await this.retry('describe replica', () => this.database.describeReplica());
     if (replica.role !== 'replica') {
-      return { kind: 'proceed', mode: request.switchover ? 'switchover' : 'failover', primaryDetail: primary.detail, replicaDetail: `DR database already ${replica.role} (status ${replica.status}); continuing without promoting again` };
+      return { kind: 'proceed', mode: request.switchover ? 'switchover' : 'failover', primaryDetail: primary.detail, replicaDetail: `${this.replicaName} already ${replica.role} (status ${replica.status}); continuing without promoting again` };
     }
     const measured = await estimateLag();
     const lagSeconds = measured ?? this.estimateFromRecord();
@@ -442,7 +662,7 @@ class FailoverOrchestrator {
       return { kind: 'wait', reason: `write lease unreadable: ${describeError(error)} (the DR side may be cut off from the quorum; it must not act alone)` };
     }
     if (!lease) return { kind: 'wait', reason: 'no write lease established: the primary\'s keeper never ran, so nothing proves the primary has stopped writing' };
-    if (lease.holder === 'dr') return undefined;
+    if (this.targetHoldsLease(lease)) return undefined;
     if (request.switchover) return primaryAnswers ? undefined : { kind: 'wait', reason: 'switchover: primary does not answer' };
     const allowedAt = takeoverAllowedAt(lease, this.settings);
     this.primaryLeaseExpiresAt = lease.expiresAt;
@@ -497,6 +717,7 @@ class FailoverOrchestrator {
       } catch (error) {
         if (error instanceof BackToDecision) return this.backToDecision(error.message);
         if (error instanceof AbandonSwitchover) return this.undoAndClose('aborted', `switchover abandoned: ${error.message}`);
+        if (error instanceof RefuseReprotection) return this.closeRefused(error.message);
         throw error;
       }
       if (!outcome.done && !NON_BLOCKING_STEPS.has(step)) break;
@@ -514,6 +735,9 @@ class FailoverOrchestrator {
       case FAILOVER_STEPS.waitForWriter: return this.waitForWriter();
       case FAILOVER_STEPS.pinDnsRecord: return this.pinDnsRecord();
       case FAILOVER_STEPS.fenceOldPrimary: return this.fence();
+      case FAILOVER_STEPS.createReplica: return this.createReplica();
+      case FAILOVER_STEPS.replicateBackups: return this.replicateBackups();
+      case FAILOVER_STEPS.waitForReplica: return this.waitForReplica();
       default: throw new Error(`step ${step} is not an action step`);
     }
   }
@@ -527,16 +751,18 @@ class FailoverOrchestrator {
         : 'no write lease store (manual-confirm mode): acting on the operator\'s confirmation that the primary is gone' };
     }
     const current = await this.retry('read write lease', () => store.read());
-    if (current?.holder === 'dr') {
+    if (current && this.targetHoldsLease(current)) {
       await this.save({ ...this.current, writeLeaseEpoch: current.epoch });
-      return { done: true, detail: `already held by the DR side (epoch ${current.epoch})` };
+      return { done: true, detail: `already held by ${this.onConfiguredPair ? 'the DR side' : describeMember(this.pair.replica)} (epoch ${current.epoch})` };
     }
     if (!current) throw new BackToDecision('no write lease established');
     const now = this.ports.clock.now();
     if (this.current.mode === 'failover' && now < takeoverAllowedAt(current, this.settings)) {
       throw new BackToDecision(`the primary renewed its write lease meanwhile (${describeLease(current)})`);
     }
-    const next: WriteLease = { holder: 'dr', epoch: current.epoch + 1, expiresAt: HELD_UNTIL_RELEASED, writtenBy: this.options.runId, writtenAt: now };
+    // Held until an operator moves it: on the configured pair `{ holder: 'dr' }` as before; for any other database the
+    // lease names it, so the primary region's keeper (which guards only the configured primary) treats it as lost.
+    const next = leaseFor(this.pair.replica, this.configured, current.epoch + 1, this.options.runId, now);
     try {
       await this.retry('take write lease', () => store.compareAndSet(current, next));
     } catch (error) {
@@ -544,22 +770,26 @@ class FailoverOrchestrator {
       throw error;
     }
     await this.save({ ...this.current, writeLeaseEpoch: next.epoch });
+    if (!this.onConfiguredPair) {
+      return { done: true, detail: `write lease epoch ${next.epoch} moved from ${describeMember(this.pair.writer)} to ${describeMember(this.pair.replica)} (the writer is frozen at the database next, verified)` };
+    }
     return { done: true, detail: this.current.mode === 'switchover'
       ? `write lease epoch ${next.epoch} handed over from the live primary (its keeper fences it at its next renewal)`
       : `write lease epoch ${next.epoch} taken: the primary's lease expired at ${new Date(current.expiresAt).toISOString()} and was not renewed` };
   }
 
   private async freezePrimary(): Promise<StepOutcome> {
-    const frozen = await this.retry('freeze old primary', () => this.ports.database.freezePrimary());
+    const frozen = await this.retry('freeze old primary', () => this.database.freezePrimary());
     await this.save({ ...this.current, frozenAtLsn: frozen.flushLsn });
-    return { done: true, detail: `old primary read-only at the database, sessions cut, verified; WAL flushed to ${frozen.flushLsn} (${frozen.detail})` };
+    return { done: true, detail: `${this.writerName} read-only at the database, sessions cut, verified; WAL flushed to ${frozen.flushLsn} (${frozen.detail})` };
   }
 
   /** Zero loss: promote only once the replica has replayed everything the frozen primary flushed. */
   private async catchUp(): Promise<StepOutcome> {
     const target = this.current.frozenAtLsn;
     if (!target) throw new Error('catch-up without a frozen WAL position');
-    const { clock, database } = this.ports;
+    const { clock } = this.ports;
+    const database = this.database;
     const stepStart = this.current.steps[FAILOVER_STEPS.catchUp]?.startedAt;
     const giveUpAt = (stepStart ? Date.parse(stepStart) : clock.now()) + this.settings.catchUpTimeoutMs;
     let last = 'not read yet';
@@ -581,13 +811,29 @@ class FailoverOrchestrator {
   }
 
   private async publishDnsSignal(): Promise<StepOutcome> {
+    if (!this.onConfiguredPair) {
+      const to = this.pair.replica;
+      const dns = this.directionAgnosticDns();
+      // Written ahead: an undo (cancel before the promotion) must know the name may have moved.
+      await this.save({ ...this.current, writerNameMovedTo: to });
+      await this.retry('move the writer name', () => dns.moveWriterTo(to));
+      await this.save({ ...this.current, failedOver: sameMember(to, this.configured.replica) });
+      return { done: true, detail: `writer name moved to ${describeMember(to)} before promotion: it leaves ${describeMember(this.pair.writer)}` };
+    }
     await this.retry('publish DNS failover signal', () => this.ports.dns.publishFailoverSignal());
     await this.save({ ...this.current, failedOver: true });
     return { done: true, detail: 'FailedOver=1 published before promotion: the writer name leaves the old primary' };
   }
 
+  /** The role-based DNS methods a pair other than the configured one needs. THROWS when the adapter lacks them. */
+  private directionAgnosticDns(): Required<Pick<Dns, 'moveWriterTo' | 'pinWriterTo'>> {
+    const { dns } = this.ports;
+    if (!dns.moveWriterTo || !dns.pinWriterTo) throw new Error('this DNS adapter can only move the writer name to the configured DR database');
+    return { moveWriterTo: (member) => dns.moveWriterTo!(member), pinWriterTo: (member) => dns.pinWriterTo!(member) };
+  }
+
   private async promote(): Promise<StepOutcome> {
-    const replica = await this.retry('describe replica', () => this.ports.database.describeReplica());
+    const replica = await this.retry('describe replica', () => this.database.describeReplica());
     if (replica.role !== 'replica') return { done: true, detail: `already ${replica.role} (status ${replica.status}); not promoting again` };
     await this.requestPromotion();
     return { done: true, detail: `promotion requested (replica was ${replica.status})` };
@@ -597,12 +843,13 @@ class FailoverOrchestrator {
   private async requestPromotion(): Promise<void> {
     const now = new Date(this.ports.clock.now()).toISOString();
     await this.save({ ...this.current, promoteRequestedAt: this.current.promoteRequestedAt ?? now, promoteRequests: (this.current.promoteRequests ?? 0) + 1 });
-    await this.retry('promote replica', () => this.ports.database.promoteReplica());
+    await this.retry('promote replica', () => this.database.promoteReplica());
   }
 
   /** Done only when the database itself is out of recovery and takes a test write (not when RDS says so). */
   private async waitForWriter(): Promise<StepOutcome> {
-    const { clock, database, logger } = this.ports;
+    const { clock, logger } = this.ports;
+    const database = this.database;
     const start = clock.now();
     const waitUntil = Math.min(start + this.settings.promotionTimeoutSeconds * 1000, this.options.deadline);
     let last = 'not described yet';
@@ -625,7 +872,7 @@ class FailoverOrchestrator {
             const recoveredAt = clock.now();
             await this.save({ ...this.current, recoveredAt: new Date(recoveredAt).toISOString() });
             await this.recordMetrics([{ name: FailoverMetric.FailoverDurationSeconds, value: roundSeconds((recoveredAt - Date.parse(this.current.startedAt)) / 1000), unit: 'Seconds' }]);
-            return { done: true, detail: `DR database is a writer: ${check.detail}` };
+            return { done: true, detail: `${this.replicaName} is a writer: ${check.detail}` };
           }
         }
       } catch (error) {
@@ -641,14 +888,20 @@ class FailoverOrchestrator {
   }
 
   private async pinDnsRecord(): Promise<StepOutcome> {
+    if (!this.onConfiguredPair) {
+      const to = this.pair.replica;
+      const dns = this.directionAgnosticDns();
+      await this.retry('pin writer DNS record', () => dns.pinWriterTo(to));
+      return { done: true, detail: `PRIMARY writer record now points at ${describeMember(to)}` };
+    }
     await this.retry('pin writer DNS record to DR', () => this.ports.dns.pinWriterToDr());
     return { done: true, detail: 'PRIMARY writer record now points at the DR database' };
   }
 
   /** Done only when the fence is verified in effect; otherwise pending, retried by every resume. */
   private async fence(): Promise<StepOutcome> {
-    const fenced = await this.retry('fence old primary', () => this.ports.database.fencePrimary());
-    const summary = `old primary ${fenced.isolated ? 'isolated' : 'NOT isolated'}${fenced.stopped ? ' and stopping' : ', not stopped'}${fenced.detail ? ` (${fenced.detail})` : ''}`;
+    const fenced = await this.retry('fence old primary', () => this.database.fencePrimary());
+    const summary = `${this.writerName} ${fenced.isolated ? 'isolated' : 'NOT isolated'}${fenced.stopped ? ' and stopping' : ', not stopped'}${fenced.detail ? ` (${fenced.detail})` : ''}`;
     return fenced.verified ? { done: true, detail: `${summary}; verified` } : { done: false, detail: `${summary}; not verified yet` };
   }
 
@@ -663,7 +916,7 @@ class FailoverOrchestrator {
     try {
       outcome = await action();
     } catch (failure) {
-      if (failure instanceof LeaseLostError || failure instanceof BackToDecision || failure instanceof AbandonSwitchover) throw failure;
+      if (failure instanceof LeaseLostError || failure instanceof BackToDecision || failure instanceof AbandonSwitchover || failure instanceof RefuseReprotection) throw failure;
       error = describeError(failure);
       outcome = { done: false, detail: `failed: ${error}` };
     }
@@ -699,9 +952,11 @@ class FailoverOrchestrator {
       leaseExpiresAt: now, // release: the next trigger or resume may continue at once
     });
     const timeline = buildTimeline(this.current, stepOrder(this.current.mode), now);
+    const label = labelOf(this.current.mode);
+    const roles = complete && this.ports.fleet ? ` Roles now: ${describeRoles(rolesAfter(this.current, this.configured))}.` : '';
     const message = complete
-      ? `Failover ${this.current.runId} completed.\n${formatTimeline(timeline)}`
-      : `Failover ${this.current.runId} not finished; steps not done: ${pending.join(', ')}. `
+      ? `${label} ${this.current.runId} completed.${roles}\n${formatTimeline(timeline)}`
+      : `${label} ${this.current.runId} not finished; steps not done: ${pending.join(', ')}. `
         + `The scheduled resume retries them.\n${formatTimeline(timeline)}`;
     if (complete) await this.notify('completed', message);
     else await this.notifyOnce(`incomplete: ${pending.join(', ')}`, message);
@@ -723,14 +978,23 @@ class FailoverOrchestrator {
    */
   private async undoAndClose(outcome: 'aborted', reason: string): Promise<FailoverResult> {
     if (isPromoted(this.current)) throw new Error(`cannot undo: promotion was requested at ${this.current.promoteRequestedAt}`);
+    if (this.current.mode === 'reprotect') return this.closeReprotection(reason);
     const undone: string[] = [];
-    if (this.current.failedOver) {
+    if (this.onConfiguredPair && this.current.failedOver) {
       await this.retry('withdraw DNS failover signal', () => this.ports.dns.withdrawFailoverSignal());
       await this.save({ ...this.current, failedOver: false });
       undone.push('failed-over signal withdrawn');
     }
+    const movedTo = this.current.writerNameMovedTo;
+    if (!this.onConfiguredPair && movedTo !== undefined) {
+      const back = this.pair.writer;
+      await this.retry('move the writer name back', () => this.directionAgnosticDns().moveWriterTo(back));
+      const { writerNameMovedTo: _moved, ...rest } = this.current;
+      await this.save({ ...rest, failedOver: sameMember(back, this.configured.replica) });
+      undone.push(`writer name back on ${describeMember(back)}`);
+    }
     if (this.current.frozenAtLsn !== undefined || this.current.steps[FAILOVER_STEPS.freezePrimary]) {
-      await this.retry('thaw old primary', () => this.ports.database.thawPrimary());
+      await this.retry('thaw old primary', () => this.database.thawPrimary());
       undone.push('primary writable again');
     }
     if (this.current.writeLeaseEpoch !== undefined && this.ports.lease) {
@@ -742,19 +1006,126 @@ class FailoverOrchestrator {
     return this.finish(outcome, message, this.current);
   }
 
-  /** Returns the lease to the primary's keeper (which renews it and lifts its fence). */
+  /**
+   * Gives the lease back to the writer of the pair. The configured primary's keeper renews it and lifts its fence, so
+   * it gets a lease that expires now; any other writer held it until an operator moved it, and gets it back that way.
+   */
   private async handLeaseBack(store: WriteLeaseStore, epoch: number): Promise<string> {
     const current = await this.retry('read write lease', () => store.read());
-    if (current?.holder !== 'dr' || current.epoch !== epoch) return `write lease not ours any more (${describeLease(current)})`;
+    if (!current || !this.targetHoldsLease(current) || current.epoch !== epoch) return `write lease not ours any more (${describeLease(current)})`;
     const now = this.ports.clock.now();
-    await this.retry('hand write lease back', () => store.compareAndSet(current, {
-      holder: 'primary', epoch: epoch + 1, expiresAt: now, writtenBy: this.options.runId, writtenAt: now,
-    }));
-    return `write lease handed back to the primary (epoch ${epoch + 1})`;
+    const writer = this.pair.writer;
+    const back: WriteLease = this.onConfiguredPair
+      ? { holder: writer.side, epoch: epoch + 1, expiresAt: now, writtenBy: this.options.runId, writtenAt: now }
+      : leaseFor(writer, this.configured, epoch + 1, this.options.runId, now);
+    await this.retry('hand write lease back', () => store.compareAndSet(current, back));
+    return this.onConfiguredPair ? `write lease handed back to the primary (epoch ${epoch + 1})` : `write lease handed back to ${describeMember(writer)} (epoch ${epoch + 1})`;
+  }
+
+  /** A cancelled re-protection: nothing to undo (it never touches the writer, the lease or DNS); a requested replica stays. */
+  private async closeReprotection(reason: string): Promise<FailoverResult> {
+    const record = this.current.reprotect!;
+    const left = record.createRequestedAt !== undefined || record.adopted
+      ? ` The replica ${describeMember(record.target)} ${record.adopted ? 'was adopted' : `was requested at ${record.createRequestedAt}`} and is left as it is `
+        + '(the orchestrator never deletes a database): delete it, or re-protect again to adopt it.'
+      : ' Nothing was created.';
+    await this.save({ ...this.current, status: 'aborted', leaseExpiresAt: this.ports.clock.now(), lastDecision: reason });
+    const message = `Re-protection ${this.current.runId} aborted: ${reason}.${left}`;
+    await this.notify('re-protection aborted', message);
+    return this.finish('aborted', message, this.current);
+  }
+
+  /** A re-protection that can never succeed as configured: closed, nothing created by it. */
+  private async closeRefused(reason: string): Promise<FailoverResult> {
+    await this.save({ ...this.current, status: 'aborted', leaseExpiresAt: this.ports.clock.now(), lastDecision: reason });
+    const message = `Re-protection ${this.current.runId} refused: ${reason}`;
+    await this.notify('re-protection refused', message);
+    return this.finish('refused', message, this.current);
+  }
+
+  private get provisioning(): ReplicaProvisioning {
+    if (!this.ports.reprotection) throw new Error('re-protection is not configured in this deployment');
+    return this.ports.reprotection;
+  }
+
+  /** Creates the replica of the writer in the other region, or adopts one that already replicates from it. */
+  private async createReplica(): Promise<StepOutcome> {
+    const record = this.current.reprotect!;
+    const { writer, target } = record;
+    const provisioning = this.provisioning;
+    const authority = await this.writerAuthorityProblem(writer);
+    if (authority) throw new Error(`no replica created: ${authority}`);
+    const found = await this.retry('describe the re-protection target', () => provisioning.describeTarget(target));
+    if (found) {
+      if (!replicatesFrom(found, writer)) {
+        throw new RefuseReprotection(`${describeMember(target)} already exists (status ${found.status}) and ${describeSource(found)}, not from the writer `
+          + `${describeMember(writer)}. Nothing was created; delete or rename it (or configure another replica identifier), then re-protect again.`);
+      }
+      const ours = record.createRequestedAt !== undefined;
+      if (!ours) await this.save({ ...this.current, reprotect: { ...record, adopted: true } });
+      return { done: true, detail: `${describeMember(target)} ${ours ? 'exists' : 'already existed and is adopted'}: a replica of ${describeMember(writer)} (status ${found.status})` };
+    }
+    // Write-ahead: a crash after the request must find the replica ours, not someone else's.
+    await this.save({ ...this.current, reprotect: { ...record, createRequestedAt: record.createRequestedAt ?? new Date(this.ports.clock.now()).toISOString() } });
+    try {
+      await this.retry('create the re-protection replica', () => provisioning.createReplica(writer, target));
+    } catch (error) {
+      if (error instanceof ReplicaTargetConflictError) throw new RefuseReprotection(error.message);
+      throw error;
+    }
+    return { done: true, detail: `replica ${describeMember(target)} of ${describeMember(writer)} requested` };
+  }
+
+  /** Cross-region replication of the writer's automated backups into the replica's region (idempotent). */
+  private async replicateBackups(): Promise<StepOutcome> {
+    const { writer, target } = this.current.reprotect!;
+    const provisioning = this.provisioning;
+    const current = await this.retry('read backup replication', () => provisioning.backupReplication(writer, target.side));
+    if (current) return { done: true, detail: `automated backups of ${describeMember(writer)} already replicated to the ${target.side} region (${current.state}: ${current.detail})` };
+    const started = await this.retry('start backup replication', () => provisioning.startBackupReplication(writer, target.side));
+    return { done: true, detail: `replication of ${describeMember(writer)}'s automated backups to the ${target.side} region started (${started.state}: ${started.detail})` };
+  }
+
+  /** Done once the replica is available and replicating from the writer and the backups replicate; resumes keep waiting. */
+  private async waitForReplica(): Promise<StepOutcome> {
+    const record = this.current.reprotect!;
+    const { writer, target } = record;
+    const provisioning = this.provisioning;
+    const { clock } = this.ports;
+    let last = 'not described yet';
+    for (;;) {
+      let replica: Awaited<ReturnType<ReplicaProvisioning['describeTarget']>>;
+      let backups: Awaited<ReturnType<ReplicaProvisioning['backupReplication']>>;
+      try {
+        [replica, backups] = [await provisioning.describeTarget(target), await provisioning.backupReplication(writer, target.side)];
+      } catch (error) {
+        replica = undefined;
+        backups = undefined;
+        last = `could not look: ${describeError(error)}`;
+      }
+      if (replica !== undefined && !replicatesFrom(replica, writer)) {
+        // It was ours (or adopted) and replicated from the writer; now it does not: someone promoted or replaced it.
+        throw new Error(`${describeMember(target)} ${describeSource(replica)} (status ${replica.status}), not from ${describeMember(writer)}: it does not protect the writer`);
+      }
+      if (replica !== undefined) {
+        last = `replica ${replica.status}, replication ${replica.replicationState ?? 'unknown'}; backups ${backups ? `${backups.state} (${backups.detail})` : 'not replicated'}`;
+        if (replica.available && replica.replicationState === 'replicating' && backups?.state === 'replicating') {
+          const protectedAt = new Date(clock.now()).toISOString();
+          await this.save({ ...this.current, reprotect: { ...record, protectedAt } });
+          return { done: true, detail: `${describeMember(target)} is available and replicating from ${describeMember(writer)}; its automated backups replicate to the ${target.side} region (${backups.detail}): re-protected` };
+        }
+      } else if (!last.startsWith('could not look')) {
+        last = `${describeMember(target)} does not exist (yet)`;
+      }
+      if (clock.now() + this.settings.replicaPollIntervalMs >= this.options.deadline) {
+        return { done: false, detail: `not re-protected yet: ${last}; resume continues waiting` };
+      }
+      await clock.sleep(this.settings.replicaPollIntervalMs);
+    }
   }
 
   private async cancel(existing: FailoverState | undefined, reason: string): Promise<FailoverResult> {
-    if (!existing || existing.status !== 'in_progress') return this.finish('nothing_to_resume', 'No unfinished failover to cancel', existing);
+    if (!existing || existing.status !== 'in_progress') return this.finish('nothing_to_resume', 'No unfinished failover or re-protection to cancel', existing);
     if (isPromoted(existing)) {
       return this.finish('refused', `Cannot cancel failover ${existing.runId}: promotion was requested at ${existing.promoteRequestedAt}. `
         + 'The DR database is (becoming) the writer; fail back deliberately with the runbook.', existing);
@@ -800,7 +1171,8 @@ class FailoverOrchestrator {
 
   /** Probes the primary (data plane) and reads its control plane; "answers" has one meaning (`serverAnswered`). */
   private async verifyPrimary(): Promise<{ answers: boolean; detail: string; controlPlane: ControlPlaneHealth; status: string; firstFailureAt?: number }> {
-    const { database, clock, logger } = this.ports;
+    const { clock, logger } = this.ports;
+    const database = this.database;
     const failures: string[] = [];
     let answers = false;
     let probeDetail = '';
@@ -834,7 +1206,7 @@ class FailoverOrchestrator {
   /** Unknown lag (no measurement, or the source failing) is reported as `undefined`: never promote on doubt. */
   private async latestLag(evidence: PrimaryEndEvidence): Promise<number | undefined> {
     try {
-      return await this.retry('read replication lag', () => this.ports.database.replicationLagSeconds(evidence));
+      return await this.retry('read replication lag', () => this.database.replicationLagSeconds(evidence));
     } catch (error) {
       this.ports.logger.warn('replication lag unknown', { error: describeError(error) });
       return undefined;
@@ -850,7 +1222,7 @@ class FailoverOrchestrator {
       policy: this.settings.retry,
       clock: this.ports.clock,
       deadline: this.options.deadline,
-      isRetryable: (error) => !(error instanceof LeaseLostError) && !(error instanceof LeaseConflictError),
+      isRetryable: (error) => !(error instanceof LeaseLostError) && !(error instanceof LeaseConflictError) && !(error instanceof ReplicaTargetConflictError),
       onFailedAttempt: (error, attempt) => {
         this.ports.logger.warn(`${what} failed`, { attempt, of: this.settings.retry.attempts, error: describeError(error) });
       },
@@ -883,6 +1255,16 @@ class FailoverOrchestrator {
     }
   }
 
+  private completedMessage(state: FailoverState): string {
+    const roles = this.ports.fleet ? ` Roles: ${describeRoles(rolesAfter(state, this.configured))}.` : '';
+    if (state.mode === 'reprotect') {
+      return `Re-protection ${state.runId} completed at ${state.completedAt}; nothing to do.${roles} Alarms never move this writer; `
+        + 'an operator moves it back with a planned switchover ({"action":"failover","switchover":true,"reason":"..."}).';
+    }
+    return `Failover ${state.runId} already completed at ${state.completedAt}; nothing to do.${roles} `
+      + 'Re-protecting ({"action":"reprotect","reason":"..."}) and failing back need an operator (see the runbook).';
+  }
+
   private get current(): FailoverState {
     if (!this.state) throw new Error('failover state used before the lock was taken');
     return this.state;
@@ -901,7 +1283,11 @@ function doneStep(start: number, seconds: number, detail: string, end = start + 
   return { status: 'done', attempts: 1, seconds, startedAt: new Date(start).toISOString(), finishedAt: new Date(end).toISOString(), detail };
 }
 
-function completedMessage(state: FailoverState): string {
-  return `Failover ${state.runId} already completed at ${state.completedAt}; nothing to do. `
-    + 'Failing back or failing over again needs an operator (see the runbook).';
+function replicatesFrom(status: ReplicaTargetStatus, writer: DatabaseMember): boolean {
+  return status.source !== undefined && 'side' in status.source && sameMember(status.source, writer);
+}
+
+function describeSource(status: ReplicaTargetStatus): string {
+  if (status.source === undefined) return 'is not a replica';
+  return `replicates from ${'side' in status.source ? describeMember(status.source) : status.source.unknown}`;
 }

@@ -21,7 +21,13 @@ export type FailoverRequest =
   /** Scheduled: continue unfinished steps, or re-evaluate a decision that is still waiting. */
   | { readonly trigger: 'resume' }
   /** Operator: stop a failover that has not requested a promotion yet (hands the write lease back if taken). */
-  | { readonly trigger: 'cancel'; readonly reason: string };
+  | { readonly trigger: 'cancel'; readonly reason: string }
+  /**
+   * Operator, after a failover: give the promoted writer a replica in the other region (and replicate its automated
+   * backups there). Only when the state says the estate is failed over and that writer holds the write lease. Moving
+   * the writer back afterwards is a separate, deliberate `switchover` request; nothing here is automatic.
+   */
+  | { readonly trigger: 'reprotect'; readonly reason: string };
 
 export class InvalidRequestError extends Error {
   constructor(message: string) {
@@ -54,8 +60,10 @@ export function validateFailoverRequest(input: unknown): FailoverRequest {
       return { trigger: 'resume' };
     case 'cancel':
       return { trigger: 'cancel', reason: requireText(request, 'reason') };
+    case 'reprotect':
+      return { trigger: 'reprotect', reason: requireText(request, 'reason') };
     default:
-      throw new InvalidRequestError(`trigger must be "alarm", "operator", "resume" or "cancel", got ${JSON.stringify(request.trigger)}`);
+      throw new InvalidRequestError(`trigger must be "alarm", "operator", "resume", "cancel" or "reprotect", got ${JSON.stringify(request.trigger)}`);
   }
 }
 

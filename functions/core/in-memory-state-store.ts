@@ -13,7 +13,8 @@ export class InMemoryFailoverStateStore implements FailoverStateStore {
 
   async acquire(initial: FailoverState, now: number): Promise<AcquireResult> {
     const existing = this.record;
-    if (!existing || existing.status === 'aborted') {
+    const followed = existing?.status === 'completed' && initial.follows !== undefined && existing.runId === initial.follows;
+    if (!existing || existing.status === 'aborted' || followed) {
       this.record = { ...initial, version: 1 };
       return { acquired: true, state: this.record, resumed: false };
     }

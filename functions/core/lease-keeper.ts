@@ -12,7 +12,7 @@
 import { formatSeconds } from './format-seconds';
 import type { Alerts, Clock, Logger } from './ports';
 import { describeError } from './retry';
-import { LeaseConflictError, type LeaseTimings, type WriteLease, type WriteLeaseStore } from './write-lease';
+import { keeperMayHold, LeaseConflictError, type LeaseTimings, type WriteLease, type WriteLeaseStore } from './write-lease';
 
 /** What the keeper's self-fence verified on the database. */
 export interface SelfFenceCheck {
@@ -113,7 +113,9 @@ export class LeaseKeeper {
       const answers = await withDeadline(this.ports.fence.primaryAnswers(), budget, 'primary check').catch(() => false);
       if (!answers) return await this.unrenewed('the primary does not answer its keeper; the lease is left to run out');
       current = await withDeadline(this.ports.lease.read(), Math.max(0, budget - (clock.now() - start)), 'write lease read');
-      if (current?.holder === 'dr') return await this.lost(current);
+      // Held by the DR side, or naming another database (a writer created after a failover, re-protection or
+      // fail-back): final for this keeper, whose primary must stay fenced.
+      if (current !== undefined && !keeperMayHold(current)) return await this.lost(current);
       const next: WriteLease = {
         holder: 'primary',
         epoch: current?.epoch ?? 1,
@@ -125,7 +127,7 @@ export class LeaseKeeper {
       this.heldUntil = next.expiresAt;
       return await this.held();
     } catch (error) {
-      if (error instanceof LeaseConflictError && error.current?.holder === 'dr') return this.lost(error.current);
+      if (error instanceof LeaseConflictError && error.current !== undefined && !keeperMayHold(error.current)) return this.lost(error.current);
       return this.unrenewed(describeError(error));
     }
   }
@@ -181,7 +183,8 @@ export class LeaseKeeper {
 
   private async lost(current: WriteLease): Promise<KeeperTick> {
     this.heldUntil = undefined;
-    const verified = await this.fenceAndVerify(`the DR side holds the write lease (epoch ${current.epoch}, written by ${current.writtenBy})`);
+    const holder = current.writer !== undefined ? `${current.writer} (${current.holder} region)` : `the ${current.holder === 'dr' ? 'DR side' : `${current.holder} region`}`;
+    const verified = await this.fenceAndVerify(`${holder} holds the write lease (epoch ${current.epoch}, written by ${current.writtenBy})`);
     return { state: 'fenced_lost', fenceVerified: verified.fenced, detail: verified.detail };
   }
 

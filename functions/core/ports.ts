@@ -1,3 +1,4 @@
+import type { DatabaseMember, DatabasePair, RegionSide } from './estate-roles';
 import type { PrimaryEndEvidence } from './lag-at-primary-failure';
 import type { MetricName } from './metric-names';
 /**
@@ -151,6 +152,79 @@ export interface Dns {
 
   /** Current target of the PRIMARY writer record, `undefined` if the record is missing. THROWS if the control plane fails. */
   currentWriterTarget(): Promise<string | undefined>;
+
+  /**
+   * Direction-agnostic move, for a pair other than the configured one (a fail-back toward a re-protected replica, or
+   * its undo): from now on the writer name resolves to `member`. AWS: toward the configured DR database it is the
+   * failed-over signal alone; toward any other database the PRIMARY record is pointed at it and the signal withdrawn.
+   * Idempotent. THROWS if the change could not be made. Optional: an adapter without it cannot serve such a pair.
+   */
+  moveWriterTo?(member: DatabaseMember): Promise<void>;
+
+  /** Sticky control-plane change for such a pair: the PRIMARY writer record points at `member`. Idempotent. THROWS on failure. */
+  pinWriterTo?(member: DatabaseMember): Promise<void>;
+}
+
+/**
+ * The estate's databases by role. The configured pair is what the infrastructure deployed; `control` binds the
+ * `DatabaseControl` methods to any other pair: their "primary" is `pair.writer` (probed, frozen, fenced) and their
+ * "replica" `pair.replica` (described, caught up, promoted, checked as the new writer).
+ */
+export interface DatabaseFleet {
+  readonly configured: DatabasePair;
+  /** THROWS if this deployment cannot reach one of the two (e.g. a region it has no settings for). */
+  control(pair: DatabasePair): DatabaseControl;
+}
+
+/** A re-protection replica as its region's control plane reports it. */
+export interface ReplicaTargetStatus {
+  /** Raw status (`creating`, `available`, `stopped`, ...). */
+  readonly status: string;
+  readonly available: boolean;
+  /**
+   * The database it replicates from, as reported (AWS: `ReadReplicaSourceDBInstanceIdentifier`, an ARN for a
+   * cross-region replica, read back as region + identifier); `undefined` when it is not a replica. `unknown` holds a
+   * source the adapter could not place in either region of the estate.
+   */
+  readonly source?: DatabaseMember | { readonly unknown: string };
+  /** Replication health as reported (AWS `StatusInfos` "read replication": `replicating`, `error`, ...). */
+  readonly replicationState?: string;
+}
+
+/** Cross-region replication of the writer's automated backups, toward one region. */
+export interface BackupReplicationStatus {
+  /** `replicating`: backups and transaction logs are being copied; `pending`: requested, not copying yet. */
+  readonly state: 'pending' | 'replicating';
+  readonly detail: string;
+}
+
+/** Thrown when a re-protection's target identifier is taken by a database that does not replicate from the writer. */
+export class ReplicaTargetConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReplicaTargetConflictError';
+  }
+}
+
+/**
+ * Creates the replica that re-protects a writer after a failover, in the other region (AWS: RDS
+ * CreateDBInstanceReadReplica in the target region; locally: a base backup of the writer into a new server).
+ */
+export interface ReplicaProvisioning {
+  /** The replica a re-protection of `writer` creates (configuration); `undefined` when none is configured for the other region. */
+  targetFor(writer: DatabaseMember): DatabaseMember | undefined;
+  /** `undefined` when no database has `target`'s identifier in its region. THROWS if that control plane does not answer. */
+  describeTarget(target: DatabaseMember): Promise<ReplicaTargetStatus | undefined>;
+  /**
+   * Requests a new replica of `writer` named `target`, in `target`'s region. Returns once the request is accepted.
+   * An identifier already taken by a replica of `writer` is not an error (adopted); taken by anything else it THROWS
+   * `ReplicaTargetConflictError`. Other refusals THROW as they are.
+   */
+  createReplica(writer: DatabaseMember, target: DatabaseMember): Promise<void>;
+  /** Replication of `writer`'s automated backups into `destination`; `undefined` when not enabled. THROWS if unknown. */
+  backupReplication(writer: DatabaseMember, destination: RegionSide): Promise<BackupReplicationStatus | undefined>;
+  /** Starts that replication. THROWS if refused. */
+  startBackupReplication(writer: DatabaseMember, destination: RegionSide): Promise<BackupReplicationStatus>;
 }
 
 export interface Alerts {
@@ -196,7 +270,8 @@ export interface StepRecord {
  */
 export type FailoverStatus = 'in_progress' | 'completed' | 'aborted';
 
-export type FailoverMode = 'failover' | 'switchover';
+/** `reprotect`: a replica of the writer in the other region after a failover (no promotion, no DNS change). */
+export type FailoverMode = 'failover' | 'switchover' | 'reprotect';
 
 /** What was asked, kept so that a waiting decision is re-evaluated with the same (or a newer operator's) intent. */
 export interface RecordedRequest {
@@ -251,6 +326,44 @@ export interface FailoverState {
   /** Subjects of the alerts already sent about lasting situations (they are not sent again). */
   readonly sentAlerts?: readonly string[];
   readonly steps: Readonly<Record<string, StepRecord>>;
+  /**
+   * Failover/switchover: the pair it acts on when that is not the configured one (a fail-back from the promoted DR
+   * database toward its re-protection replica). Absent: the configured pair.
+   */
+  readonly pair?: DatabasePair;
+  /** Re-protection: what it protects and with what. */
+  readonly reprotect?: ReprotectionRecord;
+  /** Written before the writer name is moved on a pair other than the configured one: the move an undo reverts. */
+  readonly writerNameMovedTo?: DatabaseMember;
+  /** The runId of the COMPLETED record this one replaced (the store's condition for replacing a completed record). */
+  readonly follows?: string;
+  /** Earlier records this one replaced, oldest first (bounded). */
+  readonly history?: readonly OperationSummary[];
+}
+
+export interface ReprotectionRecord {
+  /** The writer it protects (it held the write lease when the re-protection started). */
+  readonly writer: DatabaseMember;
+  /** The replica it creates (or adopts) in the other region. */
+  readonly target: DatabaseMember;
+  /** Written before the first creation request (write-ahead intent). */
+  readonly createRequestedAt?: string;
+  /** The target existed already as a replica of the writer and was adopted. */
+  readonly adopted?: boolean;
+  /** Set once the replica was seen available and replicating from the writer, with backups replicated. */
+  readonly protectedAt?: string;
+}
+
+/** One earlier record, as the record that replaced it remembers it. */
+export interface OperationSummary {
+  readonly runId: string;
+  readonly mode: FailoverMode;
+  readonly status: FailoverStatus;
+  readonly trigger: string;
+  readonly startedAt: string;
+  readonly completedAt?: string;
+  /** The estate's roles once that record ended, in words. */
+  readonly roles: string;
 }
 
 export type AcquireResult =
@@ -261,9 +374,11 @@ export interface FailoverStateStore {
   /**
    * Atomically takes the single failover lock:
    * - no record, or an `aborted` one → stores `initial` (acquired, `resumed: false`);
+   * - a `completed` record whose `runId` is `initial.follows` (an operator's next step after it: re-protection,
+   *   fail-back) → stores `initial` (acquired, `resumed: false`);
    * - an `in_progress` record whose lease expired (`leaseExpiresAt <= now`) → sets `leaseOwner`/
    *   `leaseExpiresAt` to `initial`'s, keeps all progress (acquired, `resumed: true`);
-   * - otherwise (lease held, or `completed`) → not acquired, returns the existing record.
+   * - otherwise (lease held, or `completed` and not followed) → not acquired, returns the existing record.
    * Two concurrent callers never both acquire. THROWS if the store does not answer.
    */
   acquire(initial: FailoverState, now: number): Promise<AcquireResult>;

@@ -13,6 +13,8 @@
  * The rules below are pure; the stores implement `WriteLeaseStore` and never decide anything themselves.
  */
 
+import type { DatabaseMember, DatabasePair } from './estate-roles';
+
 export type LeaseHolder = 'primary' | 'dr';
 
 export interface WriteLease {
@@ -29,6 +31,12 @@ export interface WriteLease {
   readonly writtenBy: string;
   /** Epoch ms of this version's write (the writer's clock). */
   readonly writtenAt: number;
+  /**
+   * The database that may write under this lease, when it is not the configured instance of the holder's region: the
+   * orchestrator names the new writer when it moves the lease to a database created after a failover (re-protection,
+   * fail-back). Absent: the configured instance (the primary region's keeper guards only that one).
+   */
+  readonly writer?: string;
 }
 
 /** The DR side keeps a lease it took until an operator hands it back (no automatic fail-back). */
@@ -118,5 +126,40 @@ export function worstCaseTakeoverDelayMs(timings: LeaseTimings): number {
 export function describeLease(lease: WriteLease | undefined): string {
   if (!lease) return 'no write lease established';
   const until = lease.expiresAt >= HELD_UNTIL_RELEASED ? 'until an operator releases it' : `until ${new Date(lease.expiresAt).toISOString()}`;
-  return `write lease epoch ${lease.epoch} held by ${lease.holder} ${until} (written by ${lease.writtenBy})`;
+  return `write lease epoch ${lease.epoch} held by ${lease.holder}${lease.writer !== undefined ? ` for ${lease.writer}` : ''} ${until} (written by ${lease.writtenBy})`;
+}
+
+/** The database `lease` authorizes: the one it names, or the configured instance of the holder's region. */
+export function leaseWriter(lease: WriteLease, configured: DatabasePair): DatabaseMember {
+  if (lease.writer !== undefined) return { side: lease.holder, instanceId: lease.writer };
+  const member = [configured.writer, configured.replica].find((candidate) => candidate.side === lease.holder);
+  if (!member) throw new Error(`no configured database in the ${lease.holder} region`);
+  return member;
+}
+
+/** `lease` authorizes exactly `member` to write (its region holds it, for that instance). */
+export function leaseHeldBy(lease: WriteLease | undefined, member: DatabaseMember, configured: DatabasePair): boolean {
+  if (!lease) return false;
+  const writer = leaseWriter(lease, configured);
+  return writer.side === member.side && writer.instanceId === member.instanceId;
+}
+
+/**
+ * The lease the orchestrator writes to give `member` write authority, held until an operator moves it again (nobody
+ * renews it). `writer` is written only for a database that is not the configured instance of its region.
+ */
+export function leaseFor(member: DatabaseMember, configured: DatabasePair, epoch: number, writtenBy: string, writtenAt: number): WriteLease {
+  const configuredInRegion = [configured.writer, configured.replica].find((candidate) => candidate.side === member.side);
+  return {
+    holder: member.side, epoch, expiresAt: HELD_UNTIL_RELEASED, writtenBy, writtenAt,
+    ...(configuredInRegion?.instanceId === member.instanceId ? {} : { writer: member.instanceId }),
+  };
+}
+
+/**
+ * The primary region's keeper may renew `lease` only if it is the primary region's lease for the configured primary:
+ * a lease the DR side holds, or one naming another database (a writer created after a failover), is final for it.
+ */
+export function keeperMayHold(lease: WriteLease | undefined): boolean {
+  return lease === undefined || (lease.holder === 'primary' && lease.writer === undefined);
 }

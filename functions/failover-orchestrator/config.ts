@@ -1,13 +1,15 @@
 import { DEFAULT_FAILOVER_SETTINGS, type FailoverModeSetting } from '../core/failover-orchestrator';
 import { LAG_LOOKBACK_SECONDS_LIMITS } from '../adapters/aws/cloudwatch-replication-lag';
 import { DATABASE_PAIR_SPEC, type DatabasePairConfig } from '../shared/database-pair';
-import { integer, oneOf, optional, optionalVariables, readEnvironment, requiredVariables, text, withDefault } from '../shared/environment';
+import { arn, commaList, integer, oneOf, optional, optionalVariables, readEnvironment, requiredVariables, text, withDefault } from '../shared/environment';
 
 const FAILOVER_MODES: readonly FailoverModeSetting[] = ['automatic', 'manual-confirm'];
 
 /** Environment of the failover orchestrator, validated once per cold start. */
 export interface OrchestratorConfig extends DatabasePairConfig {
   readonly alertTopicArn: string;
+  /** The runbook page every alert of this function links to. */
+  readonly runbookUrl: string;
   readonly failoverStateTable: string;
   readonly fenceSecurityGroupId: string;
   readonly hostedZoneId: string;
@@ -33,11 +35,32 @@ export interface OrchestratorConfig extends DatabasePairConfig {
   readonly switchoverCatchUpTimeoutSeconds: number;
   /** The primary's own DB parameter group: the switchover's write freeze sets its read-only default. */
   readonly primaryParameterGroup: string;
+  /**
+   * Re-protection and fail-back (issue 11), all or none: the replica a re-protection of the promoted DR instance
+   * creates in the primary region, with that region's KMS key, DB subnet group, its own DB parameter group and security
+   * groups; the DR instance's own parameter group and the DR VPC's deny-all group (the fail-back freezes and fences it).
+   */
+  readonly reprotectReplicaInstanceId?: string;
+  readonly reprotectKmsKeyArn?: string;
+  readonly reprotectSubnetGroup?: string;
+  readonly reprotectParameterGroup?: string;
+  readonly reprotectSecurityGroupIds?: readonly string[];
+  readonly reprotectInstanceClass?: string;
+  readonly reprotectBackupRetentionDays?: number;
+  readonly drParameterGroup?: string;
+  readonly drFenceSecurityGroupId?: string;
 }
+
+/** The variables re-protection needs together (the DR ones: the fail-back that follows it freezes and fences the DR instance). */
+export const REPROTECTION_ENV_VARS = [
+  'REPROTECT_REPLICA_DB_INSTANCE_ID', 'REPROTECT_KMS_KEY_ARN', 'REPROTECT_DB_SUBNET_GROUP', 'REPROTECT_DB_PARAMETER_GROUP',
+  'REPROTECT_SECURITY_GROUP_IDS', 'DR_DB_PARAMETER_GROUP', 'DR_FENCE_SECURITY_GROUP_ID',
+] as const;
 
 const ORCHESTRATOR_SPEC = {
   ...DATABASE_PAIR_SPEC,
   alertTopicArn: text('ALERT_TOPIC_ARN'),
+  runbookUrl: text('RUNBOOK_URL'),
   failoverStateTable: text('FAILOVER_STATE_TABLE'),
   fenceSecurityGroupId: text('FENCE_SECURITY_GROUP_ID'),
   hostedZoneId: text('HOSTED_ZONE_ID'),
@@ -57,6 +80,18 @@ const ORCHESTRATOR_SPEC = {
     integer('SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS', { min: 1, max: 3_600 }), DEFAULT_FAILOVER_SETTINGS.catchUpTimeoutMs / 1000,
   ),
   primaryParameterGroup: text('PRIMARY_DB_PARAMETER_GROUP'),
+  reprotectReplicaInstanceId: optional(text('REPROTECT_REPLICA_DB_INSTANCE_ID', {
+    accepts: (value) => /^[a-z][a-z0-9-]{0,62}$/.test(value) && !value.endsWith('-') && !value.includes('--'), expected: 'an RDS DB instance identifier',
+  })),
+  reprotectKmsKeyArn: optional(arn('REPROTECT_KMS_KEY_ARN')),
+  reprotectSubnetGroup: optional(text('REPROTECT_DB_SUBNET_GROUP')),
+  reprotectParameterGroup: optional(text('REPROTECT_DB_PARAMETER_GROUP')),
+  reprotectSecurityGroupIds: optional(commaList('REPROTECT_SECURITY_GROUP_IDS')),
+  reprotectInstanceClass: optional(text('REPROTECT_DB_INSTANCE_CLASS')),
+  // Default 7 (create-handler.ts): a default here would show in every configuration, re-protection on or not.
+  reprotectBackupRetentionDays: optional(integer('REPROTECT_BACKUP_RETENTION_DAYS', { min: 1, max: 35 })),
+  drParameterGroup: optional(text('DR_DB_PARAMETER_GROUP')),
+  drFenceSecurityGroupId: optional(text('DR_FENCE_SECURITY_GROUP_ID')),
 };
 
 /** Names of every variable the orchestrator requires (for documentation and tests). */
@@ -71,5 +106,23 @@ export function readOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
     // Automatic promotion is safe only behind the write lease: without its table an alarm could promote while the
     // primary still takes writes.
     ...(failoverMode === 'automatic' && writeLeaseTable === undefined ? ['WRITE_LEASE_TABLE is required when FAILOVER_MODE is "automatic"'] : []),
+    ...reprotectionProblems(env),
   ]);
+}
+
+/** Re-protection settings are all or none; the new replica must not take the old primary's name or the fence group. */
+function reprotectionProblems(env: NodeJS.ProcessEnv): string[] {
+  const set = REPROTECTION_ENV_VARS.filter((name) => env[name]?.trim());
+  if (set.length === 0) return [];
+  const problems = set.length < REPROTECTION_ENV_VARS.length
+    ? [`re-protection needs all of ${REPROTECTION_ENV_VARS.join(', ')}; missing: ${REPROTECTION_ENV_VARS.filter((name) => !set.includes(name)).join(', ')}`]
+    : [];
+  if (env.REPROTECT_REPLICA_DB_INSTANCE_ID?.trim() && env.REPROTECT_REPLICA_DB_INSTANCE_ID.trim() === env.PRIMARY_DB_INSTANCE_ID?.trim()) {
+    problems.push('REPROTECT_REPLICA_DB_INSTANCE_ID must differ from PRIMARY_DB_INSTANCE_ID (the old primary keeps its name in that region)');
+  }
+  const groups = (env.REPROTECT_SECURITY_GROUP_IDS ?? '').split(',').map((group) => group.trim());
+  if (env.FENCE_SECURITY_GROUP_ID?.trim() && groups.includes(env.FENCE_SECURITY_GROUP_ID.trim())) {
+    problems.push('REPROTECT_SECURITY_GROUP_IDS must not include FENCE_SECURITY_GROUP_ID (the deny-all group)');
+  }
+  return problems;
 }

@@ -10,6 +10,7 @@ import {
   DEFAULT_FAILOVER_SETTINGS, readFailoverStatus, runFailover, type FailoverOutcome, type FailoverPorts, type FailoverResult,
 } from '../core/failover-orchestrator';
 import { InvalidRequestError } from '../core/failover-request';
+import type { DatabaseMember, DatabasePair } from '../core/estate-roles';
 import type { Clock, Logger } from '../core/ports';
 import { describeError } from '../core/retry';
 import { systemClock } from '../core/system-clock';
@@ -21,6 +22,8 @@ import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-st
 import { DynamoDbWriteLeaseStore } from '../adapters/aws/dynamodb-write-lease-store';
 import { powertoolsLogger, type InvocationContext } from '../adapters/aws/powertools-logger';
 import { RdsDatabaseControl } from '../adapters/aws/rds-database-control';
+import { RdsDatabaseFleet, type RdsMemberSettings } from '../adapters/aws/rds-database-fleet';
+import { RdsReplicaProvisioning, type RdsRegion } from '../adapters/aws/rds-replica-provisioning';
 import { Route53Dns } from '../adapters/aws/route53-dns';
 import { sdkClientOptions } from '../adapters/aws/sdk-client-options';
 import { SnsAlerts } from '../adapters/aws/sns-alerts';
@@ -108,10 +111,24 @@ function buildPorts(
       user: credentials.username, password: credentials.password, ssl: { rejectUnauthorized: true },
     };
   };
+  const primaryRds = new RDSClient({ region: config.primaryRegion, ...sdkClientOptions() });
+  const drRds = new RDSClient({ region: config.drRegion, ...sdkClientOptions() });
+  const regions: Record<'primary' | 'dr', RdsRegion> = { primary: { region: config.primaryRegion, rds: primaryRds }, dr: { region: config.drRegion, rds: drRds } };
+  const reprotection = reprotectionOf(config, regions);
+  const fleet = reprotection ? new RdsDatabaseFleet({
+    configured: configuredPair(config),
+    regions,
+    settingsOf: (member) => memberSettings(config, member),
+    target,
+    probe,
+    sqlTimeoutMs: SQL_TIMEOUT_MS,
+    clock,
+  }) : undefined;
   return {
+    ...(fleet && reprotection ? { fleet, reprotection } : {}),
     database: new RdsDatabaseControl({
-      primaryRds: new RDSClient({ region: config.primaryRegion, ...sdkClientOptions() }),
-      drRds: new RDSClient({ region: config.drRegion, ...sdkClientOptions() }),
+      primaryRds,
+      drRds,
       primaryInstanceId: config.primaryInstanceId,
       replicaInstanceId: config.replicaInstanceId,
       fenceSecurityGroupId: config.fenceSecurityGroupId,
@@ -138,8 +155,9 @@ function buildPorts(
       writerRecordName: config.writerRecordName,
       primaryRecordSetId: config.primaryRecordSetId,
       drEndpoint: config.replicaEndpoint,
+      ...(fleet ? { roles: { drDatabase: configuredPair(config).replica, endpointOf: (member: DatabaseMember) => fleet.endpointOf(member) } } : {}),
     }),
-    alerts: new SnsAlerts(new SNSClient({ region: config.drRegion, ...sdkClientOptions() }), config.alertTopicArn, config.environmentSuffix),
+    alerts: new SnsAlerts(new SNSClient({ region: config.drRegion, ...sdkClientOptions() }), config.alertTopicArn, config.environmentSuffix, config.runbookUrl),
     metrics: drMetrics,
     store: new DynamoDbFailoverStateStore(dynamo, config.failoverStateTable),
     // The lease table's DR-region replica (MRSC): a takeover succeeds only with a quorum of regions behind it.
@@ -149,4 +167,50 @@ function buildPorts(
     clock,
     logger,
   };
+}
+
+/** The pair the infrastructure deployed: the primary region's instance writes, the DR region's replicates it. */
+export function configuredPair(config: OrchestratorConfig): DatabasePair {
+  return { writer: { side: 'primary', instanceId: config.primaryInstanceId }, replica: { side: 'dr', instanceId: config.replicaInstanceId } };
+}
+
+/** Re-protection is on only when every one of its settings is (config.ts checks they come together). */
+function reprotectionOf(config: OrchestratorConfig, regions: Record<'primary' | 'dr', RdsRegion>): RdsReplicaProvisioning | undefined {
+  const { reprotectReplicaInstanceId, reprotectKmsKeyArn, reprotectSubnetGroup, reprotectParameterGroup, reprotectSecurityGroupIds } = config;
+  if (!reprotectReplicaInstanceId || !reprotectKmsKeyArn || !reprotectSubnetGroup || !reprotectParameterGroup || !reprotectSecurityGroupIds?.length
+    || !config.drParameterGroup || !config.drFenceSecurityGroupId) return undefined;
+  return new RdsReplicaProvisioning({
+    regions,
+    // Only the primary region is configured: after a failover the DR instance writes and is re-protected there.
+    targets: {
+      primary: {
+        instanceId: reprotectReplicaInstanceId,
+        kmsKeyId: reprotectKmsKeyArn,
+        dbSubnetGroupName: reprotectSubnetGroup,
+        dbParameterGroupName: reprotectParameterGroup,
+        vpcSecurityGroupIds: reprotectSecurityGroupIds,
+        ...(config.reprotectInstanceClass ? { dbInstanceClass: config.reprotectInstanceClass } : {}),
+        backupRetentionDays: config.reprotectBackupRetentionDays ?? 7,
+      },
+    },
+  });
+}
+
+/** What the fleet knows of each database: endpoints of the deployed pair, each region's fence group, own parameter groups. */
+function memberSettings(config: OrchestratorConfig, member: DatabaseMember): RdsMemberSettings {
+  if (member.side === 'primary' && member.instanceId === config.primaryInstanceId) {
+    return { endpoint: config.primaryEndpoint, fenceSecurityGroupId: config.fenceSecurityGroupId, parameterGroup: config.primaryParameterGroup };
+  }
+  if (member.side === 'dr' && member.instanceId === config.replicaInstanceId) {
+    return {
+      endpoint: config.replicaEndpoint,
+      ...(config.drFenceSecurityGroupId ? { fenceSecurityGroupId: config.drFenceSecurityGroupId } : {}),
+      ...(config.drParameterGroup ? { parameterGroup: config.drParameterGroup } : {}),
+    };
+  }
+  if (member.side === 'primary' && member.instanceId === config.reprotectReplicaInstanceId) {
+    // In the primary VPC: the same deny-all group fences it; its endpoint is RDS's.
+    return { fenceSecurityGroupId: config.fenceSecurityGroupId, ...(config.reprotectParameterGroup ? { parameterGroup: config.reprotectParameterGroup } : {}) };
+  }
+  return {};
 }

@@ -7,6 +7,8 @@ import { ALARM_STATE_CHANGE_EVENT } from '../core/metric-names';
  *   only `detail.state.value === "ALARM"` acts;
  * - operator: `{"action":"failover","reason":"...","force"?:bool,"switchover"?:bool,"confirmPrimaryDead"?:bool}`;
  * - operator: `{"action":"cancel","reason":"..."}` (before any promotion request);
+ * - operator, after a failover: `{"action":"reprotect","reason":"..."}` (a replica of the promoted writer in the other
+ *   region); the fail-back after it is `{"action":"failover","switchover":true,"reason":"..."}`;
  * - schedule: `{"action":"resume"}`;
  * - anyone: `{"action":"status"}` (read only).
  */
@@ -31,11 +33,13 @@ export function parseOrchestratorEvent(event: unknown): OrchestratorCommand {
       return { kind: 'run', request: { trigger: 'resume' } };
     case 'cancel':
       return { kind: 'run', request: validateFailoverRequest({ ...fields, trigger: 'cancel' }) };
+    case 'reprotect':
+      return { kind: 'run', request: validateFailoverRequest({ ...fields, trigger: 'reprotect' }) };
     case 'status':
       return { kind: 'status' };
     default:
       throw new InvalidRequestError(
-        `unknown event: expected an EventBridge "${ALARM_STATE_CHANGE}" event or {"action": "failover" | "resume" | "cancel" | "status"}, `
+        `unknown event: expected an EventBridge "${ALARM_STATE_CHANGE}" event or {"action": "failover" | "resume" | "cancel" | "reprotect" | "status"}, `
         + `got action ${JSON.stringify(fields.action)}`,
       );
   }

@@ -7,6 +7,8 @@ export interface FullDrillConfig
   extends Pick<DatabasePairConfig, 'environmentSuffix' | 'metricNamespace' | 'drRegion' | 'primaryEndpoint' | 'port' | 'database' | 'secretArn'> {
   readonly primaryInstanceArn: string;
   readonly alertTopicArn: string;
+  /** The runbook page every alert of this function links to. */
+  readonly runbookUrl: string;
   readonly failoverStateTable: string;
   readonly instancePrefix: string;
   readonly instanceClass: string;
@@ -31,6 +33,7 @@ const FULL_DRILL_SPEC = {
   database,
   secretArn,
   alertTopicArn: text('ALERT_TOPIC_ARN'),
+  runbookUrl: text('RUNBOOK_URL'),
   failoverStateTable: text('FAILOVER_STATE_TABLE'),
   instancePrefix: text('DRILL_INSTANCE_PREFIX', {
     accepts: (prefix) => INSTANCE_PREFIX.test(prefix) && prefix.length <= 40,

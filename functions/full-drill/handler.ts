@@ -58,7 +58,7 @@ const ports: FullDrillPorts = {
   }),
   failoverState: new DynamoDbFailoverStateStore(new DynamoDBClient(clientConfig()), config.failoverStateTable),
   metrics: new CloudWatchMetrics({ client: new CloudWatchClient(clientConfig()), namespace: config.metricNamespace, environmentSuffix: config.environmentSuffix }),
-  alerts: new SnsAlerts(new SNSClient(clientConfig()), config.alertTopicArn, config.environmentSuffix),
+  alerts: new SnsAlerts(new SNSClient(clientConfig()), config.alertTopicArn, config.environmentSuffix, config.runbookUrl),
   logger,
   now: () => Date.now(),
   instancePrefix: config.instancePrefix,

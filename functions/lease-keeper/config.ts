@@ -18,6 +18,7 @@ const LEASE_KEEPER_SPEC = {
   fenceSecurityGroupId: text('FENCE_SECURITY_GROUP_ID'),
   writeLeaseTable: text('WRITE_LEASE_TABLE'),
   alertTopicArn: arn('ALERT_TOPIC_ARN'),
+  runbookUrl: text('RUNBOOK_URL'),
   leaseTtlSeconds: integer('LEASE_TTL_SECONDS', { min: 2, max: 3_600 }),
   leaseRenewIntervalSeconds: integer('LEASE_RENEW_INTERVAL_SECONDS', { min: 1, max: 1_800 }),
   leaseFenceBudgetSeconds: integer('LEASE_FENCE_BUDGET_SECONDS', { min: 1, max: 3_600 }),

@@ -80,7 +80,7 @@ export function createLeaseKeeperHandler(config: LeaseKeeperConfig, overrides: L
     }),
     clock,
     logger,
-    alerts: new SnsAlerts(new SNSClient({ region: regionOfArn(config.alertTopicArn, region), ...sdkClientOptions() }), config.alertTopicArn, config.environmentSuffix),
+    alerts: new SnsAlerts(new SNSClient({ region: regionOfArn(config.alertTopicArn, region), ...sdkClientOptions() }), config.alertTopicArn, config.environmentSuffix, config.runbookUrl),
   };
   let keeper: LeaseKeeper | undefined;
 

@@ -12,18 +12,23 @@
  *
  * The orchestrator runs in-process (the same `runFailover` as the Lambda), triggered by the local composite alarm,
  * by a resume schedule (the AWS resume rule), or by a scenario acting as an operator.
+ *
+ * Databases by role (`LOCAL_MEMBERS`): `primary` (primary region) and `replica` (DR region) are the configured pair;
+ * a re-protection creates `primary-2` in the primary region (or `replica-2` in the DR region), a new server cloned
+ * from the writer, reached directly (`nodeOf`).
  */
 import { randomBytes } from 'node:crypto';
 import { HistoryRecorder, type ServerId } from './history/history';
 import { HISTORY_TABLE_SQL, runClientLoad, serverIdentity } from './client-load';
 import { CompositeMonitor } from './composite-monitor';
 import { KeeperLoop } from './keeper-loop';
+import type { DatabaseMember, DatabasePair, RegionSide } from '../core/estate-roles';
 import { DEFAULT_FAILOVER_SETTINGS, runFailover, type FailoverPorts, type FailoverResult, type FailoverSettings } from '../core/failover-orchestrator';
 import { validateFailoverRequest } from '../core/failover-request';
 import { formatSeconds } from '../core/format-seconds';
 import { InMemoryFailoverStateStore } from '../core/in-memory-state-store';
 import { LeaseKeeper } from '../core/lease-keeper';
-import type { Logger } from '../core/ports';
+import type { DatabaseFleet, Logger } from '../core/ports';
 import { describeError } from '../core/retry';
 import { systemClock } from '../core/system-clock';
 import { silentSessionTimeoutMs, type LeaseTimings } from '../core/write-lease';
@@ -32,7 +37,8 @@ import { LocalControlPlane, LocalDatabaseControl } from '../adapters/local/local
 import { LocalDns } from '../adapters/local/local-dns';
 import { LocalPrimarySelfFence } from '../adapters/local/local-primary-self-fence';
 import { LeaseQuorum, type QuorumLeaseClient } from '../adapters/local/local-write-lease';
-import { reachedThrough, startCluster, type NodeHandle, type PostgresCluster } from '../adapters/local/postgres-cluster';
+import { reachedThrough, startCluster, type NodeHandle, type PostgresCluster, type ServerSettings } from '../adapters/local/postgres-cluster';
+import { LocalReplicaProvisioning } from '../adapters/local/local-replica-provisioning';
 import { RecordingAlerts, RecordingMetrics, type ProgressSink } from '../adapters/local/recording-observability';
 import { WriterEndpoint, type EndpointTarget } from '../adapters/local/writer-endpoint';
 import type { DatabaseTarget } from '../adapters/postgres/connectivity';
@@ -48,6 +54,17 @@ const RUN_BUDGET_MS = 60_000;
 /** The monitor's own role when `monitorRole` is set: what it needs for probes, the heartbeat and the lag. */
 const MONITOR_GRANTS = ['GRANT USAGE ON SCHEMA dr_monitor TO {role}', 'GRANT SELECT, INSERT, UPDATE ON dr_monitor.heartbeat TO {role}'];
 
+/** The databases of the local estate by role: the configured pair, and where a re-protection puts a new replica. */
+export const LOCAL_MEMBERS = {
+  primary: { side: 'primary', instanceId: 'primary' },
+  replica: { side: 'dr', instanceId: 'replica' },
+} as const satisfies Record<string, DatabaseMember>;
+export const LOCAL_CONFIGURED_PAIR: DatabasePair = { writer: LOCAL_MEMBERS.primary, replica: LOCAL_MEMBERS.replica };
+export const LOCAL_REPROTECT_TARGETS: Readonly<Record<RegionSide, DatabaseMember>> = {
+  primary: { side: 'primary', instanceId: 'primary-2' },
+  dr: { side: 'dr', instanceId: 'replica-2' },
+};
+
 /** The core's defaults, scaled to a loopback cluster: probes answer in milliseconds and promotion takes ~0.1 s. */
 export const LOCAL_FAILOVER_SETTINGS: FailoverSettings = {
   ...DEFAULT_FAILOVER_SETTINGS,
@@ -62,6 +79,7 @@ export const LOCAL_FAILOVER_SETTINGS: FailoverSettings = {
   writerPollIntervalMs: 50,
   retry: { attempts: 4, baseDelayMs: 100, maxDelayMs: 1000 },
   leaseMarginMs: 5000,
+  replicaPollIntervalMs: 100,
 };
 
 export interface EstateOptions {
@@ -94,6 +112,11 @@ export interface EstateOptions {
    * superuser, whose password never changes.
    */
   readonly monitorRole?: string;
+  /**
+   * postgresql.conf settings of every server, at start (e.g. `archive_mode`, which only a restart changes: the
+   * lifecycle scenario needs it for the writer's WAL archive in the other region).
+   */
+  readonly clusterSettings?: ServerSettings;
 }
 
 /** The monitor's database credentials as its secret holds them (AWS: Secrets Manager's AWSCURRENT version). */
@@ -155,6 +178,10 @@ export class LocalEstate {
   private load: { readonly abort: AbortController; readonly done: Promise<void> } | undefined;
   private runCount = 0;
   private stopped = false;
+  /** The DR region's "RDS API" (the scenarios never cut it). */
+  private readonly drControlPlane = new LocalControlPlane();
+  /** Servers a re-protection created, by instance id. */
+  private readonly createdNodes = new Map<string, NodeHandle>();
 
   private constructor(
     readonly options: EstateOptions,
@@ -174,7 +201,7 @@ export class LocalEstate {
 
   /** Starts the cluster, the paths, the keeper (until it holds the lease) and the monitor; the load starts separately. */
   static async start(options: EstateOptions): Promise<LocalEstate> {
-    const cluster = await startCluster({ database: 'drill' });
+    const cluster = await startCluster({ database: 'drill', ...(options.clusterSettings ? { settings: options.clusterSettings } : {}) });
     const proxies: Array<FaultProxy | WriterEndpoint> = [];
     try {
       await prepareSchema(cluster.primary);
@@ -211,6 +238,70 @@ export class LocalEstate {
 
   get keeper(): KeeperLoop {
     return this.keeperLoop!;
+  }
+
+  /**
+   * The server behind a database of the estate, as the orchestrator (DR region) reaches it: the old primary through
+   * `drToPrimary`, the others directly. `undefined` for a re-protection replica not created yet.
+   */
+  nodeOf(member: DatabaseMember): NodeHandle | undefined {
+    if (member.instanceId === LOCAL_MEMBERS.primary.instanceId) return this.drPrimary;
+    if (member.instanceId === LOCAL_MEMBERS.replica.instanceId) return this.cluster.replica;
+    return this.createdNodes.get(member.instanceId);
+  }
+
+  /** The database whose server (or whose path from the DR region) listens on `port`. */
+  memberAt(port: number): DatabaseMember | undefined {
+    if (port === this.cluster.primary.port || port === this.proxies.walStream.port || port === this.proxies.drToPrimary.port) return LOCAL_MEMBERS.primary;
+    if (port === this.cluster.replica.port) return LOCAL_MEMBERS.replica;
+    for (const [instanceId, node] of this.createdNodes) {
+      if (node.port === port) return Object.values(LOCAL_REPROTECT_TARGETS).find((target) => target.instanceId === instanceId);
+    }
+    return undefined;
+  }
+
+  /** The estate's databases by role, for the orchestrator (`FailoverPorts.fleet`). */
+  get fleet(): DatabaseFleet {
+    return {
+      configured: LOCAL_CONFIGURED_PAIR,
+      control: (pair) => {
+        const writer = this.nodeOf(pair.writer);
+        const replica = this.nodeOf(pair.replica);
+        if (!writer || !replica) throw new Error(`no server for ${!writer ? pair.writer.instanceId : pair.replica.instanceId}`);
+        return new LocalDatabaseControl({
+          primary: writer,
+          replica,
+          // The monitor measures the configured pair only: no lag data for any other (a switchover needs none).
+          monitorHistory: () => [],
+          probeIntervalSeconds: (this.options.monitorIntervalMs ?? 250) / 1000,
+          lagLookbackMs: LAG_LOOKBACK_MS,
+          primaryControlPlane: pair.writer.side === 'primary' ? this.controlPlane : this.drControlPlane,
+        });
+      },
+    };
+  }
+
+  /** Where the writer endpoint sends a database's clients. */
+  private endpointTargetOf(member: DatabaseMember): EndpointTarget {
+    if (member.instanceId === LOCAL_MEMBERS.primary.instanceId) return endpointTarget(this.cluster.primary);
+    const node = this.nodeOf(member);
+    if (!node) throw new Error(`no server for ${member.instanceId}`);
+    return endpointTarget(node);
+  }
+
+  private reprotection(): LocalReplicaProvisioning {
+    return new LocalReplicaProvisioning({
+      cluster: this.cluster,
+      nodeOf: (member) => this.nodeOf(member),
+      memberAt: (port) => this.memberAt(port),
+      targets: LOCAL_REPROTECT_TARGETS,
+      onCreated: (member, node) => {
+        this.createdNodes.set(member.instanceId, node);
+        this.options.progress(`re-protection: ${member.instanceId} (${member.side} region) runs on 127.0.0.1:${node.port}, streaming from the writer`);
+      },
+      // Once it writes, a re-protection replica keeps its own WAL (its backups are a later re-protection's business).
+      replicaSettings: { archive_command: '/bin/true' },
+    });
   }
 
   get monitor(): CompositeMonitor {
@@ -332,8 +423,10 @@ export class LocalEstate {
   private ports(): FailoverPorts {
     return {
       database: this.databaseControl(),
-      dns: new LocalDns(this.endpoint, endpointTarget(this.cluster.replica), endpointTarget(this.cluster.primary)),
+      dns: new LocalDns(this.endpoint, endpointTarget(this.cluster.replica), endpointTarget(this.cluster.primary), (member) => this.endpointTargetOf(member)),
       lease: this.drLease,
+      fleet: this.fleet,
+      reprotection: this.reprotection(),
       alerts: this.alerts,
       metrics: this.metrics,
       store: this.store,

@@ -1,6 +1,7 @@
 import {
   classifyInstanceStatus, isAuthenticationFailure, servesPerControlPlane, serverAnswered, type ControlPlaneHealth,
 } from '../core/instance-health';
+import { writerNameFailedOver } from '../core/estate-roles';
 import { withDeadline } from '../core/lease-keeper';
 import { MonitorMetric } from '../core/metric-names';
 import type { FailoverState, FailoverStateStore, InstanceStatus, Logger, MetricDatum, Metrics } from '../core/ports';
@@ -61,8 +62,11 @@ export interface MonitorRunResult {
 
 const flag = (value: boolean | undefined) => (value ? 1 : 0);
 
-/** Sticky: once the DNS signal was published (or the run completed) until an operator clears the record. */
-const hasFailedOver = (state: FailoverState | undefined) => state !== undefined && (state.failedOver || state.status === 'completed');
+/**
+ * Sticky: once the DNS signal was published (or a failover of the configured pair completed) until an operator clears
+ * the record, or a fail-back moved the writer name to another database and withdrew it (`writerNameFailedOver`).
+ */
+const hasFailedOver = (state: FailoverState | undefined) => writerNameFailedOver(state);
 
 /**
  * One monitor run. Every check is isolated and bounded by its own deadline: a failing or hanging probe, API or table

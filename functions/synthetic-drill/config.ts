@@ -7,6 +7,8 @@ import { arn, commaList, integer, positiveInteger, readEnvironment, requiredVari
 export interface SyntheticDrillConfig
   extends Pick<DatabasePairConfig, 'environmentSuffix' | 'metricNamespace' | 'drRegion' | 'replicaInstanceId' | 'replicaEndpoint'> {
   readonly alertTopicArn: string;
+  /** The runbook page every alert of this function links to. */
+  readonly runbookUrl: string;
   readonly failoverStateTable: string;
   readonly hostedZoneId: string;
   readonly writerRecordName: string;
@@ -28,6 +30,7 @@ const SYNTHETIC_DRILL_SPEC = {
   maxLagSeconds: positiveInteger('MAX_REPLICATION_LAG_SECONDS'),
   lagLookbackSeconds: integer('LAG_LOOKBACK_SECONDS', LAG_LOOKBACK_SECONDS_LIMITS),
   alertTopicArn: arn('ALERT_TOPIC_ARN'),
+  runbookUrl: text('RUNBOOK_URL'),
   failoverStateTable: text('FAILOVER_STATE_TABLE'),
   hostedZoneId: text('HOSTED_ZONE_ID'),
   writerRecordName: text('WRITER_RECORD_NAME'),

@@ -66,7 +66,7 @@ const ports = {
   }),
   failoverState: new DynamoDbFailoverStateStore(new DynamoDBClient(clientConfig()), config.failoverStateTable),
   metrics: new CloudWatchMetrics({ client: cloudWatch, namespace: config.metricNamespace, environmentSuffix: config.environmentSuffix }),
-  alerts: new SnsAlerts(new SNSClient(clientConfig()), config.alertTopicArn, config.environmentSuffix),
+  alerts: new SnsAlerts(new SNSClient(clientConfig()), config.alertTopicArn, config.environmentSuffix, config.runbookUrl),
   logger,
   now: () => Date.now(),
 };

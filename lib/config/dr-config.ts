@@ -11,13 +11,26 @@ import { validateLeaseTimings, type LeaseTimings } from '../../functions/core/wr
 /** Account used when none is given, so that `cdk synth` works without credentials. Never deployable. */
 export const PLACEHOLDER_ACCOUNT = '000000000000';
 
-/** PostgreSQL major the product is built and tested for. */
-export const SUPPORTED_ENGINE_MAJOR = '14';
 /**
- * Oldest 14.x minor that RDS still accepts for new instances: 14.14–14.17 reached the end of
- * standard support on 31 May 2026 and cannot be created since 1 May 2026.
+ * The PostgreSQL majors RDS supports that `engineVersion` accepts, each with
+ * - `minimumMinor`: the oldest minor RDS still creates instances of. 14.14–14.17, 15.9–15.12, 16.5–16.8 and 17.1–17.4
+ *   reached the end of RDS standard support on 31 May 2026 and cannot be created since 1 May 2026 (minor versions
+ *   table of "Release calendars for Amazon RDS for PostgreSQL",
+ *   https://docs.aws.amazon.com/AmazonRDS/latest/PostgreSQLReleaseNotes/postgresql-release-calendar.html);
+ * - `standardSupportEnds`: the "RDS end of standard support date" of the major (major versions table of the same
+ *   page), after which RDS enrolls the instances in the paid RDS Extended Support
+ *   (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/extended-support-overview.html).
  */
-export const MINIMUM_ENGINE_MINOR = 18;
+export const SUPPORTED_ENGINE_MAJORS: Readonly<Record<string, { readonly minimumMinor: number; readonly standardSupportEnds: string }>> = {
+  '14': { minimumMinor: 18, standardSupportEnds: '2027-02-28' },
+  '15': { minimumMinor: 13, standardSupportEnds: '2028-02-29' },
+  '16': { minimumMinor: 9, standardSupportEnds: '2029-02-28' },
+  '17': { minimumMinor: 5, standardSupportEnds: '2030-02-28' },
+};
+/** The major the estate was first built on: its DB parameter groups keep the names and logical IDs they were created with. */
+export const ORIGINAL_ENGINE_MAJOR = '14';
+/** Synth warns when the configured major's RDS standard support ends within this many months. */
+export const SUPPORT_END_WARNING_MONTHS = 6;
 
 /** Memory-optimised Graviton/Intel classes sized for a payment OLTP workload and supported by RDS PostgreSQL 14. */
 export const SUPPORTED_INSTANCE_CLASSES = [
@@ -109,6 +122,12 @@ export interface NetworkConfig {
 export interface DatabaseConfig {
   /** Full engine version, e.g. `14.22`. */
   readonly engineVersion: string;
+  /**
+   * Lets a deployment change the primary's major version in place (`AllowMajorVersionUpgrade`). Off, RDS refuses an
+   * `engineVersion` of another major and the deployment rolls back. On only for the upgrade itself:
+   * docs/runbooks/major-version-upgrade.md.
+   */
+  readonly allowMajorVersionUpgrade: boolean;
   readonly instanceClass: string;
   readonly allocatedStorageGiB: number;
   readonly maxAllocatedStorageGiB: number;
@@ -201,6 +220,14 @@ export interface TopologyConfig {
   readonly writerRegion: WriterRegion;
 }
 
+export interface RunbooksConfig {
+  /**
+   * Where the runbooks are published, ending in `/`: every alarm description and every alert links to its page under
+   * it (alarms: `alarms.md#<alarm>`). Default: the repository's `docs/runbooks/` on GitHub, at the deployed branch.
+   */
+  readonly baseUrl: string;
+}
+
 export interface ComplianceConfig {
   /**
    * Check every template against AWS Control Tower's proactive controls (cfn-guard rules) at synth, next to cdk-nag.
@@ -235,6 +262,7 @@ export interface DrConfig {
   readonly functions: FunctionsConfig;
   readonly iam: IamConfig;
   readonly compliance: ComplianceConfig;
+  readonly runbooks: RunbooksConfig;
   readonly topology: TopologyConfig;
   readonly failover: FailoverConfig;
   /** Tags applied to every resource (validated for RDS by the compliance aspect). */
@@ -255,6 +283,8 @@ export class ConfigError extends Error {
 export interface ConfigSources {
   readonly context: (key: string) => unknown;
   readonly env: Record<string, string | undefined>;
+  /** The moment of the synth, for warnings about support dates; the clock when not given. */
+  readonly now?: Date;
 }
 
 /** Same shape as `scope.node.tryGetContext`. */
@@ -334,6 +364,7 @@ export function loadConfig(sources: ConfigSources): DrConfig {
 
   const database: DatabaseConfig = {
     engineVersion: validEngineVersion(read('engineVersion') ?? '14.22'),
+    allowMajorVersionUpgrade: validBoolean('allowMajorVersionUpgrade', read('allowMajorVersionUpgrade') ?? 'false'),
     instanceClass: validInstanceClass(read('instanceClass') ?? 'db.r6g.xlarge'),
     allocatedStorageGiB: validInteger('allocatedStorageGiB', read('allocatedStorageGiB') ?? '100', 20, 65536),
     maxAllocatedStorageGiB: validInteger('maxAllocatedStorageGiB', read('maxAllocatedStorageGiB') ?? '500', 20, 65536),
@@ -344,6 +375,12 @@ export function loadConfig(sources: ConfigSources): DrConfig {
   };
   if (database.maxAllocatedStorageGiB < database.allocatedStorageGiB) {
     throw new ConfigError('maxAllocatedStorageGiB', `${database.maxAllocatedStorageGiB} is below allocatedStorageGiB ${database.allocatedStorageGiB}`);
+  }
+  const supportEndWarning = engineSupportEndWarning(database.engineVersion, sources.now ?? new Date());
+  if (supportEndWarning !== undefined) warnings.push(supportEndWarning);
+  if (database.allowMajorVersionUpgrade) {
+    warnings.push('allowMajorVersionUpgrade is on: an engineVersion of another major upgrades the primary in place, and the cross-Region DR ' +
+      'replica stops replicating until it is recreated (the estate has no DR copy meanwhile). Follow docs/runbooks/major-version-upgrade.md; turn it off afterwards.');
   }
 
   const alertEmail = read('alertEmail');
@@ -379,6 +416,12 @@ export function loadConfig(sources: ConfigSources): DrConfig {
     branch: read('branch') ?? 'main',
     confirmPermissionsBroadening: validBoolean('confirmPermissionsBroadening', read('confirmPermissionsBroadening') ?? 'true'),
   };
+
+  const runbookBaseUrl = read('runbookBaseUrl') ?? `https://github.com/${pipeline.repository}/blob/${pipeline.branch}/docs/runbooks/`;
+  if (!/^https:\/\/[^\s]+\/$/.test(runbookBaseUrl)) {
+    throw new ConfigError('runbookBaseUrl', `"${runbookBaseUrl}" must be an https URL ending in "/" (the folder that holds the runbooks)`);
+  }
+  const runbooks: RunbooksConfig = { baseUrl: runbookBaseUrl };
 
   const drills: DrillConfig = { fullDrillEnabled: validBoolean('fullDrillEnabled', read('fullDrillEnabled') ?? 'false') };
 
@@ -433,6 +476,7 @@ export function loadConfig(sources: ConfigSources): DrConfig {
     functions,
     iam,
     compliance,
+    runbooks,
     topology,
     failover,
     tags,
@@ -595,18 +639,38 @@ function validIdentifier(setting: string, value: string): string {
 }
 
 /** The rule `engineVersion` must follow, stated in every message about it. */
-export const ENGINE_VERSION_RULE = `it must be PostgreSQL ${SUPPORTED_ENGINE_MAJOR}.x (major.minor, no patch part) with minor ≥ ${MINIMUM_ENGINE_MINOR}, ` +
-  `i.e. ${SUPPORTED_ENGINE_MAJOR}.${MINIMUM_ENGINE_MINOR} or later`;
+export const ENGINE_VERSION_RULE = `it must be major.minor (no patch part) of PostgreSQL ${Object.keys(SUPPORTED_ENGINE_MAJORS).join(', ')}, ` +
+  `at least the oldest minor RDS still creates: ${Object.entries(SUPPORTED_ENGINE_MAJORS).map(([major, { minimumMinor }]) => `${major}.${minimumMinor}`).join(', ')}`;
 
 function validEngineVersion(value: string): string {
   const match = /^(\d+)\.(\d+)$/.exec(value);
-  if (!match || match[1] !== SUPPORTED_ENGINE_MAJOR) {
+  const major = match ? SUPPORTED_ENGINE_MAJORS[match[1]] : undefined;
+  if (!match || major === undefined) {
     throw new ConfigError('engineVersion', `"${value}" is not supported: ${ENGINE_VERSION_RULE}`);
   }
-  if (Number(match[2]) < MINIMUM_ENGINE_MINOR) {
+  if (Number(match[2]) < major.minimumMinor) {
     throw new ConfigError('engineVersion', `"${value}" is deprecated by RDS for new instances: ${ENGINE_VERSION_RULE}`);
   }
   return value;
+}
+
+/**
+ * The synth warning about the end of RDS standard support of `engineVersion`'s major, from SUPPORT_END_WARNING_MONTHS
+ * before it (dates compared in UTC): afterwards RDS moves the instances to the paid RDS Extended Support.
+ */
+export function engineSupportEndWarning(engineVersion: string, now: Date): string | undefined {
+  const major = engineVersion.split('.')[0];
+  const ends = SUPPORTED_ENGINE_MAJORS[major].standardSupportEnds;
+  const [year, month, day] = ends.split('-').map(Number);
+  const warnFrom = new Date(Date.UTC(year, month - 1 - SUPPORT_END_WARNING_MONTHS, day)).toISOString().slice(0, 10);
+  const today = now.toISOString().slice(0, 10);
+  if (today < warnFrom) return undefined;
+  const runbook = 'docs/runbooks/major-version-upgrade.md';
+  if (today > ends) {
+    return `RDS standard support for PostgreSQL ${major} ended on ${ends}: RDS runs the instances on the paid RDS Extended Support. Upgrade the major version: ${runbook}.`;
+  }
+  return `RDS standard support for PostgreSQL ${major} ends on ${ends}, within ${SUPPORT_END_WARNING_MONTHS} months: afterwards RDS moves the instances ` +
+    `to the paid RDS Extended Support. Plan the major version upgrade: ${runbook}.`;
 }
 
 function validInstanceClass(value: string): string {

@@ -1,4 +1,4 @@
-import { DrConfig, resourceName } from './dr-config';
+import { DrConfig, engineMajor, ORIGINAL_ENGINE_MAJOR, resourceName } from './dr-config';
 
 /** CloudWatch namespace of the product's custom metrics (dimension `EnvironmentSuffix`): defined with the metric names. */
 export { METRIC_NAMESPACE } from '../../functions/core/metric-names';
@@ -12,8 +12,6 @@ export function drResourceNames(config: Pick<DrConfig, 'serviceName' | 'environm
   const hostedZoneName = `db.${config.serviceName}-${config.environmentSuffix}.internal`;
   return {
     primaryDbInstance: name('primary-db'),
-    /** The primary's own DB parameter group (the name it always had): the lease keeper and a planned switchover set the read-only default in it. */
-    primaryDbParameterGroup: `${name('primary-db')}-params`,
     replicaDbInstance: name('dr-replica-db'),
     dbSecret: name('db-credentials'),
     failoverStateTable: name('failover-state'),
@@ -64,6 +62,32 @@ export function drResourceNames(config: Pick<DrConfig, 'serviceName' | 'environm
 }
 
 export type DrResourceNames = ReturnType<typeof drResourceNames>;
+
+/**
+ * What tells the estate's DB parameter groups of one PostgreSQL major from those of another, in their names and construct
+ * IDs: nothing for the original major (the groups keep the names and logical IDs they were created with), the family
+ * (`postgres15`) for the others. A group's family cannot change ("The DB parameter group family can't be changed when
+ * updating a DB parameter group", https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbparametergroup.html),
+ * and CloudFormation cannot replace a resource with a custom name ("You can't perform an update that causes a
+ * custom-named resource to be replaced", https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-name.html):
+ * a major version upgrade gets new groups next to the old ones, which CloudFormation deletes once the instances moved.
+ */
+export function parameterGroupFamilyQualifier(config: Pick<DrConfig, 'database'>): string {
+  const major = engineMajor(config);
+  return major === ORIGINAL_ENGINE_MAJOR ? '' : `postgres${major}`;
+}
+
+/** The DB parameter group of the instance `instanceName` for the configured major: `<instance>-params`, `<instance>-params-postgres15` … */
+export function parameterGroupNameOf(instanceName: string, config: Pick<DrConfig, 'database'>): string {
+  const qualifier = parameterGroupFamilyQualifier(config);
+  return qualifier === '' ? `${instanceName}-params` : `${instanceName}-params-${qualifier}`;
+}
+
+/** The DB parameter groups of the two instances. The lease keeper and a planned switchover set the read-only default in the primary's. */
+export function parameterGroupNames(config: Pick<DrConfig, 'serviceName' | 'environmentSuffix' | 'database'>): { primary: string; replica: string } {
+  const names = drResourceNames(config);
+  return { primary: parameterGroupNameOf(names.primaryDbInstance, config), replica: parameterGroupNameOf(names.replicaDbInstance, config) };
+}
 
 /**
  * The alarms that are OK on a healthy estate, for checks that require none in ALARM (the synthetic drill): every

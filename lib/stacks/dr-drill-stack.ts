@@ -5,10 +5,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeFindings, acknowledgeImportedValueFindings, controlTowerFinding } from '../compliance/nag';
 import { DrConfig, engineMajor, reservedConcurrencyOf, resourceName } from '../config/dr-config';
-import { drResourceNames, estateHealthAlarmNames, METRIC_NAMESPACE } from '../config/resource-names';
+import { drResourceNames, estateHealthAlarmNames, METRIC_NAMESPACE, parameterGroupNames } from '../config/resource-names';
 import { FullDrill } from '../constructs/drill/full-drill';
 import { drSecretArnPattern } from '../constructs/functions/database-access';
 import { SyntheticDrill } from '../constructs/drill/synthetic-drill';
+import { runbookUrl } from '../constructs/monitoring/alarm-runbook-links';
 import { lagLookbackSeconds } from '../constructs/monitoring/detection-window';
 import { RegionalNetwork } from '../constructs/network/regional-network';
 
@@ -66,6 +67,7 @@ export class DRDrillStack extends Stack {
       subnets: props.network.functionSubnets,
       key: props.key,
       alertTopic: props.alertTopic,
+      runbookUrl: runbookUrl(config, 'README.md'),
       commonEnvironment,
       reservedConcurrentExecutions: reservedConcurrencyOf(config, 'syntheticDrill'),
       replicaInstanceId: names.replicaDbInstance,
@@ -95,6 +97,7 @@ export class DRDrillStack extends Stack {
         subnets: props.network.functionSubnets,
         key: props.key,
         alertTopic: props.alertTopic,
+        runbookUrl: runbookUrl(config, 'drill-cleanup-failed.md'),
         commonEnvironment,
         reservedConcurrentExecutions: reservedConcurrencyOf(config, 'fullDrillTasks'),
         primaryInstanceArn: props.primaryInstanceArn,
@@ -107,7 +110,7 @@ export class DRDrillStack extends Stack {
         instanceClass: 'db.r6g.large',
         // Names the DR replica construct gives its subnet and parameter groups.
         subnetGroupName: `${names.replicaDbInstance}-subnets`,
-        parameterGroupName: `${names.replicaDbInstance}-params`,
+        parameterGroupName: parameterGroupNames(config).replica,
         securityGroupId: props.replicaSecurityGroupId,
         optionGroupName: `default:postgres-${engineMajor(config)}`,
         drCidr: config.network.drCidr,

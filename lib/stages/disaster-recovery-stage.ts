@@ -1,9 +1,10 @@
-import { Stack, Stage, StageProps, Tags } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, Stack, Stage, StageProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledgeCdkManagedResources } from '../compliance/cdk-managed-resources';
 import { applyComplianceChecks, applyControlTowerChecks } from '../compliance/nag';
 import { applyPermissionsBoundary } from '../compliance/permissions-boundary';
 import { DrConfig } from '../config/dr-config';
+import { AlarmRunbookLinks } from '../constructs/monitoring/alarm-runbook-links';
 import { DRDatabaseStack } from '../stacks/dr-database-stack';
 import { DRDrillStack } from '../stacks/dr-drill-stack';
 import { DRMonitoringStack } from '../stacks/dr-monitoring-stack';
@@ -127,6 +128,7 @@ export class DisasterRecoveryStage extends Stage {
     for (const stack of this.node.children) {
       if (stack instanceof Stack) acknowledgeCdkManagedResources(stack);
     }
+    Aspects.of(this).add(new AlarmRunbookLinks(config), { priority: AspectPriority.MUTATING });
     applyComplianceChecks(this);
     applyControlTowerChecks(this, config.compliance);
     applyPermissionsBoundary(this, config);

@@ -1,5 +1,5 @@
 import type { DrConfig } from '../../lib/config/dr-config';
-import { drResourceNames, estateHealthAlarmNames, METRIC_NAMESPACE } from '../../lib/config/resource-names';
+import { drResourceNames, estateHealthAlarmNames, METRIC_NAMESPACE, parameterGroupNameOf, parameterGroupNames } from '../../lib/config/resource-names';
 
 /**
  * Every AWS call each DR function makes, as IAM sees it (action → resource, with the request context AWS documents for
@@ -37,6 +37,11 @@ export interface AwsCall {
   readonly context?: Readonly<Record<string, string | string[]>>;
   /** Set when the call is not an SDK command of the function's code (an implicit KMS call, a permission a parameter needs). */
   readonly implied?: string;
+  /**
+   * Set when the code makes the call but the infrastructure does not grant it yet (what lib/ must add, and why): the
+   * permission graph then requires it to be still DENIED, so the marker goes when the grant lands.
+   */
+  readonly awaitingInfrastructure?: string;
 }
 
 export interface DeniedCall extends AwsCall {
@@ -60,7 +65,7 @@ export function functionAwsCalls(lookup: EstateLookup): FunctionCalls[] {
   const db = (region: string, instance: string) => `arn:aws:rds:${region}:${account}:db:${instance}`;
   const primaryDb = db(primary, names.primaryDbInstance);
   const replicaDb = db(dr, names.replicaDbInstance);
-  const primaryParameters = `arn:aws:rds:${primary}:${account}:pg:${names.primaryDbParameterGroup}`;
+  const primaryParameters = `arn:aws:rds:${primary}:${account}:pg:${parameterGroupNames(config).primary}`;
   const table = (region: string, name: string) => `arn:aws:dynamodb:${region}:${account}:table/${name}`;
   const stateTable = table(dr, names.failoverStateTable);
   const topic = (region: string, side: 'primary' | 'dr') => `arn:aws:sns:${region}:${account}:${config.serviceName}-${side}-alerts-${config.environmentSuffix}`;
@@ -85,6 +90,33 @@ export function functionAwsCalls(lookup: EstateLookup): FunctionCalls[] {
   const deny = (action: string, resource: string, why: string, context?: Record<string, string | string[]>): DeniedCall => ({ action, resource, why, ...(context ? { context } : {}) });
   const writeState = (why: string) => ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'].map((action) => deny(action, stateTable, why));
 
+  // Re-protection and fail-back (issue 11, functions/adapters/aws/rds-replica-provisioning.ts, rds-database-fleet.ts):
+  // lib/ does not create these yet; the names follow the estate's conventions and are what the orchestrator's
+  // REPROTECT_* variables must name.
+  const reprotectInstance = `${config.serviceName}-primary-reprotect-db-${config.environmentSuffix}`;
+  const reprotectDb = db(primary, reprotectInstance);
+  const rdsIn = (region: string, type: string, name: string) => `arn:aws:rds:${region}:${account}:${type}:${name}`;
+  const awaiting = 'issue 11: re-protection and fail-back (REPROTECT_* / DR_* variables of the orchestrator)';
+  const reprotection: AwsCall[] = [
+    { action: 'rds:DescribeDBInstances', resource: reprotectDb },
+    { action: 'rds:CreateDBInstanceReadReplica', resource: reprotectDb },
+    { action: 'rds:CreateDBInstanceReadReplica', resource: replicaDb },
+    { action: 'rds:CreateDBInstanceReadReplica', resource: rdsIn(primary, 'subgrp', `${config.serviceName}-primary-db-subnets-${config.environmentSuffix}`) },
+    { action: 'rds:CreateDBInstanceReadReplica', resource: rdsIn(primary, 'pg', parameterGroupNameOf(reprotectInstance, config)) },
+    { action: 'rds:CreateDBInstanceReadReplica', resource: rdsIn(primary, 'og', `default:postgres-${config.database.engineVersion.split('.')[0]}`) },
+    { action: 'rds:StartDBInstanceAutomatedBackupsReplication', resource: replicaDb },
+    { action: 'rds:StartDBInstanceAutomatedBackupsReplication', resource: rdsIn(primary, 'auto-backup', '*') },
+    { action: 'rds:DescribeDBInstanceAutomatedBackups', resource: rdsIn(primary, 'auto-backup', '*') },
+    { action: 'kms:CreateGrant', resource: lookup.keyArn('primary'), context: { 'kms:GrantIsForAWSResource': 'true' }, implied: 'RDS encrypts the replica and the replicated backups with the primary region\'s key on the caller\'s behalf' },
+    { action: 'kms:DescribeKey', resource: lookup.keyArn('primary'), context: via('rds', primary), implied: 'RDS encrypts the replica and the replicated backups with the primary region\'s key on the caller\'s behalf' },
+    // The fail-back freezes the promoted DR instance (its own parameter group) and fences it (ModifyDBInstance,
+    // StopDBInstance). This contradicts two denials below ("fences only the old primary"): granting it replaces them.
+    { action: 'rds:ModifyDBParameterGroup', resource: rdsIn(dr, 'pg', parameterGroupNames(config).replica) },
+    { action: 'rds:ModifyDBInstance', resource: replicaDb },
+    { action: 'rds:StopDBInstance', resource: replicaDb },
+    { action: 'rds:PromoteReadReplica', resource: reprotectDb },
+  ].map((call) => ({ ...call, awaitingInfrastructure: awaiting }));
+
   const orchestrator: FunctionCalls = {
     functionName: names.failoverOrchestratorFunction,
     entry: 'functions/failover-orchestrator/handler.ts',
@@ -106,6 +138,7 @@ export function functionAwsCalls(lookup: EstateLookup): FunctionCalls[] {
       putMetrics,
       ...readSecret('dr', dr),
       ...publishAlerts('dr', dr),
+      ...reprotection,
     ],
     mustBeDenied: [
       deny('rds:DeleteDBInstance', replicaDb, 'the orchestrator never deletes a database'),

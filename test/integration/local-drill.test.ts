@@ -10,7 +10,7 @@ import type { MatrixScenarioName } from '../../functions/local-drill/matrix/scen
  * time, each on its own estate, to halve the wall time on two cores. The verdicts are the matrix's own: computed from
  * the clients' history and the databases.
  */
-const SUBSET: readonly MatrixScenarioName[] = ['partition', 'region-loss', 'switchover-lagging', 'orchestrator-crash'];
+const SUBSET: readonly MatrixScenarioName[] = ['partition', 'region-loss', 'switchover-lagging', 'orchestrator-crash', 'lifecycle'];
 const runs = new Map<MatrixScenarioName, MatrixRun>();
 const progress: string[] = [];
 
@@ -18,6 +18,8 @@ beforeAll(async () => {
   const run = async (name: MatrixScenarioName) => runs.set(name, await runMatrixScenario(name, { progress: (line) => progress.push(line), faultAfterMs: 500 }));
   await Promise.all([run('partition'), run('switchover-lagging')]);
   await Promise.all([run('region-loss'), run('orchestrator-crash')]);
+  // Alone: it runs three orchestrations and a base backup on one estate (~15 s).
+  await run('lifecycle');
 });
 
 const rowOf = (name: MatrixScenarioName) => {
@@ -60,6 +62,18 @@ test('orchestrator-crash: killed at every step boundary and resumed — exactly 
   const row = rowOf('orchestrator-crash');
   expect(row.promoted).toBe(true);
   expect(row.promotions).toBe(1);
+});
+
+test('lifecycle: crash → automatic failover → re-protect → operator switch back, under load: writer back in the primary region, exactly 2 promotions, nothing lost in the switch back', () => {
+  const row = rowOf('lifecycle');
+  expect(row.promotions).toBe(2);
+  expect(invariant('lifecycle', 'exactly 2 promotion(s)')?.passed).toBe(true);
+  expect(invariant('lifecycle', 'one writer')?.detail).toMatch(/^3 server\(s\) acknowledged writes, never two at once/);
+  expect(invariant('lifecycle', 'switch back lost no acknowledged write')?.passed).toBe(true);
+  expect(invariant('lifecycle', 'the writer is back in the primary region')?.passed).toBe(true);
+  expect(invariant('lifecycle', 're-protected: a new primary-region replica streams from the DR writer')?.passed).toBe(true);
+  // The crash may lose what the replica lacked, never more.
+  expect(row.lostCommittedWrites).toBeLessThanOrEqual(row.expectedLostWrites);
 });
 
 test('every process, data directory and the endpoint are gone after each scenario', async () => {

@@ -19,12 +19,19 @@ export class DynamoDbFailoverStateStore implements FailoverStateStore {
   async acquire(initial: FailoverState, now: number): Promise<AcquireResult> {
     try {
       const state = { ...initial, version: 1 };
+      // A record that follows a completed one (re-protection, fail-back) may replace exactly that one.
+      const follows = initial.follows;
       await this.client.send(new PutItemCommand({
         TableName: this.tableName,
         Item: toItem(state),
-        ConditionExpression: 'attribute_not_exists(pk) OR #status = :aborted',
+        ConditionExpression: follows === undefined
+          ? 'attribute_not_exists(pk) OR #status = :aborted'
+          : 'attribute_not_exists(pk) OR #status = :aborted OR (#status = :completed AND runId = :follows)',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':aborted': { S: 'aborted' } },
+        ExpressionAttributeValues: {
+          ':aborted': { S: 'aborted' },
+          ...(follows === undefined ? {} : { ':completed': { S: 'completed' }, ':follows': { S: follows } }),
+        },
       }));
       return { acquired: true, state, resumed: false };
     } catch (error) {

@@ -1,6 +1,7 @@
 import {
   ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
+import { sameMember, type DatabaseMember } from '../../core/estate-roles';
 import { MonitorMetric } from '../../core/metric-names';
 import type { Dns, Metrics } from '../../core/ports';
 
@@ -16,6 +17,14 @@ export interface Route53DnsOptions {
   readonly primaryRecordSetId: string;
   /** The DR database endpoint the writer name must point at after failover. */
   readonly drEndpoint: string;
+  /**
+   * For pairs other than the configured one (a fail-back toward a re-protection replica): the configured DR database
+   * (the SECONDARY record's target) and how any database's endpoint is found (DescribeDBInstances `Endpoint.Address`).
+   */
+  readonly roles?: {
+    readonly drDatabase: DatabaseMember;
+    readonly endpointOf: (member: DatabaseMember) => Promise<string>;
+  };
 }
 
 /** Route53 caps MaxItems at 300; a name has only a few failover records. */
@@ -39,17 +48,45 @@ export class Route53Dns implements Dns {
   }
 
   async pinWriterToDr(): Promise<void> {
-    const { route53, hostedZoneId, drEndpoint, writerRecordName, primaryRecordSetId } = this.options;
+    await this.pinPrimaryRecord(this.options.drEndpoint, 'DR failover: pin the PRIMARY writer record to the promoted DR database (no automatic failback)');
+  }
+
+  /**
+   * Toward the configured DR database: the failed-over signal (the SECONDARY record answers, no control-plane call).
+   * Toward any other database: the PRIMARY record is pointed at it FIRST, then the signal withdrawn, so the PRIMARY
+   * record is healthy again only once it names the new writer (never the old one).
+   */
+  async moveWriterTo(member: DatabaseMember): Promise<void> {
+    const roles = this.rolesOrThrow();
+    if (sameMember(member, roles.drDatabase)) return this.publishFailoverSignal();
+    await this.pinPrimaryRecord(await roles.endpointOf(member), `DR switchover: the writer name moves to ${member.instanceId}`);
+    await this.withdrawFailoverSignal();
+  }
+
+  async pinWriterTo(member: DatabaseMember): Promise<void> {
+    const roles = this.rolesOrThrow();
+    if (sameMember(member, roles.drDatabase)) return this.pinWriterToDr();
+    await this.pinPrimaryRecord(await roles.endpointOf(member), `DR switchover: pin the PRIMARY writer record to ${member.instanceId}`);
+  }
+
+  private rolesOrThrow(): NonNullable<Route53DnsOptions['roles']> {
+    if (!this.options.roles) throw new Error('this DNS adapter knows only the configured DR database');
+    return this.options.roles;
+  }
+
+  /** UPSERT of the PRIMARY record with `endpoint` as its only value; nothing when it already is. */
+  private async pinPrimaryRecord(endpoint: string, comment: string): Promise<void> {
+    const { route53, hostedZoneId, writerRecordName, primaryRecordSetId } = this.options;
     const record = await this.primaryRecord();
     if (!record) throw new Error(`PRIMARY record ${writerRecordName} (set ${primaryRecordSetId}) not found in zone ${hostedZoneId}`);
     if (!record.ResourceRecords) throw new Error(`PRIMARY record ${writerRecordName} is an alias; only value records can be pinned`);
-    if (record.ResourceRecords.length === 1 && sameName(record.ResourceRecords[0].Value ?? '', drEndpoint)) return;
+    if (record.ResourceRecords.length === 1 && sameName(record.ResourceRecords[0].Value ?? '', endpoint)) return;
     await route53.send(new ChangeResourceRecordSetsCommand({
       HostedZoneId: hostedZoneId,
       ChangeBatch: {
-        Comment: 'DR failover: pin the PRIMARY writer record to the promoted DR database (no automatic failback)',
+        Comment: comment,
         // Same record (type, TTL, failover role, health check), only the target changes.
-        Changes: [{ Action: 'UPSERT', ResourceRecordSet: { ...record, ResourceRecords: [{ Value: drEndpoint }] } }],
+        Changes: [{ Action: 'UPSERT', ResourceRecordSet: { ...record, ResourceRecords: [{ Value: endpoint }] } }],
       },
     }));
   }

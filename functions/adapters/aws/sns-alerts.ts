@@ -4,15 +4,19 @@ import type { Alerts } from '../../core/ports';
 /** SNS subjects: at most 100 printable ASCII characters, no line breaks. */
 const MAX_SUBJECT_LENGTH = 100;
 
-/** `Alerts` over SNS Publish. IAM: `sns:Publish` on the topic ARN (+ `kms:GenerateDataKey*`/`kms:Decrypt` on its key). */
+/**
+ * `Alerts` over SNS Publish; every message ends with the sender's runbook link (`RUNBOOK_URL`), so whoever reads the
+ * alert lands on what to do. IAM: `sns:Publish` on the topic ARN (+ `kms:GenerateDataKey*`/`kms:Decrypt` on its key).
+ */
 export class SnsAlerts implements Alerts {
-  constructor(private readonly client: SNSClient, private readonly topicArn: string, private readonly environmentSuffix: string) {}
+  constructor(private readonly client: SNSClient, private readonly topicArn: string, private readonly environmentSuffix: string,
+    private readonly runbookUrl: string) {}
 
   async notify(subject: string, message: string): Promise<void> {
     await this.client.send(new PublishCommand({
       TopicArn: this.topicArn,
       Subject: toSnsSubject(`[${this.environmentSuffix}] ${subject}`),
-      Message: message,
+      Message: `${message}\n\nRunbook: ${this.runbookUrl}`,
     }));
   }
 }

@@ -46,7 +46,8 @@ export interface StartClusterOptions {
 export type NodeRole = 'primary' | 'replica';
 
 export interface NodeHandle {
-  readonly name: NodeRole;
+  /** `primary`, `replica`, or the name given to `addStandby`. */
+  readonly name: string;
   readonly port: number;
   readonly dataDir: string;
   readonly logFile: string;
@@ -102,7 +103,23 @@ export interface PostgresCluster {
   readonly replicationSlot: string;
   /** Waits until the replica has replayed everything the primary has written so far. */
   waitForReplicaCatchUp(timeoutMs?: number): Promise<void>;
-  /** Stops both nodes (SIGKILL if needed) and removes the directories unless `keepData`. Idempotent. */
+  /** Every node: the primary, the replica, then the standbys added later. */
+  readonly nodes: readonly NodeHandle[];
+  /**
+   * Another streaming standby named `name` (a new data directory and port in this cluster), cloned from `source` — any
+   * running writer of the cluster, e.g. the promoted replica — by a non-exclusive base backup, streaming from it through
+   * its own physical replication slot. Resolves once it streams. `settings` go into its postgresql.auto.conf.
+   */
+  addStandby(name: string, source: NodeHandle, settings?: ServerSettings): Promise<NodeHandle>;
+  /**
+   * A non-exclusive base backup of the running `source` into `destination` (created; it must not exist): the data
+   * directory as pg_basebackup copies it, with `backup_label` and the timeline history files. Resolves with the WAL
+   * position the backup needs replayed up to (`pg_stop_backup`'s lsn).
+   */
+  baseBackup(source: NodeHandle, destination: string): Promise<string>;
+  /** A new directory under the cluster's base directory that the servers can write (e.g. a WAL archive). Idempotent. */
+  serverDirectory(relative: string): string;
+  /** Stops every node (SIGKILL if needed) and removes the directories unless `keepData`. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -305,7 +322,7 @@ class PostgresNode implements NodeHandle {
   readonly logFile: string;
 
   constructor(
-    readonly name: NodeRole,
+    readonly name: string,
     readonly port: number,
     readonly dataDir: string,
     private readonly socketDir: string,
@@ -440,17 +457,87 @@ function serverEnv(): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, LANG: 'C', LC_ALL: 'C', TZ: 'UTC' };
 }
 
+/** What a new node of the cluster is started with. */
+interface NodeFactory {
+  readonly identity: OsIdentity | undefined;
+  readonly replicationPassword: string;
+  node(name: string, port: number): PostgresNode;
+}
+
 class ClusterImpl implements PostgresCluster {
   readonly replicationSlot = REPLICATION_SLOT;
   startupTimings: StartupTimings = { initdbMs: 0, primaryStartMs: 0, baseBackupMs: 0, replicaStartMs: 0, totalMs: 0 };
   private stopped = false;
+  private readonly standbys: PostgresNode[] = [];
 
   constructor(
     readonly baseDir: string,
     readonly primary: PostgresNode,
     readonly replica: PostgresNode,
     private readonly keepData: boolean,
+    private readonly factory: NodeFactory,
   ) {}
+
+  get nodes(): readonly NodeHandle[] {
+    return [this.primary, this.replica, ...this.standbys];
+  }
+
+  async addStandby(name: string, source: NodeHandle, settings: ServerSettings = {}): Promise<NodeHandle> {
+    if (this.stopped) throw new Error('the cluster is stopped');
+    if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`standby name ${name} must be lower-case letters, digits and dashes`);
+    if (this.nodes.some((node) => node.name === name)) throw new Error(`the cluster already has a node named ${name}`);
+    const node = this.factory.node(name, await freePort());
+    this.standbys.push(node);
+    const slot = `standby_${name.replace(/-/g, '_')}`;
+    // Reserved before the backup starts: the source keeps every WAL segment from then on until the standby streams it.
+    await source.query('SELECT pg_create_physical_replication_slot($1, true)', [slot]);
+    await this.baseBackup(source, node.dataDir);
+    fs.writeFileSync(path.join(node.dataDir, 'standby.signal'), '');
+    const conninfo = `host=127.0.0.1 port=${source.port} user=${REPLICATION_USER} password=${this.factory.replicationPassword} application_name=${name}`;
+    fs.appendFileSync(path.join(node.dataDir, 'postgresql.auto.conf'), `${formatSettings({ ...settings, primary_conninfo: conninfo, primary_slot_name: slot })}\n`);
+    chownTree(node.dataDir, this.factory.identity);
+    await node.start();
+    await retryUntil(
+      async () => {
+        const rows = await source.query("SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND state = 'streaming'", [name]);
+        if (rows.length === 0) throw new Error(`${name} is not streaming yet`);
+      },
+      30_000,
+      `standby ${name} streaming from ${source.name}`,
+    );
+    return node;
+  }
+
+  async baseBackup(source: NodeHandle, destination: string): Promise<string> {
+    const session = await source.connect();
+    let stopLsn: string;
+    try {
+      await session.query('SELECT pg_start_backup($1, true, false)', [`base backup to ${path.basename(destination)}`]);
+      copyDataDirectory(source.dataDir, destination);
+      // pg_basebackup sends the timeline history files with the WAL it includes; a standby of a promoted server needs
+      // them to follow its timeline (and they are what counts the promotions a server went through).
+      for (const entry of fs.readdirSync(path.join(source.dataDir, 'pg_wal'))) {
+        if (entry.endsWith('.history')) fs.copyFileSync(path.join(source.dataDir, 'pg_wal', entry), path.join(destination, 'pg_wal', entry));
+      }
+      const { rows } = await session.query<{ lsn: string; labelfile: string; spcmapfile: string }>('SELECT lsn::text AS lsn, labelfile, spcmapfile FROM pg_stop_backup(false, true)');
+      fs.writeFileSync(path.join(destination, 'backup_label'), rows[0].labelfile);
+      if (rows[0].spcmapfile) fs.writeFileSync(path.join(destination, 'tablespace_map'), rows[0].spcmapfile);
+      stopLsn = rows[0].lsn;
+    } finally {
+      await session.end().catch(() => undefined);
+    }
+    chownTree(destination, this.factory.identity);
+    return stopLsn;
+  }
+
+  serverDirectory(relative: string): string {
+    const directory = path.join(this.baseDir, relative);
+    if (!path.resolve(directory).startsWith(path.resolve(this.baseDir) + path.sep)) throw new Error(`${relative} is outside the cluster's directory`);
+    // Every component created here must belong to the server user: it cannot traverse a root-owned 0700 parent.
+    const created = fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+    if (created !== undefined) chownTree(created, this.factory.identity);
+    return directory;
+  }
 
   async waitForReplicaCatchUp(timeoutMs = 10_000): Promise<void> {
     const [{ lsn }] = await this.primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
@@ -470,7 +557,7 @@ class ClusterImpl implements PostgresCluster {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await Promise.all([this.primary.stop(), this.replica.stop()]);
+    await Promise.all([this.primary.stop(), this.replica.stop(), ...this.standbys.map((node) => node.stop())]);
     liveClusters.delete(this);
     if (!this.keepData) fs.rmSync(this.baseDir, { recursive: true, force: true });
   }
@@ -478,6 +565,7 @@ class ClusterImpl implements PostgresCluster {
   destroySync(): void {
     this.primary.killSync();
     this.replica.killSync();
+    for (const node of this.standbys) node.killSync();
     if (!this.keepData) fs.rmSync(this.baseDir, { recursive: true, force: true });
   }
 }
@@ -570,9 +658,9 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<P
   chownTree(baseDir, identity);
 
   const [primaryPort, replicaPort] = [await freePort(), await freePort()];
-  const node = (role: NodeRole, port: number) =>
-    new PostgresNode(role, port, path.join(baseDir, role), socketDir, binDir, identity, readyTimeoutMs, database, superuserPassword);
-  const cluster = new ClusterImpl(baseDir, node('primary', primaryPort), node('replica', replicaPort), options.keepData ?? false);
+  const node = (name: string, port: number) =>
+    new PostgresNode(name, port, path.join(baseDir, name), socketDir, binDir, identity, readyTimeoutMs, database, superuserPassword);
+  const cluster = new ClusterImpl(baseDir, node('primary', primaryPort), node('replica', replicaPort), options.keepData ?? false, { identity, replicationPassword, node });
   liveClusters.add(cluster);
   installExitHook();
 

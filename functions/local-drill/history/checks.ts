@@ -114,7 +114,8 @@ export function noStaleAcknowledgements(
   if (newWriterAcks.length === 0) {
     return { name: 'no stale acknowledgements', passed: true, detail: `the new writer ${servers.newWriter} acknowledged no write`, counterexample: [], staleAcknowledgements: 0 };
   }
-  const takeover = Math.min(...newWriterAcks.map((ack) => ack.completedAt));
+  // A loop, not Math.min(...acks): spreading a long history (a minute of load) overflows the call stack.
+  const takeover = newWriterAcks.reduce((earliest, ack) => Math.min(earliest, ack.completedAt), Infinity);
   const stale = acks.filter((ack) => ack.server === servers.oldPrimary && ack.completedAt >= takeover).sort((a, b) => a.completedAt - b.completedAt);
   const detail = stale.length === 0
     ? `the old primary ${servers.oldPrimary} acknowledged nothing after the new writer's first acknowledgement at ${at(takeover)}`
@@ -184,6 +185,19 @@ export function atMostOnePromotion(promotions: number): CheckResult {
   return {
     name: 'at most one promotion',
     passed: promotions <= 1,
+    detail: `${promotions} promotion(s) observed`,
+    counterexample: [],
+  };
+}
+
+/**
+ * Exactly `expected` promotions (a lifecycle that fails over and later fails back promotes twice): `promotions` as
+ * observed on the databases (the distinct timeline switches their history files record).
+ */
+export function exactlyPromotions(promotions: number, expected: number): CheckResult {
+  return {
+    name: `exactly ${expected} promotion(s)`,
+    passed: promotions === expected,
     detail: `${promotions} promotion(s) observed`,
     counterexample: [],
   };

@@ -9,7 +9,7 @@ import type { Client } from 'pg';
 import { readWrittenIds } from '../client-load';
 import { LocalEstate } from '../estate';
 import {
-  atMostOnePromotion, boundedLoss, failedWritesNeverCommit, noFalseFailover, noMissedFailover, noStaleAcknowledgements, oneWriter,
+  atMostOnePromotion, boundedLoss, exactlyPromotions, failedWritesNeverCommit, noFalseFailover, noMissedFailover, noStaleAcknowledgements, oneWriter,
   type CheckResult,
 } from '../history/checks';
 import type { AcknowledgedOperation } from '../history/history';
@@ -86,7 +86,7 @@ export async function runMatrixScenario(name: MatrixScenarioName, options: Matri
   const say: ProgressSink = (line) => options.progress(`[${name} ${((Date.now() - startedAt) / 1000).toFixed(3).padStart(7)} s] ${line}`);
   const estate = await LocalEstate.start({ name, progress: say, ...scenario.estate });
   const pids = new Set<number>();
-  const notePids = () => [estate.cluster.primary.pid, estate.cluster.replica.pid].forEach((pid) => pid !== undefined && pids.add(pid));
+  const notePids = () => estate.cluster.nodes.map((node) => node.pid).forEach((pid) => pid !== undefined && pids.add(pid));
   let holding = false;
   try {
     notePids();
@@ -135,9 +135,11 @@ export function resourcesReleased(resources: MatrixRun['resources']): boolean {
 async function verdict(scenario: Scenario, estate: LocalEstate, facts: ScenarioFacts, startedAt: number): Promise<MatrixRow> {
   const { history } = estate;
   const events = history.events;
-  const promoted = await replicaPromoted(estate);
-  const promotions = await promotionsOf(estate.cluster.replica).catch(() => Number.NaN);
-  const survivor = promoted ? estate.cluster.replica : estate.cluster.primary;
+  const chain = facts.writerChain;
+  // A writer chain ends on its own final writer (the replica may be fenced and stopped by then).
+  const promoted = chain ? chain.promotions > 0 : await replicaPromoted(estate);
+  const promotions = chain ? chain.promotions : await promotionsOf(estate.cluster.replica).catch(() => Number.NaN);
+  const survivor = chain?.finalWriter ?? (promoted ? estate.cluster.replica : estate.cluster.primary);
   const survivingIds = await survivor.session((client: Client) => readWrittenIds(client)).catch(() => undefined);
   const oldPrimaryAcks = events.filter((event): event is AcknowledgedOperation => event.outcome === 'ok' && event.server === estate.ids.primary);
   const lossBound = facts.replicaIdsWhenPrimaryStopped
@@ -146,15 +148,20 @@ async function verdict(scenario: Scenario, estate: LocalEstate, facts: ScenarioF
   const loss = boundedLoss(events, { survivingIds, lossBound });
   const result = decisiveResult(estate);
   const lagEstimate = (await estate.store.read())?.lagSecondsAtDecision;
+  const chainChecks = (writerChain: NonNullable<ScenarioFacts['writerChain']>): CheckResult[] => [
+    ...writerChain.writers.slice(1).map((newWriter, index) => noStaleAcknowledgements(events, { oldPrimary: writerChain.writers[index], newWriter })),
+    check('writer name stays on the final writer', estate.endpoint.target.port === writerChain.finalWriter.port, `endpoint → ${estate.endpoint.target.name}`),
+    exactlyPromotions(writerChain.promotions, writerChain.expectedPromotions),
+  ];
   const checks: CheckResult[] = [
     oneWriter(events),
-    ...(promoted ? [
+    ...(chain ? chainChecks(chain) : promoted ? [
       noStaleAcknowledgements(events, { oldPrimary: estate.ids.primary, newWriter: estate.ids.replica }),
       check('writer name stays on the new writer', estate.endpoint.target.port === estate.cluster.replica.port, `endpoint → ${estate.endpoint.target.name}`),
     ] : []),
     loss,
     ...(survivingIds ? [failedWritesNeverCommit(events, survivingIds)] : []),
-    atMostOnePromotion(Number.isNaN(promotions) ? 2 : promotions),
+    ...(chain ? [] : [atMostOnePromotion(Number.isNaN(promotions) ? 2 : promotions)]),
     noFalseFailover({ promoted, failoverExpected: scenario.failoverExpected }),
     noMissedFailover({ promoted, failoverExpected: scenario.failoverExpected }),
     ...(facts.checks ?? []),
@@ -169,7 +176,9 @@ async function verdict(scenario: Scenario, estate: LocalEstate, facts: ScenarioF
   return {
     scenario: scenario.name,
     expected: scenario.expected,
-    observed: `${promoted ? 'promoted' : 'not promoted'}; orchestrator ${result?.outcome ?? 'not run'}; ${events.filter((event) => event.outcome === 'ok').length} acks by ${new Set(oldPrimaryAcks.length ? [estate.ids.primary] : []).size + (ack ? 1 : 0)} writer(s)`,
+    observed: chain
+      ? `${promotions} promotion(s); writer back on ${chain.finalWriter.name}; orchestrator ${result?.outcome ?? 'not run'}; ${events.filter((event) => event.outcome === 'ok').length} acks by ${new Set(events.filter((event) => event.outcome === 'ok').map((event) => (event as AcknowledgedOperation).server)).size} writer(s)`
+      : `${promoted ? 'promoted' : 'not promoted'}; orchestrator ${result?.outcome ?? 'not run'}; ${events.filter((event) => event.outcome === 'ok').length} acks by ${new Set(oldPrimaryAcks.length ? [estate.ids.primary] : []).size + (ack ? 1 : 0)} writer(s)`,
     invariants: checks.map(({ name, passed, detail }) => ({ name, passed, detail })),
     rtoSeconds: ack ? roundSeconds((ack.completedAt - facts.faultAt) / 1000) : null,
     detectSeconds: estate.alarmAt !== undefined && estate.alarmAt >= facts.faultAt ? roundSeconds((estate.alarmAt - facts.faultAt) / 1000) : null,

@@ -2,11 +2,13 @@
  * What a fault-matrix scenario is, and the tools scenarios share: facts read from the databases and the history,
  * and the faults that take out a whole region. Each scenario lives in scenarios/<name>.ts.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Client } from 'pg';
 import { readWrittenIds } from '../client-load';
 import type { EstateOptions, LocalEstate } from '../estate';
 import type { CheckResult } from '../history/checks';
-import type { AcknowledgedOperation } from '../history/history';
+import type { AcknowledgedOperation, ServerId } from '../history/history';
 import { MonitorMetric } from '../../core/metric-names';
 import type { NodeHandle } from '../../adapters/local/postgres-cluster';
 import type { ProgressSink } from '../../adapters/local/recording-observability';
@@ -14,7 +16,20 @@ import type { WriteLeaseStore } from '../../core/write-lease';
 
 export type MatrixScenarioName =
   | 'partition' | 'region-loss' | 'primary-returns' | 'switchover-lagging' | 'blackhole-crash' | 'maintenance' | 'lag-over-gate'
-  | 'duplicate-triggers' | 'replica-down' | 'monitor-dead' | 'orchestrator-crash' | 'flapping' | 'rotation';
+  | 'duplicate-triggers' | 'replica-down' | 'monitor-dead' | 'orchestrator-crash' | 'flapping' | 'rotation' | 'lifecycle';
+
+/**
+ * A scenario that moves the writer more than once (crash → failover → re-protection → switch back): the writers in
+ * the order they took over, the server that must write at the end, and the promotions observed and expected.
+ */
+export interface WriterChain {
+  /** Server ids (history `server`) of each writer, first to last. */
+  readonly writers: readonly ServerId[];
+  readonly finalWriter: NodeHandle;
+  /** Distinct promotions the servers' timeline history files record. */
+  readonly promotions: number;
+  readonly expectedPromotions: number;
+}
 
 /** What a scenario's fault phase observed; the verdict adds what the history and the databases show. */
 export interface ScenarioFacts {
@@ -29,6 +44,8 @@ export interface ScenarioFacts {
   /** Scenario-specific invariants (e.g. no promotion while the primary held its lease). */
   readonly checks?: readonly CheckResult[];
   readonly notes?: readonly string[];
+  /** Set by scenarios that move the writer more than once; the verdict then follows the chain (see `WriterChain`). */
+  readonly writerChain?: WriterChain;
 }
 
 export interface Scenario {
@@ -64,6 +81,23 @@ export async function replicaPromoted(estate: LocalEstate): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The distinct timeline switches recorded in the data directories of `nodes` (running or not): each promotion writes
+ * one `<timeline>.history` file, and a server cloned from a promoted one carries its history files, so the union is
+ * the number of promotions the lineage went through.
+ */
+export function promotionsRecorded(nodes: readonly NodeHandle[]): number {
+  const files = new Set<string>();
+  for (const node of nodes) {
+    try {
+      for (const entry of fs.readdirSync(path.join(node.dataDir, 'pg_wal'))) if (entry.endsWith('.history')) files.add(entry);
+    } catch {
+      // a node whose directory is gone recorded nothing we can read
+    }
+  }
+  return files.size;
 }
 
 /** Promotions the replica went through: each writes one timeline history file. */

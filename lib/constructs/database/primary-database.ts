@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { DatabaseConfig } from '../../config/dr-config';
 import { DatabaseSecurityGroup } from './database-security-group';
 import { createEnhancedMonitoringRole } from './enhanced-monitoring-role';
-import { acknowledgeEstateDatabaseFindings, createPostgresParameterGroup, instanceTypeName, postgresEngine } from './postgres-engine';
+import { acknowledgeEstateDatabaseFindings, createPostgresParameterGroup, instanceTypeName, keepSnapshotWhenReplaced, postgresEngine } from './postgres-engine';
 
 export interface PrimaryDatabaseProps {
   readonly instanceIdentifier: string;
@@ -37,7 +37,7 @@ export class PrimaryDatabase extends Construct {
   readonly instance: rds.DatabaseInstance;
   readonly secret: rds.DatabaseSecret;
   readonly securityGroup: ec2.SecurityGroup;
-  /** The primary's own parameter group, `<instanceIdentifier>-params`: not shared with the replica, so a read-only default set here stays on this instance. */
+  /** The primary's own parameter group (`parameterGroupNames`): not shared with the replica, so a read-only default set here stays on this instance. */
   readonly parameterGroup: rds.ParameterGroup;
 
   constructor(scope: Construct, id: string, props: PrimaryDatabaseProps) {
@@ -58,13 +58,14 @@ export class PrimaryDatabase extends Construct {
     });
 
     const silentSessionMs = String(props.silentSessionTimeout.toMilliseconds());
-    this.parameterGroup = createPostgresParameterGroup(this, 'Parameters', `${props.instanceIdentifier}-params`, database.engineVersion, {
+    this.parameterGroup = createPostgresParameterGroup(this, props.instanceIdentifier, database, {
       idle_session_timeout: silentSessionMs,
       idle_in_transaction_session_timeout: silentSessionMs,
     });
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       instanceIdentifier: props.instanceIdentifier,
       engine: postgresEngine(database.engineVersion),
+      allowMajorVersionUpgrade: database.allowMajorVersionUpgrade,
       instanceType: new ec2.InstanceType(instanceTypeName(database.instanceClass)),
       vpc: props.vpc,
       vpcSubnets: props.subnets,
@@ -96,6 +97,7 @@ export class PrimaryDatabase extends Construct {
       deletionProtection: false,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    keepSnapshotWhenReplaced(this.instance.node.defaultChild as rds.CfnDBInstance);
     // The rotation function needs only the Secrets Manager endpoint and the database, both in this VPC.
     const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
       vpc: props.vpc,

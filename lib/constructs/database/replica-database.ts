@@ -7,7 +7,7 @@ import { acknowledgeFindings } from '../../compliance/nag';
 import { DatabaseConfig } from '../../config/dr-config';
 import { DatabaseSecurityGroup } from './database-security-group';
 import { createEnhancedMonitoringRole } from './enhanced-monitoring-role';
-import { acknowledgeEstateDatabaseFindings, createPostgresParameterGroup } from './postgres-engine';
+import { acknowledgeEstateDatabaseFindings, createPostgresParameterGroup, keepSnapshotWhenReplaced } from './postgres-engine';
 
 export interface ReplicaDatabaseProps {
   readonly instanceIdentifier: string;
@@ -56,7 +56,7 @@ export class ReplicaDatabase extends Construct {
       subnetGroupName: `${props.instanceIdentifier}-subnets`,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const parameterGroup = createPostgresParameterGroup(this, 'Parameters', `${props.instanceIdentifier}-params`, database.engineVersion);
+    const parameterGroup = createPostgresParameterGroup(this, props.instanceIdentifier, database);
     const monitoringRole = createEnhancedMonitoringRole(this, 'EnhancedMonitoringRole');
 
     this.instance = new rds.CfnDBInstance(this, 'Instance', {
@@ -94,6 +94,7 @@ export class ReplicaDatabase extends Construct {
       deletionProtection: false,
     });
     this.instance.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    keepSnapshotWhenReplaced(this.instance);
 
     acknowledgeEstateDatabaseFindings(this.instance);
     acknowledgeFindings(this.instance, 'A read replica inherits encryption from its encrypted source; CloudFormation rejects StorageEncrypted on a replica. KmsKeyId (the DR-region key) is set, so the replica is encrypted.',

@@ -17,6 +17,8 @@ export interface ScheduledDrillProps {
   /** DR key: encrypts logs and queues (and the full drill's disposable replica). */
   readonly key: kms.IKey;
   readonly alertTopic: sns.ITopic;
+  /** The runbook page the drill's alerts link to (RUNBOOK_URL). */
+  readonly runbookUrl: string;
   /** Variables shared with the other DR functions (ENVIRONMENT_SUFFIX, METRIC_NAMESPACE, DR_REGION, …). */
   readonly commonEnvironment: Record<string, string>;
   /** The drill function's reserved concurrency (configuration `reservedConcurrency`); undefined shares the unreserved pool. */

@@ -81,6 +81,7 @@ export class FullDrill extends Construct {
         DB_NAME: props.databaseName,
         DB_SECRET_ARN: props.dbSecret.name,
         ALERT_TOPIC_ARN: props.alertTopic.topicArn,
+        RUNBOOK_URL: props.runbookUrl,
         FAILOVER_STATE_TABLE: props.failoverStateTableName,
         DRILL_INSTANCE_PREFIX: props.instancePrefix,
         DRILL_INSTANCE_CLASS: props.instanceClass,

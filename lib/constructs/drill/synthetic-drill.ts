@@ -59,6 +59,7 @@ export class SyntheticDrill extends Construct {
         REPLICA_DB_INSTANCE_ARN: replicaArn,
         PRIMARY_DB_INSTANCE_ARN: props.primaryInstanceArn,
         ALERT_TOPIC_ARN: props.alertTopic.topicArn,
+        RUNBOOK_URL: props.runbookUrl,
         FAILOVER_STATE_TABLE: props.failoverStateTableName,
         FAILOVER_STATE_TABLE_ARN: tableArn,
         HOSTED_ZONE_ID: props.hostedZoneId,

@@ -6,9 +6,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { reservedConcurrencyOf } from '../../config/dr-config';
+import { runbookUrl } from '../monitoring/alarm-runbook-links';
 import { acknowledgeFindings, acknowledgeImportedValueFindings, controlTowerFinding } from '../../compliance/nag';
 import { ALARM_STATE_CHANGE_EVENT } from '../../../functions/core/metric-names';
-import { METRIC_NAMESPACE } from '../../config/resource-names';
+import { METRIC_NAMESPACE, parameterGroupNames } from '../../config/resource-names';
 import { DatabasePairFunctionProps, databaseEnvironment, databaseInstanceArn, grantDatabaseAccess, primaryParameterGroupArn } from '../functions/database-access';
 import { DrFunction } from '../functions/dr-function';
 import { grantFailoverStateAccess } from './failover-state-table';
@@ -72,6 +73,7 @@ export class FailoverOrchestration extends Construct {
         ...databaseEnvironment(config, names, props.databases),
         METRIC_NAMESPACE,
         ALERT_TOPIC_ARN: props.alertTopic.topicArn,
+        RUNBOOK_URL: runbookUrl(config, 'failover.md'),
         FAILOVER_STATE_TABLE: props.stateTable.tableName,
         FENCE_SECURITY_GROUP_ID: props.fenceSecurityGroupId,
         HOSTED_ZONE_ID: props.hostedZoneId,
@@ -88,7 +90,7 @@ export class FailoverOrchestration extends Construct {
         ...(mode === 'automatic' ? { WRITE_LEASE_TABLE: names.writeLeaseTable } : {}),
         LEASE_TAKEOVER_MARGIN_SECONDS: String(lease.takeoverMarginSeconds),
         SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS: String(SWITCHOVER_CATCH_UP_TIMEOUT.toSeconds()),
-        PRIMARY_DB_PARAMETER_GROUP: names.primaryDbParameterGroup,
+        PRIMARY_DB_PARAMETER_GROUP: parameterGroupNames(config).primary,
       },
     });
     const role = this.function.role;
@@ -106,7 +108,7 @@ export class FailoverOrchestration extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'FreezeWritesOfThePrimaryForASwitchover',
       actions: ['rds:ModifyDBParameterGroup'],
-      resources: [primaryParameterGroupArn(config, names)],
+      resources: [primaryParameterGroupArn(config)],
     }));
     if (mode === 'automatic') grantWriteLeaseAccess(role, names.writeLeaseTable, config.regions.dr, props.key.keyArn);
     const zoneArn = `arn:${Aws.PARTITION}:route53:::hostedzone/${props.hostedZoneId}`;

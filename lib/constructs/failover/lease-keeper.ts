@@ -10,8 +10,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DrConfig, KEEPER_RUN_SECONDS, reservedConcurrencyOf } from '../../config/dr-config';
+import { alarmRunbookUrl } from '../monitoring/alarm-runbook-links';
 import { ENVIRONMENT_DIMENSION, KeeperMetric, type MetricName } from '../../../functions/core/metric-names';
-import { DrResourceNames, METRIC_NAMESPACE } from '../../config/resource-names';
+import { DrResourceNames, METRIC_NAMESPACE, parameterGroupNames } from '../../config/resource-names';
 import { databaseInstanceArn, primaryParameterGroupArn } from '../functions/database-access';
 import { DrFunction } from '../functions/dr-function';
 import { grantPutMetrics } from '../monitoring/replication-monitor';
@@ -87,11 +88,13 @@ export class LeaseKeeper extends Construct {
         DB_NAME: config.database.databaseName,
         // Secrets Manager accepts the name; in this region it is the primary secret itself.
         DB_SECRET_ARN: names.dbSecret,
-        PRIMARY_DB_PARAMETER_GROUP: names.primaryDbParameterGroup,
+        PRIMARY_DB_PARAMETER_GROUP: parameterGroupNames(config).primary,
         PRIMARY_DB_SECURITY_GROUP_ID: props.database.securityGroup.securityGroupId,
         FENCE_SECURITY_GROUP_ID: props.fenceSecurityGroup.securityGroupId,
         WRITE_LEASE_TABLE: names.writeLeaseTable,
         ALERT_TOPIC_ARN: props.alertTopic.topicArn,
+        // The keeper's alerts are about fencing its primary.
+        RUNBOOK_URL: alarmRunbookUrl(config, names.keeperAlarms.primarySelfFenced),
         LEASE_TTL_SECONDS: String(lease.ttlSeconds),
         LEASE_RENEW_INTERVAL_SECONDS: String(lease.renewIntervalSeconds),
         LEASE_FENCE_BUDGET_SECONDS: String(lease.fenceBudgetSeconds),
@@ -119,7 +122,7 @@ export class LeaseKeeper extends Construct {
     // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html
     allow('FenceOnlyThePrimaryInstance', ['rds:DescribeDBInstances', 'rds:ModifyDBInstance'], [databaseInstanceArn(config, 'primary', names)]);
     allow('SetTheReadOnlyDefaultOfThePrimaryOnly', ['rds:ModifyDBParameterGroup'],
-      [primaryParameterGroupArn(config, names)]);
+      [primaryParameterGroupArn(config)]);
     allow('AlertThroughThePrimaryTopic', ['sns:Publish'], [props.alertTopic.topicArn]);
     allow('PublishToTheEncryptedTopic', ['kms:GenerateDataKey', 'kms:Decrypt'], [props.key.keyArn], keyUseViaService('sns', region));
     grantPutMetrics(role);

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DrConfig } from '../../config/dr-config';
-import { DrResourceNames } from '../../config/resource-names';
+import { DrResourceNames, parameterGroupNames } from '../../config/resource-names';
 import { keyUseViaService } from '../encryption/key-use-via-service';
 
 /** Host names of the two instances (the primary's crosses regions by reference). */
@@ -53,9 +53,9 @@ export function databaseInstanceArn(config: DrConfig, side: 'primary' | 'dr', na
   return `arn:${Aws.PARTITION}:rds:${region}:${config.workloadAccount}:db:${instance}`;
 }
 
-/** `arn:<partition>:rds:<primary region>:<account>:pg:<name>`: the primary's own DB parameter group (the read-only default is set there). */
-export function primaryParameterGroupArn(config: DrConfig, names: DrResourceNames): string {
-  return `arn:${Aws.PARTITION}:rds:${config.regions.primary}:${config.workloadAccount}:pg:${names.primaryDbParameterGroup}`;
+/** `arn:<partition>:rds:<primary region>:<account>:pg:<name>`: the primary's own DB parameter group of the configured major (the read-only default is set there). */
+export function primaryParameterGroupArn(config: DrConfig): string {
+  return `arn:${Aws.PARTITION}:rds:${config.regions.primary}:${config.workloadAccount}:pg:${parameterGroupNames(config).primary}`;
 }
 
 /** IAM resource of the DR-region replica of the database secret (Secrets Manager appends six random characters). */

@@ -46,6 +46,7 @@ export const CONFIG: OrchestratorConfig = {
   database: 'payments',
   secretArn: 'arn:aws:secretsmanager:us-east-2:111111111111:secret:paydb-dev-AbCdEf',
   alertTopicArn: 'arn:aws:sns:us-east-2:111111111111:paydb-alerts-dev',
+  runbookUrl: 'https://github.com/acme/payments-dr/blob/main/docs/runbooks/failover.md',
   failoverStateTable: 'paydb-failover-state-dev',
   fenceSecurityGroupId: 'sg-fence',
   hostedZoneId: 'Z123',

@@ -22,6 +22,7 @@ const ENV = {
   DB_NAME: 'payments',
   DB_SECRET_ARN: `arn:aws:secretsmanager:us-east-2:${ACCOUNT}:secret:paydb-db-credentials-test-AbCdEf`,
   ALERT_TOPIC_ARN: `arn:aws:sns:us-east-2:${ACCOUNT}:paydb-dr-alerts-test`,
+  RUNBOOK_URL: 'https://runbooks.example.com/drill-cleanup-failed.md',
   FAILOVER_STATE_TABLE: 'paydb-failover-state-test',
   DRILL_INSTANCE_PREFIX: 'paydb-drill-test-',
   DRILL_INSTANCE_CLASS: 'db.r6g.large',

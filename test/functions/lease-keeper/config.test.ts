@@ -14,6 +14,7 @@ const KEEPER_ENV: NodeJS.ProcessEnv = {
   FENCE_SECURITY_GROUP_ID: 'sg-fence',
   WRITE_LEASE_TABLE: 'paydb-write-lease-dev',
   ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:111111111111:paydb-alerts-dev',
+  RUNBOOK_URL: 'https://runbooks.example.com/alarms.md#primary-self-fenced',
   LEASE_TTL_SECONDS: '45',
   LEASE_RENEW_INTERVAL_SECONDS: '10',
   LEASE_FENCE_BUDGET_SECONDS: '15',
@@ -25,7 +26,7 @@ test('reads every variable into a typed configuration with the keeper\'s timings
     environmentSuffix: 'dev', metricNamespace: 'PaymentsDR', primaryRegion: 'us-east-1', primaryInstanceId: 'paydb-primary-dev',
     primaryEndpoint: KEEPER_ENV.PRIMARY_DB_ENDPOINT, port: 5432, database: 'payments', secretArn: 'paydb-dev-credentials',
     primaryParameterGroup: 'paydb-primary-dev-params', primarySecurityGroupId: 'sg-primary', fenceSecurityGroupId: 'sg-fence',
-    writeLeaseTable: 'paydb-write-lease-dev', alertTopicArn: KEEPER_ENV.ALERT_TOPIC_ARN,
+    writeLeaseTable: 'paydb-write-lease-dev', alertTopicArn: KEEPER_ENV.ALERT_TOPIC_ARN, runbookUrl: KEEPER_ENV.RUNBOOK_URL,
     leaseTtlSeconds: 45, leaseRenewIntervalSeconds: 10, leaseFenceBudgetSeconds: 15, keeperRunSeconds: 55,
     timings: { ttlMs: 45_000, renewIntervalMs: 10_000, fenceBudgetMs: 15_000, takeoverMarginMs: 30_000 },
   });

@@ -42,7 +42,7 @@ function config(overrides: NodeJS.ProcessEnv = {}) {
     ENVIRONMENT_SUFFIX: 'dev', METRIC_NAMESPACE: 'PaymentsDR', PRIMARY_REGION: 'us-east-1', PRIMARY_DB_INSTANCE_ID: 'paydb-primary-dev',
     PRIMARY_DB_ENDPOINT: '127.0.0.1', DB_PORT: String(cluster.primary.port), DB_NAME: 'payments', DB_SECRET_ARN: 'paydb-dev-credentials',
     PRIMARY_DB_PARAMETER_GROUP: 'paydb-primary-dev-params', PRIMARY_DB_SECURITY_GROUP_ID: 'sg-primary', FENCE_SECURITY_GROUP_ID: 'sg-fence',
-    WRITE_LEASE_TABLE: 'paydb-write-lease-dev', ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:111111111111:paydb-alerts-dev',
+    WRITE_LEASE_TABLE: 'paydb-write-lease-dev', ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:111111111111:paydb-alerts-dev', RUNBOOK_URL: 'https://runbooks.example.com/alarms.md#primary-self-fenced',
     LEASE_TTL_SECONDS: '45', LEASE_RENEW_INTERVAL_SECONDS: '10', LEASE_FENCE_BUDGET_SECONDS: '15', KEEPER_RUN_SECONDS: '5',
     ...overrides,
   });

@@ -54,8 +54,8 @@ function fakeProbes(overrides: Partial<ReplicationProbes> = {}): jest.Mocked<Rep
 }
 
 /** The failover item as the orchestrator's DynamoDB state store writes it (top-level attributes + JSON `state`). */
-function failoverItem(status: string, failedOver: boolean) {
-  const state = { runId: 'run-1', status, mode: 'failover', trigger: 'alarm:paydb-primary-down', failedOver, version: 3, steps: {} };
+function failoverItem(status: string, failedOver: boolean, extra: Record<string, unknown> = {}) {
+  const state = { runId: 'run-1', status, mode: 'failover', trigger: 'alarm:paydb-primary-down', failedOver, version: 3, steps: {}, ...extra };
   return {
     pk: { S: 'failover' },
     runId: { S: 'run-1' },
@@ -221,6 +221,12 @@ test.each([
   ['the failedOver flag is set', failoverItem('in_progress', true), 1],
   ['the failover completed (even without the flag)', failoverItem('completed', false), 1],
   ['a failover is under way but DNS not switched', failoverItem('in_progress', false), 0],
+  ['the estate was re-protected after a failover (the flag carried over)', failoverItem('completed', true, { mode: 'reprotect' }), 1],
+  // Issue 11: the fail-back pointed the PRIMARY record at the new primary-region writer and withdrew the signal; a 1
+  // here would keep that record unhealthy and send the writer name back to the fenced DR database.
+  ['a fail-back toward the re-protection replica completed (it withdrew the signal)', failoverItem('completed', false, {
+    mode: 'switchover', pair: { writer: { side: 'dr', instanceId: 'paydb-dr-replica-db-dev' }, replica: { side: 'primary', instanceId: 'paydb-primary-db-dev-r2' } },
+  }), 0],
 ])('FailedOver is re-published from the state table when %s', async (_, item, expected) => {
   fakeProbes();
   dynamo.on(GetItemCommand).resolves({ Item: item });

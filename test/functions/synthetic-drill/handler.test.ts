@@ -20,6 +20,7 @@ const ENV = {
   REPLICA_DB_INSTANCE_ARN: `arn:aws:rds:us-east-2:${ACCOUNT}:db:paydb-dr-replica-db-test`,
   PRIMARY_DB_INSTANCE_ARN: `arn:aws:rds:us-east-1:${ACCOUNT}:db:paydb-primary-db-test`,
   ALERT_TOPIC_ARN: `arn:aws:sns:us-east-2:${ACCOUNT}:paydb-dr-alerts-test`,
+  RUNBOOK_URL: 'https://runbooks.example.com/README.md',
   FAILOVER_STATE_TABLE: 'paydb-failover-state-test',
   FAILOVER_STATE_TABLE_ARN: `arn:aws:dynamodb:us-east-2:${ACCOUNT}:table/paydb-failover-state-test`,
   HOSTED_ZONE_ID: 'Z0123',

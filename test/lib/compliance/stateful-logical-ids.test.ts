@@ -64,9 +64,14 @@ describe('stateful resources keep their logical IDs (a refactor must not replace
   // VPCs, security groups, parameter groups and CDK's own subnet group of the primary carry CloudFormation's default (Delete).
   const explicitPolicies = PINNED.filter(([, type, logicalId]) => !['AWS::EC2::VPC', 'AWS::EC2::SecurityGroup', 'AWS::RDS::DBParameterGroup'].includes(type)
     && logicalId !== 'DatabaseInstanceSubnetGroupDE121BB6');
-  it.each(explicitPolicies)('%s %s %s keeps DeletionPolicy and UpdateReplacePolicy Delete (destroyable, never silently orphaned)', (stack, _type, logicalId) => {
+  // DeletionPolicy Delete everywhere: the estate is destroyable and nothing is silently orphaned. UpdateReplacePolicy
+  // Snapshot on the two database instances: a deployment that replaces one (a property whose update requires
+  // replacement) must not lose its data, so CloudFormation snapshots the old instance before deleting it
+  // (keepSnapshotWhenReplaced in lib/constructs/database/postgres-engine.ts; of the DR instance only once it is promoted,
+  // RDS takes no final snapshot of a read replica). Everything else is replaced with Delete.
+  it.each(explicitPolicies)('%s %s %s keeps DeletionPolicy Delete; UpdateReplacePolicy is Snapshot for a database instance, Delete otherwise', (stack, type, logicalId) => {
     const resource = templates[stack].Resources[logicalId];
-    expect([resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual(['Delete', 'Delete']);
+    expect([resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual(['Delete', type === 'AWS::RDS::DBInstance' ? 'Snapshot' : 'Delete']);
   });
 
   it.each(Object.entries(KEY_POLICY_STATEMENTS))('the %s key policy keeps its statements', (stack, statements) => {

@@ -1,4 +1,5 @@
-import { drResourceNames, estateHealthAlarmNames, METRIC_NAMESPACE } from '../../../lib/config/resource-names';
+import { DatabaseConfig } from '../../../lib/config/dr-config';
+import { drResourceNames, estateHealthAlarmNames, METRIC_NAMESPACE, parameterGroupNames } from '../../../lib/config/resource-names';
 
 describe('drResourceNames', () => {
   const names = drResourceNames({ serviceName: 'paydb', environmentSuffix: 'dev' });
@@ -16,8 +17,12 @@ describe('drResourceNames', () => {
     });
   });
 
-  it('names the primary\'s parameter group as the primary database construct always has: <instance>-params', () => {
-    expect(names.primaryDbParameterGroup).toBe('paydb-primary-db-dev-params');
+  it.each([
+    ['14.22', 'paydb-primary-db-dev-params', 'paydb-dr-replica-db-dev-params'],
+    ['15.13', 'paydb-primary-db-dev-params-postgres15', 'paydb-dr-replica-db-dev-params-postgres15'],
+    ['17.5', 'paydb-primary-db-dev-params-postgres17', 'paydb-dr-replica-db-dev-params-postgres17'],
+  ])('names the parameter groups of PostgreSQL %s %s and %s: 14 keeps the names the groups were created with, a later major gets groups of its own', (engineVersion, primary, replica) => {
+    expect(parameterGroupNames({ serviceName: 'paydb', environmentSuffix: 'dev', database: { engineVersion } as DatabaseConfig })).toEqual({ primary, replica });
   });
 
   it('names the failover evidence and the two writer-switch alarms', () => {

@@ -45,10 +45,10 @@ describe('PrimaryRegionStack: PostgreSQL primary', () => {
     expect(databaseProperties.BackupRetentionPeriod).toBe(config.database.backupRetentionDays);
   });
 
-  it('is destroyable: no deletion protection, DeletionPolicy Delete (no final snapshot)', () => {
+  it('is destroyable: no deletion protection, DeletionPolicy Delete (no final snapshot); a replacement snapshots it first', () => {
     expect(databaseProperties.DeletionProtection).toBe(false);
     expect(database.resource.DeletionPolicy).toBe('Delete');
-    expect(database.resource.UpdateReplacePolicy).toBe('Delete');
+    expect(database.resource.UpdateReplacePolicy).toBe('Snapshot');
   });
 
   it('has no public endpoint and lives only in isolated subnets', () => {

@@ -148,14 +148,16 @@ describe('DisasterRecoveryStage removal policies', () => {
     'AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::RDS::DBInstance', 'AWS::Logs::LogGroup', 'AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable', 'AWS::SecretsManager::Secret',
   ];
 
-  it('makes every stateful resource of every stack destroyable (DeletionPolicy and UpdateReplacePolicy Delete)', () => {
+  // Destroyable: DeletionPolicy Delete everywhere. A database instance that a deployment replaces is snapshotted first
+  // (UpdateReplacePolicy Snapshot, keepSnapshotWhenReplaced); a replacement deletes everything else.
+  it('makes every stateful resource of every stack destroyable (DeletionPolicy Delete; UpdateReplacePolicy Snapshot for a database instance, else Delete)', () => {
     let checked = 0;
     for (const stack of stage.node.children.filter((child): child is Stack => child instanceof Stack)) {
       const template = Template.fromStack(stack);
       for (const type of statefulTypes) {
         for (const [logicalId, resource] of Object.entries(template.findResources(type))) {
           expect({ stack: stack.stackName, logicalId, DeletionPolicy: resource.DeletionPolicy, UpdateReplacePolicy: resource.UpdateReplacePolicy })
-            .toEqual({ stack: stack.stackName, logicalId, DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+            .toEqual({ stack: stack.stackName, logicalId, DeletionPolicy: 'Delete', UpdateReplacePolicy: type === 'AWS::RDS::DBInstance' ? 'Snapshot' : 'Delete' });
           checked += 1;
         }
       }

@@ -9,9 +9,15 @@ import { DisasterRecoveryStage } from '../../../lib/stages/disaster-recovery-sta
 /** A concrete account, so tests can see it flow into stack environments and ARNs. */
 export const TEST_ACCOUNT = '123456789012';
 
-/** Configuration as `loadConfig` builds it from the given context, with no process environment. */
+/**
+ * A fixed synth date for configuration under test, so that warnings about support dates do not change with the day the
+ * tests run: more than 6 months before the end of RDS standard support of the default PostgreSQL 14 (2027-02-28).
+ */
+export const TEST_SYNTH_DATE = new Date('2026-06-01T12:00:00Z');
+
+/** Configuration as `loadConfig` builds it from the given context on TEST_SYNTH_DATE, with no process environment. */
 export function configFrom(context: Record<string, unknown> = {}, env: Record<string, string | undefined> = {}): DrConfig {
-  return loadConfig({ context: (key) => context[key], env });
+  return loadConfig({ context: (key) => context[key], env, now: TEST_SYNTH_DATE });
 }
 
 /**

@@ -13,5 +13,6 @@ import { lagOverGate } from './lag-over-gate';
 import { flapping } from './flapping';
 import { replicaDown } from './replica-down';
 import { monitorDead } from './monitor-dead';
+import { lifecycle } from './lifecycle';
 
-export const SCENARIOS: readonly Scenario[] = [partition, regionLoss, blackholeCrash, switchoverLagging, maintenance, rotation, lagOverGate, orchestratorCrash, flapping, replicaDown, monitorDead, duplicateTriggers, primaryReturns];
+export const SCENARIOS: readonly Scenario[] = [partition, regionLoss, blackholeCrash, switchoverLagging, maintenance, rotation, lagOverGate, orchestratorCrash, flapping, replicaDown, monitorDead, duplicateTriggers, primaryReturns, lifecycle];

@@ -133,7 +133,7 @@ describe('every AWS SDK client the functions build is bounded by sdkClientOption
 
   it('finds the clients of every AWS-facing handler (the scan sees them)', () => {
     const files = new Set(constructions.map((construction) => construction.file.split(path.sep)[0]));
-    expect([...files].sort()).toEqual(['failover-orchestrator', 'full-drill', 'lease-keeper', 'replication-monitor', 'synthetic-drill']);
+    expect([...files].sort()).toEqual(['failover-orchestrator', 'full-drill', 'lease-keeper', 'replication-monitor', 'synthetic-drill', 'topology-gate']);
   });
 
   it('has no unbounded client', () => {

@@ -7,10 +7,14 @@ const TOPIC = 'arn:aws:sns:us-east-2:111111111111:paydb-alerts-dev';
 
 beforeEach(() => sns.reset());
 
-test('publishes to the topic with an environment-tagged subject', async () => {
+const RUNBOOK = 'https://github.com/acme/payments-dr/blob/main/docs/runbooks/failover.md';
+
+test('publishes to the topic with an environment-tagged subject and the sender\'s runbook link last', async () => {
   sns.on(PublishCommand).resolves({ MessageId: '1' });
-  await new SnsAlerts(new SNSClient({}), TOPIC, 'dev').notify('DR failover: completed', 'timeline…');
-  expect(sns.commandCalls(PublishCommand)[0].args[0].input).toEqual({ TopicArn: TOPIC, Subject: '[dev] DR failover: completed', Message: 'timeline…' });
+  await new SnsAlerts(new SNSClient({}), TOPIC, 'dev', RUNBOOK).notify('DR failover: completed', 'timeline…');
+  expect(sns.commandCalls(PublishCommand)[0].args[0].input).toEqual({
+    TopicArn: TOPIC, Subject: '[dev] DR failover: completed', Message: `timeline…\n\nRunbook: ${RUNBOOK}`,
+  });
 });
 
 test('subjects are made SNS-safe: printable ASCII, at most 100 characters', () => {
@@ -22,5 +26,5 @@ test('subjects are made SNS-safe: printable ASCII, at most 100 characters', () =
 
 test('a failed publish throws', async () => {
   sns.on(PublishCommand).rejects(new Error('KMSAccessDenied'));
-  await expect(new SnsAlerts(new SNSClient({}), TOPIC, 'dev').notify('s', 'm')).rejects.toThrow('KMSAccessDenied');
+  await expect(new SnsAlerts(new SNSClient({}), TOPIC, 'dev', RUNBOOK).notify('s', 'm')).rejects.toThrow('KMSAccessDenied');
 });

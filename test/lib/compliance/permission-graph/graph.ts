@@ -42,6 +42,8 @@ export class PermissionGraph {
   readonly policies: EstatePolicies;
   readonly allowed: Edge[] = [];
   readonly denied: Edge[] = [];
+  /** Calls the functions' code makes that the infrastructure does not grant yet (`why`: what is awaited). */
+  readonly awaitingInfrastructure: Edge[] = [];
 
   private constructor(templates: readonly EstateTemplate[], readonly config: DrConfig) {
     this.resolver = new TemplateResolver(templates);
@@ -163,7 +165,12 @@ export class PermissionGraph {
   private functionCalls(): void {
     for (const fn of functionAwsCalls(this.lookup())) {
       const principal = this.functionRole(fn.functionName);
-      for (const call of fn.calls) this.allow({ source: `function ${fn.functionName}`, principal, action: call.action, resource: call.resource, context: { ...SECURE, ...call.context } });
+      for (const call of fn.calls) {
+        const edge = { source: `function ${fn.functionName}`, principal, action: call.action, resource: call.resource, context: { ...SECURE, ...call.context } };
+        // Made by the code, not granted by the infrastructure yet: must still be denied (the marker goes with the grant).
+        if (call.awaitingInfrastructure) this.awaitingInfrastructure.push({ ...edge, resourceAccount: accountOf(edge.resource, this.config.workloadAccount), why: call.awaitingInfrastructure });
+        else this.allow(edge);
+      }
       for (const call of fn.mustBeDenied) this.deny({ source: `function ${fn.functionName}`, principal, action: call.action, resource: call.resource, context: { ...SECURE, ...call.context }, why: call.why });
     }
   }

@@ -1,0 +1,91 @@
+/**
+ * The estate's RDS instances by role: `RdsDatabaseControl` bound to any writer → replica pair, in whichever regions
+ * they run. The configured pair keeps its own control (create-handler.ts); this one serves the pairs a re-protection
+ * leaves (the promoted DR instance → its replica in the primary region).
+ *
+ * A database's SQL endpoint is configured for the two instances the infrastructure created and read from RDS for any
+ * other (`Endpoint.Address` of DescribeDBInstances, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html).
+ * The monitor measures only the configured pair, so such a pair has no lag data: `replicationLagSeconds` is
+ * `undefined` (unknown), which the core never counts as within budget; a planned switchover does not need it (it
+ * waits until the replica replayed the frozen writer's last WAL position).
+ */
+import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import { describeMember, type DatabaseMember, type DatabasePair, type RegionSide } from '../../core/estate-roles';
+import type { Clock, DatabaseControl, DatabaseFleet } from '../../core/ports';
+import type { DatabaseTarget, ProbeResult } from '../postgres/connectivity';
+import type { TargetProvider } from './database-session';
+import { RdsDatabaseControl } from './rds-database-control';
+import type { RdsRegion } from './rds-replica-provisioning';
+
+/** What the fleet needs to know about one database beyond its region and identifier. */
+export interface RdsMemberSettings {
+  /** SQL endpoint; absent: read from RDS. */
+  readonly endpoint?: string;
+  /** Deny-all security group of its VPC: its fence once it is replaced as the writer. */
+  readonly fenceSecurityGroupId?: string;
+  /** Its own DB parameter group: the write freeze of a switchover away from it. */
+  readonly parameterGroup?: string;
+}
+
+export interface RdsDatabaseFleetOptions {
+  readonly configured: DatabasePair;
+  readonly regions: Readonly<Record<RegionSide, RdsRegion>>;
+  readonly settingsOf: (member: DatabaseMember) => RdsMemberSettings;
+  /** SQL target of a host (credentials read lazily, as for the configured pair). */
+  readonly target: (host: string) => TargetProvider;
+  readonly probe: (target: DatabaseTarget, timeoutMs: number) => Promise<ProbeResult>;
+  readonly sqlTimeoutMs: number;
+  readonly clock: Clock;
+}
+
+export class RdsDatabaseFleet implements DatabaseFleet {
+  private readonly endpoints = new Map<string, string>();
+
+  constructor(private readonly options: RdsDatabaseFleetOptions) {}
+
+  get configured(): DatabasePair {
+    return this.options.configured;
+  }
+
+  /** THROWS when the writer has no fence group or parameter group configured: such a writer cannot be switched over from. */
+  control(pair: DatabasePair): DatabaseControl {
+    const writer = this.options.settingsOf(pair.writer);
+    const missing = [
+      ...(writer.fenceSecurityGroupId ? [] : ['a fence security group']),
+      ...(writer.parameterGroup ? [] : ['its own DB parameter group']),
+    ];
+    if (missing.length > 0) throw new Error(`cannot act on ${describeMember(pair.writer)} as the writer: ${missing.join(' and ')} not configured`);
+    return new RdsDatabaseControl({
+      primaryRds: this.options.regions[pair.writer.side].rds,
+      drRds: this.options.regions[pair.replica.side].rds,
+      primaryInstanceId: pair.writer.instanceId,
+      replicaInstanceId: pair.replica.instanceId,
+      fenceSecurityGroupId: writer.fenceSecurityGroupId!,
+      primaryParameterGroup: writer.parameterGroup!,
+      primaryTarget: this.targetOf(pair.writer),
+      replicaTarget: this.targetOf(pair.replica),
+      probe: this.options.probe,
+      replicationLag: { replicationLagSeconds: async () => undefined },
+      sqlTimeoutMs: this.options.sqlTimeoutMs,
+      clock: this.options.clock,
+    });
+  }
+
+  /** The database's SQL endpoint (configured, or RDS's `Endpoint.Address`, remembered once known). THROWS if RDS has none yet. */
+  async endpointOf(member: DatabaseMember): Promise<string> {
+    const configured = this.options.settingsOf(member).endpoint;
+    if (configured) return configured;
+    const key = `${member.side}/${member.instanceId}`;
+    const known = this.endpoints.get(key);
+    if (known) return known;
+    const response = await this.options.regions[member.side].rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: member.instanceId }));
+    const address = response.DBInstances?.[0]?.Endpoint?.Address;
+    if (!address) throw new Error(`${describeMember(member)} has no endpoint yet (status ${response.DBInstances?.[0]?.DBInstanceStatus ?? 'unknown'})`);
+    this.endpoints.set(key, address);
+    return address;
+  }
+
+  private targetOf(member: DatabaseMember): TargetProvider {
+    return async (options) => this.options.target(await this.endpointOf(member))(options);
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The whole life of a regional failover, under concurrent client load (issue 11, item 9):
+ *
+ * 1. the primary region is lost (primary SIGKILLed with its keeper, quorum links, API and paths): the composite alarm
+ *    fires and the orchestrator fails over automatically once the primary's lease ran out;
+ * 2. the primary region comes back WITHOUT its database (the old primary stays down): its API answers again, so the
+ *    failover's fence completes and the record is `completed`;
+ * 3. an operator re-protects: the orchestrator creates `primary-2` in the primary region, a base backup of the DR
+ *    writer streaming from it, and replicates the writer's backups there (base backup + WAL archive);
+ * 4. an operator fails back: the same zero-loss planned switchover, on the pair the re-protection left (the DR writer is
+ *    frozen, `primary-2` catches up, the writer name moves, `primary-2` is promoted, the DR database is fenced).
+ *
+ * The verdict is computed from the client history and the databases: one writer at any time (three tenures: primary,
+ * replica, primary-2), the crash's loss bounded by what the replica lacked, no acknowledged write lost in the planned
+ * switch back, exactly two promotions (the timeline history files), the writer back in the primary region.
+ */
+import type { Client } from 'pg';
+import { readFailoverStatus, type FailoverResult } from '../../../core/failover-orchestrator';
+import type { FailoverState } from '../../../core/ports';
+import { formatSeconds } from '../../../core/format-seconds';
+import { systemClock } from '../../../core/system-clock';
+import { formatTimeline } from '../../../core/timeline';
+import { readWrittenIds, serverIdentity } from '../../client-load';
+import { LOCAL_REPROTECT_TARGETS, type LocalEstate } from '../../estate';
+import type { CheckResult } from '../../history/checks';
+import {
+  acksBy, check, FAILOVER_WAIT_MS, losePrimaryRegion, newWriterAck, promotionsRecorded, replicaIdsOnceReplayed, waitFor,
+  type Scenario, type ScenarioFacts,
+} from '../scenario';
+
+/** Each phase's wait (the local estate fails over, re-protects and switches back in seconds). */
+const PHASE_WAIT_MS = 30_000;
+
+export const lifecycle: Scenario = {
+  name: 'lifecycle',
+  expected: 'primary crash → automatic failover → re-protect (new replica in the primary region) → zero-loss switch back under load: '
+    + 'the writer is back in the primary region; exactly 2 promotions',
+  failoverExpected: true,
+  // The writer's WAL archive in the other region needs archive_mode, which only a restart changes: on from the start
+  // (archive_command /bin/true until the re-protection points it at the primary region's backup directory).
+  estate: { clusterSettings: { archive_mode: 'on', archive_command: '/bin/true' } },
+  async run(estate, progress) {
+    const checks: CheckResult[] = [];
+    const notes: string[] = [];
+    const stopped = (reason: string, faultAt: number, replicaIds?: ReadonlySet<string>): ScenarioFacts => {
+      checks.push(check('lifecycle reached its end', false, reason));
+      return { faultAt, checks, notes, ...(replicaIds ? { replicaIdsWhenPrimaryStopped: replicaIds } : {}) };
+    };
+
+    // 1. Crash → automatic failover.
+    const faultAt = Date.now();
+    await losePrimaryRegion(estate, 'SIGKILL');
+    progress('FAULT: primary region lost (primary SIGKILLed, keeper dead, quorum links and API silent)');
+    const replicaIds = await replicaIdsOnceReplayed(estate.cluster.replica);
+    const failoverAck = await newWriterAck(estate, faultAt);
+    if (!failoverAck) return stopped('no client saw the DR writer acknowledge a write after the crash', faultAt, replicaIds);
+    notes.push(`failover: first write acknowledged by the DR writer ${formatSeconds((failoverAck.completedAt - faultAt) / 1000)} after the crash`);
+
+    // 2. The primary region's API and quorum replica come back; its old database stays down (fenced on disk by the resume).
+    estate.primaryLease.setRemoteLinks('open');
+    estate.controlPlane.answers = true;
+    progress('the primary region comes back without its database: API and lease replica reachable again, old primary stays down');
+    const failedOver = await recordIn(estate, (state) => state.mode === 'failover' && state.status === 'completed');
+    if (!failedOver) return stopped(`the failover did not complete (record: ${await describeRecord(estate)})`, faultAt, replicaIds);
+    checks.push(check('failover started by the alarm, completed', failedOver.trigger.startsWith('alarm:'), `failover ${failedOver.runId} (${failedOver.trigger}) completed at ${failedOver.completedAt}`));
+
+    // 3. Operator: re-protect.
+    const reprotectAt = Date.now();
+    progress('OPERATOR: re-protect the promoted writer');
+    const reprotect = await estate.failover({ trigger: 'reprotect', reason: 'lifecycle drill: protect the promoted DR writer' });
+    notes.push(`reprotect request: ${reprotect.outcome}`);
+    const reprotected = await recordIn(estate, (state) => state.mode === 'reprotect' && state.status !== 'in_progress');
+    if (reprotected?.status !== 'completed') return stopped(`re-protection did not complete (${reprotect.outcome}: ${reprotect.message.split('\n')[0]})`, faultAt, replicaIds);
+    notes.push(`re-protected in ${formatSeconds((Date.parse(reprotected.completedAt!) - reprotectAt) / 1000)}:\n${formatTimeline(await timelineOf(estate, reprotect))}`);
+    const target = LOCAL_REPROTECT_TARGETS.primary;
+    const newNode = estate.nodeOf(target);
+    if (!newNode) return stopped(`re-protection completed but ${target.instanceId} does not exist`, faultAt, replicaIds);
+    const [{ in_recovery: inRecovery }] = await newNode.query<{ in_recovery: boolean }>('SELECT pg_is_in_recovery() AS in_recovery');
+    const [streaming] = await estate.cluster.replica.query<{ state: string }>('SELECT state FROM pg_stat_replication WHERE application_name = $1', [target.instanceId]);
+    checks.push(check('re-protected: a new primary-region replica streams from the DR writer', inRecovery && streaming?.state === 'streaming',
+      `${target.instanceId} in recovery: ${inRecovery}; the DR writer's walsender to it: ${streaming?.state ?? 'none'}`));
+    const backups = reprotected.steps.waitForReplica?.detail ?? '';
+    checks.push(check('the writer\'s backups replicate to the primary region', /automated backups replicate/.test(backups), backups));
+    const newId = await newNode.session(serverIdentity);
+
+    // 4. Operator: fail back, under load.
+    const switchAt = Date.now();
+    progress(`OPERATOR: switch back to ${target.instanceId} (planned, zero loss)`);
+    const back = await estate.failover({ trigger: 'operator', reason: 'lifecycle drill: fail back to the primary region', switchover: true });
+    notes.push(`switch back: ${back.outcome}\n${back.timeline ? formatTimeline(back.timeline) : ''}`);
+    const backAck = await waitFor(() => acksBy(estate, newId, switchAt)[0], FAILOVER_WAIT_MS);
+    if (!backAck) return stopped(`no client saw ${target.instanceId} acknowledge a write after the switch back (${back.outcome}: ${back.message.split('\n')[0]})`, faultAt, replicaIds);
+    notes.push(`switch back: first write acknowledged by ${target.instanceId} ${formatSeconds((backAck.completedAt - switchAt) / 1000)} after the request`);
+    checks.push(check('switch back started by the operator, completed', back.outcome === 'completed', `${back.outcome}: ${back.message.split('\n')[0]}`));
+
+    // What the planned switch back may lose: nothing the DR writer acknowledged (its acks end at its freeze).
+    const finalIds = await newNode.session((client: Client) => readWrittenIds(client));
+    const drAcks = acksBy(estate, estate.ids.replica);
+    const lostInSwitch = drAcks.filter((ack) => !finalIds.has(ack.id));
+    checks.push(check('switch back lost no acknowledged write', lostInSwitch.length === 0,
+      `${lostInSwitch.length} of the DR writer's ${drAcks.length} acknowledged writes missing on ${target.instanceId}${lostInSwitch[0] ? `, e.g. ${lostInSwitch[0].id}` : ''}`));
+    const [{ in_recovery: stillStandby }] = await newNode.query<{ in_recovery: boolean }>('SELECT pg_is_in_recovery() AS in_recovery');
+    checks.push(check('the writer is back in the primary region', !stillStandby && target.side === 'primary' && !estate.cluster.replica.isRunning(),
+      `${target.instanceId} (${target.side} region) ${stillStandby ? 'still a standby' : 'writes'}; the DR database ${estate.cluster.replica.isRunning() ? 'still runs' : 'is fenced and stopped'}`));
+
+    return {
+      faultAt,
+      replicaIdsWhenPrimaryStopped: replicaIds,
+      checks,
+      notes,
+      writerChain: {
+        writers: [estate.ids.primary, estate.ids.replica, newId],
+        finalWriter: newNode,
+        promotions: promotionsRecorded(estate.cluster.nodes),
+        expectedPromotions: 2,
+      },
+    };
+  },
+};
+
+/** The stored record once `done` holds for it (the resume schedule finishes pending steps); `undefined` after the wait. */
+function recordIn(estate: LocalEstate, done: (state: FailoverState) => boolean): Promise<FailoverState | undefined> {
+  return waitFor(async () => {
+    const state = await estate.store.read();
+    return state && done(state) ? state : undefined;
+  }, PHASE_WAIT_MS, 50);
+}
+
+async function describeRecord(estate: LocalEstate): Promise<string> {
+  const state = await estate.store.read();
+  return state ? `${state.mode} ${state.runId} ${state.status}, steps ${Object.entries(state.steps).map(([step, record]) => `${step}=${record.status}`).join(' ')}` : 'none';
+}
+
+/** The re-protection's timeline as it ended (a resume may have finished it after the operator's request returned). */
+async function timelineOf(estate: LocalEstate, request: FailoverResult): Promise<NonNullable<FailoverResult['timeline']>> {
+  const status = await readFailoverStatus({ store: estate.store, clock: systemClock });
+  return status.timeline ?? request.timeline ?? { steps: [], totalSeconds: 0 };
+}

@@ -1,0 +1,61 @@
+/**
+ * Issue 11: the orchestrator's re-protection settings (all or none) and the `reprotect` event. The infrastructure
+ * does not set these variables yet: without them re-protection is refused as not configured (core test).
+ */
+import { readOrchestratorConfig, REPROTECTION_ENV_VARS } from '../../../functions/failover-orchestrator/config';
+import { parseOrchestratorEvent } from '../../../functions/failover-orchestrator/events';
+import { CONFIG } from './aws-fakes';
+
+const BASE: NodeJS.ProcessEnv = {
+  ENVIRONMENT_SUFFIX: 'dev', METRIC_NAMESPACE: 'PaymentsDR', PRIMARY_REGION: 'us-east-1', DR_REGION: 'us-east-2',
+  PRIMARY_DB_INSTANCE_ID: CONFIG.primaryInstanceId, REPLICA_DB_INSTANCE_ID: CONFIG.replicaInstanceId,
+  PRIMARY_DB_ENDPOINT: CONFIG.primaryEndpoint, REPLICA_DB_ENDPOINT: CONFIG.replicaEndpoint, DB_PORT: '5432', DB_NAME: 'payments',
+  DB_SECRET_ARN: CONFIG.secretArn, ALERT_TOPIC_ARN: CONFIG.alertTopicArn, FAILOVER_STATE_TABLE: CONFIG.failoverStateTable,
+  FENCE_SECURITY_GROUP_ID: 'sg-fence', HOSTED_ZONE_ID: 'Z123', WRITER_RECORD_NAME: CONFIG.writerRecordName,
+  PRIMARY_RECORD_SET_ID: 'primary', MAX_PROMOTION_LAG_SECONDS: '300', PROMOTION_TIMEOUT_SECONDS: '600', PROBE_INTERVAL_SECONDS: '60',
+  LAG_LOOKBACK_SECONDS: '600', FAILOVER_MODE: 'manual-confirm', PRIMARY_DB_PARAMETER_GROUP: 'paydb-primary-dev-params',
+  // Required by another change to this function (alerts link their runbook); irrelevant here.
+  RUNBOOK_URL: 'https://example.com/runbooks',
+};
+const REPROTECTION: NodeJS.ProcessEnv = {
+  REPROTECT_REPLICA_DB_INSTANCE_ID: 'paydb-primary-db-dev-r2',
+  REPROTECT_KMS_KEY_ARN: 'arn:aws:kms:us-east-1:111111111111:key/primary',
+  REPROTECT_DB_SUBNET_GROUP: 'paydb-primary-subnets-dev',
+  REPROTECT_DB_PARAMETER_GROUP: 'paydb-primary-r2-dev-params',
+  REPROTECT_SECURITY_GROUP_IDS: 'sg-db, sg-orchestrator-sql',
+  DR_DB_PARAMETER_GROUP: 'paydb-dr-replica-db-dev-params',
+  DR_FENCE_SECURITY_GROUP_ID: 'sg-dr-fence',
+};
+
+test('without any re-protection variable the function starts (re-protection off)', () => {
+  expect(readOrchestratorConfig(BASE)).toMatchObject({ reprotectReplicaInstanceId: undefined, drFenceSecurityGroupId: undefined, reprotectBackupRetentionDays: undefined });
+});
+
+test('with all of them they are read, the security groups as a list', () => {
+  expect(readOrchestratorConfig({ ...BASE, ...REPROTECTION, REPROTECT_BACKUP_RETENTION_DAYS: '14', REPROTECT_DB_INSTANCE_CLASS: 'db.r6g.large' })).toMatchObject({
+    reprotectReplicaInstanceId: 'paydb-primary-db-dev-r2', reprotectKmsKeyArn: 'arn:aws:kms:us-east-1:111111111111:key/primary',
+    reprotectSubnetGroup: 'paydb-primary-subnets-dev', reprotectParameterGroup: 'paydb-primary-r2-dev-params',
+    reprotectSecurityGroupIds: ['sg-db', 'sg-orchestrator-sql'], reprotectInstanceClass: 'db.r6g.large', reprotectBackupRetentionDays: 14,
+    drParameterGroup: 'paydb-dr-replica-db-dev-params', drFenceSecurityGroupId: 'sg-dr-fence',
+  });
+});
+
+test.each(REPROTECTION_ENV_VARS.map((name) => [name]))('all or none: %s missing while the others are set is named', (name) => {
+  expect(() => readOrchestratorConfig({ ...BASE, ...REPROTECTION, [name]: undefined })).toThrow(new RegExp(`re-protection needs all of .*; missing: ${name}$`));
+});
+
+test('the new replica may not take the old primary\'s name nor the deny-all group; the key must be an ARN', () => {
+  expect(() => readOrchestratorConfig({ ...BASE, ...REPROTECTION, REPROTECT_REPLICA_DB_INSTANCE_ID: CONFIG.primaryInstanceId }))
+    .toThrow(/REPROTECT_REPLICA_DB_INSTANCE_ID must differ from PRIMARY_DB_INSTANCE_ID/);
+  expect(() => readOrchestratorConfig({ ...BASE, ...REPROTECTION, REPROTECT_SECURITY_GROUP_IDS: 'sg-db,sg-fence' }))
+    .toThrow(/REPROTECT_SECURITY_GROUP_IDS must not include FENCE_SECURITY_GROUP_ID/);
+  expect(() => readOrchestratorConfig({ ...BASE, ...REPROTECTION, REPROTECT_KMS_KEY_ARN: 'alias/primary' }))
+    .toThrow(/REPROTECT_KMS_KEY_ARN must be an ARN, got "alias\/primary"/);
+  expect(() => readOrchestratorConfig({ ...BASE, ...REPROTECTION, REPROTECT_REPLICA_DB_INSTANCE_ID: 'Bad_Name' }))
+    .toThrow(/REPROTECT_REPLICA_DB_INSTANCE_ID must be an RDS DB instance identifier/);
+});
+
+test('the operator event {"action":"reprotect"} needs a reason', () => {
+  expect(parseOrchestratorEvent({ action: 'reprotect', reason: 'after the failover' })).toEqual({ kind: 'run', request: { trigger: 'reprotect', reason: 'after the failover' } });
+  expect(() => parseOrchestratorEvent({ action: 'reprotect' })).toThrow(/reason is required/);
+});
