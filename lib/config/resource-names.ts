@@ -13,6 +13,8 @@ export function drResourceNames(config: Pick<DrConfig, 'serviceName' | 'environm
   return {
     primaryDbInstance: name('primary-db'),
     replicaDbInstance: name('dr-replica-db'),
+    /** The replica a re-protection creates in the PRIMARY region from the promoted DR instance (the old primary keeps its own name). */
+    reprotectReplicaDbInstance: name('primary-reprotect-db'),
     dbSecret: name('db-credentials'),
     failoverStateTable: name('failover-state'),
     /** The write lease: a DynamoDB MRSC global table with replicas in both database regions (failoverMode automatic). */
