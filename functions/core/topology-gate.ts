@@ -21,6 +21,8 @@ export type ObservedInstance =
 export interface ObservedTopology {
   readonly primary: ObservedInstance;
   readonly dr: ObservedInstance;
+  /** The replica a re-protection creates in the primary region (absent until an operator re-protects). */
+  readonly reprotect: ObservedInstance;
 }
 
 export interface TopologyGateInput {
@@ -29,6 +31,7 @@ export interface TopologyGateInput {
   /** Identifiers and regions, for the messages and to recognise a replica's source (an id or an ARN). */
   readonly primaryInstanceId: string;
   readonly drInstanceId: string;
+  readonly reprotectInstanceId: string;
   readonly primaryRegion: string;
   readonly drRegion: string;
 }
@@ -36,20 +39,35 @@ export interface TopologyGateInput {
 export interface TopologyGateVerdict {
   readonly allow: boolean;
   /** Where the writer is according to RDS (`unknown` when neither instance can be the writer). */
-  readonly observedWriter: WriterRegion | 'none' | 'unknown';
+  readonly observedWriter: WriterRegion | 'none' | 'unknown' | 'failed-back';
   readonly message: string;
 }
 
 const RUNBOOK = 'docs/runbooks/reprotect-and-failback.md';
 
 export function topologyGateVerdict(input: TopologyGateInput): TopologyGateVerdict {
-  const { expected, observed, primaryInstanceId, drInstanceId, primaryRegion, drRegion } = input;
+  const { expected, observed, primaryInstanceId, drInstanceId, reprotectInstanceId, primaryRegion, drRegion } = input;
   const describe = (name: string, instance: ObservedInstance) => (!instance.exists ? `${name} does not exist`
     : instance.replicaOf ? `${name} is a read replica of ${instance.replicaOf} (status ${instance.status})` : `${name} is a standalone writer (status ${instance.status})`);
-  const seen = `RDS reports: ${describe(`${primaryInstanceId} (${primaryRegion})`, observed.primary)}; ${describe(`${drInstanceId} (${drRegion})`, observed.dr)}.`;
+  const seen = `RDS reports: ${describe(`${primaryInstanceId} (${primaryRegion})`, observed.primary)}; ${describe(`${drInstanceId} (${drRegion})`, observed.dr)}` +
+    `${observed.reprotect.exists ? `; ${describe(`${reprotectInstanceId} (${primaryRegion})`, observed.reprotect)}` : ''}.`;
   const isReplicaOf = (instance: ObservedInstance, sourceId: string) => instance.exists && instance.replicaOf !== undefined && sourceOf(instance.replicaOf) === sourceId;
   const isStandalone = (instance: ObservedInstance) => instance.exists && instance.replicaOf === undefined;
 
+  if (observed.reprotect.exists) {
+    // Re-protected (a replica of the DR writer in the primary region): still the failed-over estate, which writerRegion
+    // "dr" describes; the templates do not name the new replica, so deploying them leaves it alone.
+    if (isReplicaOf(observed.reprotect, drInstanceId) && isStandalone(observed.dr)) {
+      if (expected === 'dr') return { allow: true, observedWriter: 'dr', message: `The writer is in ${drRegion}, protected by ${reprotectInstanceId}; the configuration says writerRegion "dr". ${seen}` };
+    } else if (isStandalone(observed.reprotect)) {
+      return {
+        allow: false, observedWriter: 'failed-back',
+        message: `Refused: the estate failed back — ${reprotectInstanceId} in ${primaryRegion} is the writer — and no writerRegion of this version describes it ` +
+          `(its templates name ${primaryInstanceId} and ${drInstanceId}; deploying either topology would move the writer name away from the writer). ` +
+          `Reconcile the estate first (${RUNBOOK}, "After the fail-back"). ${seen}`,
+      };
+    }
+  }
   if (!observed.primary.exists && !observed.dr.exists) {
     return expected === 'primary'
       ? { allow: true, observedWriter: 'none', message: `First deployment: neither database exists yet. ${seen}` }

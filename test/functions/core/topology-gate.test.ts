@@ -1,12 +1,13 @@
 import { topologyGateVerdict, type ObservedInstance, type WriterRegion } from '../../../functions/core/topology-gate';
 
-const NAMES = { primaryInstanceId: 'paydb-primary-db-dev', drInstanceId: 'paydb-dr-replica-db-dev', primaryRegion: 'us-east-1', drRegion: 'us-east-2' };
+const NAMES = { primaryInstanceId: 'paydb-primary-db-dev', drInstanceId: 'paydb-dr-replica-db-dev', reprotectInstanceId: 'paydb-primary-reprotect-db-dev', primaryRegion: 'us-east-1', drRegion: 'us-east-2' };
 const PRIMARY_ARN = 'arn:aws:rds:us-east-1:111111111111:db:paydb-primary-db-dev';
 const absent: ObservedInstance = { exists: false };
 const writer: ObservedInstance = { exists: true, status: 'available' };
 const replicaOfPrimary: ObservedInstance = { exists: true, status: 'available', replicaOf: PRIMARY_ARN };
 
-const verdict = (expected: WriterRegion, primary: ObservedInstance, dr: ObservedInstance) => topologyGateVerdict({ expected, observed: { primary, dr }, ...NAMES });
+const verdict = (expected: WriterRegion, primary: ObservedInstance, dr: ObservedInstance, reprotect: ObservedInstance = absent) =>
+  topologyGateVerdict({ expected, observed: { primary, dr, reprotect }, ...NAMES });
 
 describe('topology gate: a deployment describes the estate as RDS reports it', () => {
   test('as built (primary writes, DR replicates it by ARN): primary allowed, dr refused — it would promote the replica', () => {
@@ -41,6 +42,24 @@ describe('topology gate: a deployment describes the estate as RDS reports it', (
     for (const expected of ['primary', 'dr'] as const) {
       expect(verdict(expected, writer, replicaOfOther)).toMatchObject({ allow: false, observedWriter: 'unknown' });
       expect(verdict(expected, { exists: true, status: 'available', replicaOf: 'paydb-dr-replica-db-dev' }, replicaOfPrimary).allow).toBe(expected === 'primary');
+    }
+  });
+
+  test('re-protected (a replica of the DR writer in the primary region, by ARN): still the failed-over estate', () => {
+    const reprotectReplica: ObservedInstance = { exists: true, status: 'available', replicaOf: 'arn:aws:rds:us-east-2:111111111111:db:paydb-dr-replica-db-dev' };
+    const stopped: ObservedInstance = { exists: true, status: 'stopped' };
+    expect(verdict('dr', stopped, writer, reprotectReplica)).toMatchObject({ allow: true, observedWriter: 'dr' });
+    expect(verdict('primary', stopped, writer, reprotectReplica)).toMatchObject({ allow: false, observedWriter: 'dr' });
+  });
+
+  test('failed back (the re-protection replica promoted, the DR instance fenced and standalone): refused whatever the configuration says', () => {
+    const promotedReprotect: ObservedInstance = { exists: true, status: 'available' };
+    const stopped: ObservedInstance = { exists: true, status: 'stopped' };
+    for (const expected of ['primary', 'dr'] as const) {
+      const refused = verdict(expected, stopped, stopped, promotedReprotect);
+      expect(refused).toMatchObject({ allow: false, observedWriter: 'failed-back' });
+      expect(refused.message).toContain('paydb-primary-reprotect-db-dev in us-east-1 is the writer');
+      expect(refused.message).toContain('paydb-primary-reprotect-db-dev (us-east-1) is a standalone writer');
     }
   });
 });

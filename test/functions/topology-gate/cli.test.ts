@@ -3,12 +3,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { runTopologyGate } from '../../../functions/topology-gate/cli';
 
 const rds = mockClient(RDSClient);
-const ARGS = ['--primary-region', 'us-east-1', '--primary-instance', 'paydb-primary-db-dev', '--dr-region', 'us-east-2', '--dr-instance', 'paydb-dr-replica-db-dev'];
+const ARGS = ['--primary-region', 'us-east-1', '--primary-instance', 'paydb-primary-db-dev', '--dr-region', 'us-east-2', '--dr-instance', 'paydb-dr-replica-db-dev', '--reprotect-instance', 'paydb-primary-reprotect-db-dev'];
 const notFound = () => new DBInstanceNotFoundFault({ message: 'DBInstance not found', $metadata: {} });
 
 let output: jest.SpyInstance[];
 beforeEach(() => {
   rds.reset();
+  rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'paydb-primary-reprotect-db-dev' }).rejects(notFound());
   output = [jest.spyOn(console, 'log').mockImplementation(() => undefined), jest.spyOn(console, 'error').mockImplementation(() => undefined)];
 });
 afterEach(() => output.forEach((spy) => spy.mockRestore()));
