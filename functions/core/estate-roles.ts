@@ -83,3 +83,14 @@ export function writerNameFailedOver(state: FailoverState | undefined): boolean 
   if (state.failedOver) return true;
   return state.status === 'completed' && state.mode !== 'reprotect' && state.pair === undefined;
 }
+
+/** A pair only `writerProtected` uses: whether the roles have a replica does not depend on the instances' names. */
+const ANY_PAIR: DatabasePair = { writer: { side: 'primary', instanceId: 'configured writer' }, replica: { side: 'dr', instanceId: 'configured replica' } };
+
+/**
+ * Does a replica protect the writer once `state` is where it is now (`rolesAfter`): as built yes; after a promotion
+ * no, until a re-protection completes; after a fail-back no again.
+ */
+export function writerProtected(state: FailoverState | undefined): boolean {
+  return rolesAfter(state, ANY_PAIR).replica !== undefined;
+}

@@ -32,6 +32,8 @@ export const MonitorMetric = {
   MonitorErrors: 'MonitorErrors',
   /** 1 once the failover signal was published (sticky until an operator fails back). */
   FailedOver: 'FailedOver',
+  /** 1 while a replica in the other region protects the writer (as built, or after a re-protection); 0 after a failover until then. */
+  WriterProtected: 'WriterProtected',
 } as const;
 
 /** Metrics the failover orchestrator publishes; `FailoverStepSeconds` has the extra dimension `Step`. */

@@ -1,10 +1,10 @@
 import {
   classifyInstanceStatus, isAuthenticationFailure, servesPerControlPlane, serverAnswered, type ControlPlaneHealth,
 } from '../core/instance-health';
-import { writerNameFailedOver } from '../core/estate-roles';
+import { writerNameFailedOver, writerProtected } from '../core/estate-roles';
 import { withDeadline } from '../core/lease-keeper';
 import { MonitorMetric } from '../core/metric-names';
-import type { FailoverState, FailoverStateStore, InstanceStatus, Logger, MetricDatum, Metrics } from '../core/ports';
+import type { FailoverStateStore, InstanceStatus, Logger, MetricDatum, Metrics } from '../core/ports';
 import { describeError, ProbeResult } from '../adapters/postgres/connectivity';
 import { Heartbeat, NotInRecoveryError, ReplicationLag } from '../adapters/postgres/replication-probe';
 import type { ReplicationProbes } from '../adapters/postgres/replication-probes';
@@ -66,7 +66,6 @@ const flag = (value: boolean | undefined) => (value ? 1 : 0);
  * Sticky: once the DNS signal was published (or a failover of the configured pair completed) until an operator clears
  * the record, or a fail-back moved the writer name to another database and withdrew it (`writerNameFailedOver`).
  */
-const hasFailedOver = (state: FailoverState | undefined) => writerNameFailedOver(state);
 
 /**
  * One monitor run. Every check is isolated and bounded by its own deadline: a failing or hanging probe, API or table
@@ -82,7 +81,9 @@ const hasFailedOver = (state: FailoverState | undefined) => writerNameFailedOver
  * - A probe refused for stale credentials re-reads the secret ONCE and probes again: a rotated password never reads
  *   as an outage, and the heartbeat and lag still get measured.
  * - `ReplicationLagSeconds` is omitted when the replica is unreachable or already promoted: no measurement.
- * - `FailedOver` is omitted when the state table does not answer: it steers DNS, so neither 0 nor 1 is safe.
+ * - `FailedOver` (sticky until a fail-back withdraws it: `writerNameFailedOver`) and `WriterProtected` (a replica in the
+ *   other region protects the writer: `writerProtected`) are omitted when the state table does not answer: FailedOver
+ *   steers DNS, so neither 0 nor 1 is safe, and a guess about protection would page or hide a real gap.
  */
 export async function runMonitorCycle(deps: MonitorDependencies): Promise<MonitorRunResult> {
   const deadlines = { ...DEFAULT_MONITOR_DEADLINES, ...deps.deadlines };
@@ -108,13 +109,16 @@ export async function runMonitorCycle(deps: MonitorDependencies): Promise<Monito
 
   // Phase 1, in parallel: each check carries its own deadline, so none can hold the others.
   const reading = attempt('read database credentials', deadlines.credentialsMs, () => deps.probes());
-  let [probes, primaryProbe, replicaProbe, primaryStatus, replicaStatus, failedOver] = await Promise.all([
+  let [probes, primaryProbe, replicaProbe, primaryStatus, replicaStatus, stateRead] = await Promise.all([
     reading,
     reading.then((built) => probeWith('primary', built)),
     reading.then((built) => probeWith('replica', built)),
     attempt('describe primary instance', deadlines.apiMs, deps.describePrimary),
     attempt('describe replica instance', deadlines.apiMs, deps.describeReplica),
-    attempt('read failover state', deadlines.apiMs, async () => hasFailedOver(await deps.failoverState.read())),
+    attempt('read failover state', deadlines.apiMs, async () => {
+      const state = await deps.failoverState.read();
+      return { failedOver: writerNameFailedOver(state), writerProtected: writerProtected(state) };
+    }),
   ]);
 
   // Phase 2, only after a refused password: the secret rotated under this container. Re-read it once.
@@ -160,7 +164,10 @@ export async function runMonitorCycle(deps: MonitorDependencies): Promise<Monito
     { name: MonitorMetric.PrimaryApiUnreachable, value: flag(primaryStatus === undefined), unit: 'Count' },
   ];
   if (lag) data.push({ name: MonitorMetric.ReplicationLagSeconds, value: lag.lagSeconds, unit: 'Seconds' });
-  if (failedOver !== undefined) data.push({ name: MonitorMetric.FailedOver, value: flag(failedOver), unit: 'Count' });
+  if (stateRead !== undefined) {
+    data.push({ name: MonitorMetric.FailedOver, value: flag(stateRead.failedOver), unit: 'Count' });
+    data.push({ name: MonitorMetric.WriterProtected, value: flag(stateRead.writerProtected), unit: 'Count' });
+  }
   data.push({ name: MonitorMetric.MonitorErrors, value: errors.length, unit: 'Count' });
 
   await deps.metrics.record(data);

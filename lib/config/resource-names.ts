@@ -52,6 +52,8 @@ export function drResourceNames(config: Pick<DrConfig, 'serviceName' | 'environm
        * the SECONDARY record is healthy only then. Not an estate health alarm: see `estateHealthAlarmNames`.
        */
       notFailedOver: name('not-failed-over'),
+      /** After a failover, until a re-protection completes (and again after a fail-back): nothing protects the writer. */
+      writerUnprotected: name('writer-unprotected'),
     },
     /** The lease keeper's alarms, in the PRIMARY region (the others are all in the DR region). */
     keeperAlarms: {

@@ -26,7 +26,7 @@ export class ReplicationMonitor extends Construct {
   readonly function: DrFunction;
   /** The estate's health alarms: OK on a healthy, not failed-over estate; each alerts on ALARM and OK. */
   readonly alarms: Record<'replicationLag' | 'primaryUnreachable' | 'replicaUnreachable' | 'primaryNotAvailable' |
-    'primaryFailedState' | 'primaryApiUnreachable' | 'replicaNotAvailable' | 'monitorErrors' | 'failedOver', cloudwatch.Alarm>;
+    'primaryFailedState' | 'primaryApiUnreachable' | 'replicaNotAvailable' | 'monitorErrors' | 'failedOver' | 'writerUnprotected', cloudwatch.Alarm>;
   /**
    * FailedOver < 1: in ALARM whenever the estate has NOT failed over (its normal state), OK once the orchestrator
    * published FailedOver=1. Only the SECONDARY writer record follows it; it alerts nobody (failed-over does).
@@ -144,6 +144,16 @@ export class ReplicationMonitor extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
         // Sticky: with no new data the alarm keeps its state, so a failed-over estate never looks un-failed.
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      }),
+      writerUnprotected: alarm('WriterUnprotectedAlarm', {
+        alarmName: names.alarms.writerUnprotected,
+        alarmDescription: 'No replica in another region protects the writer (after a failover until a re-protection completes, or after a fail-back): a second regional outage would lose the database',
+        metric: metric(MonitorMetric.WriterProtected, 'Maximum'),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        // Omitted when the state table does not answer: keep the last state rather than guess (monitor-errors alerts).
         treatMissingData: cloudwatch.TreatMissingData.IGNORE,
       }),
     };

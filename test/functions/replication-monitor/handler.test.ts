@@ -105,6 +105,7 @@ const PRIMARY_API_SILENT = {
   PrimaryApiUnreachable: 1,
   ReplicationLagSeconds: 0.05,
   FailedOver: 0,
+  WriterProtected: 1,
   MonitorErrors: 1,
 };
 
@@ -124,6 +125,7 @@ test('a healthy run publishes every metric with its unit and the environment dim
     PrimaryApiUnreachable: 0,
     ReplicationLagSeconds: 0.05,
     FailedOver: 0,
+    WriterProtected: 1,
     MonitorErrors: 0,
   });
   expect(Object.fromEntries(Object.entries(data).map(([name, datum]) => [name, datum.Unit]))).toEqual({
@@ -136,6 +138,7 @@ test('a healthy run publishes every metric with its unit and the environment dim
     PrimaryApiUnreachable: 'Count',
     ReplicationLagSeconds: 'Seconds',
     FailedOver: 'Count',
+    WriterProtected: 'Count',
     MonitorErrors: 'Count',
   });
   for (const datum of Object.values(data)) expect(datum.Dimensions).toEqual([{ Name: 'EnvironmentSuffix', Value: 'test' }]);
@@ -188,6 +191,7 @@ test('an unreachable primary publishes PrimaryReachable=0, skips the heartbeat a
     PrimaryApiUnreachable: 0,
     ReplicationLagSeconds: 42,
     FailedOver: 0,
+    WriterProtected: 1,
     MonitorErrors: 0,
   });
   expect(probes.writeHeartbeat).not.toHaveBeenCalled();
@@ -217,11 +221,13 @@ test('a missing replica instance and a failed status both count as unavailable; 
   expect(summary.errors).toEqual([expect.stringMatching(/^describe replica instance: /)]);
 });
 
+const REPROTECTION = { writer: { side: 'dr', instanceId: 'paydb-dr-replica-db-dev' }, target: { side: 'primary', instanceId: 'paydb-primary-reprotect-db-dev' } };
+
 test.each([
   ['the failedOver flag is set', failoverItem('in_progress', true), 1],
   ['the failover completed (even without the flag)', failoverItem('completed', false), 1],
   ['a failover is under way but DNS not switched', failoverItem('in_progress', false), 0],
-  ['the estate was re-protected after a failover (the flag carried over)', failoverItem('completed', true, { mode: 'reprotect' }), 1],
+  ['the estate was re-protected after a failover (the flag carried over)', failoverItem('completed', true, { mode: 'reprotect', reprotect: REPROTECTION }), 1],
   // Issue 11: the fail-back pointed the PRIMARY record at the new primary-region writer and withdrew the signal; a 1
   // here would keep that record unhealthy and send the writer name back to the fenced DR database.
   ['a fail-back toward the re-protection replica completed (it withdrew the signal)', failoverItem('completed', false, {
@@ -234,6 +240,22 @@ test.each([
   await handler();
 
   expect(published().FailedOver.Value).toBe(expected);
+});
+
+test.each([
+  ['nothing failed over (the configured DR replica protects the primary)', undefined, 1],
+  ['a failover promoted the replica', failoverItem('completed', true), 0],
+  ['the promotion was requested (the replica may already write)', failoverItem('in_progress', true, { promoteRequestedAt: '2026-11-30T10:00:00.000Z' }), 0],
+  ['a failover was aborted before any promotion', failoverItem('aborted', false), 1],
+  ['a re-protection is still waiting for its replica', failoverItem('in_progress', true, { mode: 'reprotect', reprotect: REPROTECTION }), 0],
+  ['a re-protection completed', failoverItem('completed', true, { mode: 'reprotect', reprotect: REPROTECTION }), 1],
+])('WriterProtected: %s', async (_, item, expected) => {
+  fakeProbes();
+  dynamo.on(GetItemCommand).resolves(item ? { Item: item } : {});
+
+  await handler();
+
+  expect(published().WriterProtected.Value).toBe(expected);
 });
 
 test('FailedOver is 0 when there is no failover item', async () => {
@@ -263,6 +285,7 @@ test('FailedOver is omitted, not guessed, when the state table does not answer',
 
   const data = published();
   expect(data.FailedOver).toBeUndefined();
+  expect(data.WriterProtected).toBeUndefined();
   expect(values(data)).toMatchObject({ PrimaryReachable: 1, ReplicaReachable: 1, ReplicationLagSeconds: 0.05, MonitorErrors: 1 });
   expect(summary.errors).toEqual([expect.stringMatching(/^read failover state: /)]);
 });
@@ -318,6 +341,7 @@ test('unreadable credentials make both databases unreachable but the control-pla
     PrimaryRoutineState: 0,
     PrimaryApiUnreachable: 0,
     FailedOver: 0,
+    WriterProtected: 1,
     MonitorErrors: 1,
   });
   expect(buildProbes).not.toHaveBeenCalled();

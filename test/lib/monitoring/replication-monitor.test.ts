@@ -211,7 +211,7 @@ describe('monitor alarms', () => {
       ...Object.values(monitoring.findResources('AWS::CloudWatch::Alarm')),
       ...Object.values(monitoring.findResources('AWS::CloudWatch::CompositeAlarm')),
     ].filter((alarm) => alarm.Properties.AlarmName !== 'paydb-not-failed-over-dev');
-    expect(alarms).toHaveLength(10);
+    expect(alarms).toHaveLength(11);
     for (const { Properties } of alarms) {
       expect(Properties.AlarmActions.map((action: unknown) => importedFrom(action, dr))).toEqual([alertTopic]);
       expect(Properties.OKActions.map((action: unknown) => importedFrom(action, dr))).toEqual([alertTopic]);
