@@ -443,48 +443,32 @@ class FailoverOrchestrator {
   }
 
   private newRecord(request: RecordedRequest, previous: FailoverState | undefined, pair: DatabasePair | undefined): FailoverState {
-    const now = this.ports.clock.now();
+    return { ...this.freshRecord(request, request.switchover ? 'switchover' : 'failover', 'deciding', previous), ...(pair ? { pair } : {}) };
+  }
+
+  private newReprotection(previous: FailoverState | undefined, writer: DatabaseMember, target: DatabaseMember, reason: string): FailoverState {
+    const request: RecordedRequest = { trigger: 'operator', reason, force: false, switchover: false, confirmPrimaryDead: false };
+    return { ...this.freshRecord(request, 'reprotect', 'acting', previous), reprotect: { writer, target } };
+  }
+
+  /** A record of this run, not yet saved: locked by this run, nothing done. */
+  private freshRecord(request: RecordedRequest, mode: FailoverState['mode'], phase: FailoverState['phase'], previous: FailoverState | undefined): FailoverState {
     return {
       runId: this.options.runId,
       status: 'in_progress',
-      phase: 'deciding',
-      mode: request.switchover ? 'switchover' : 'failover',
+      phase,
+      mode,
       request,
       trigger: request.trigger,
       reason: request.reason,
       force: request.force,
-      startedAt: new Date(now).toISOString(),
+      startedAt: new Date(this.ports.clock.now()).toISOString(),
       failedOver: false,
       leaseOwner: this.options.runId,
       leaseExpiresAt: this.lockExpiry(),
       version: 0,
       decisionAttempts: 0,
       steps: {},
-      ...(pair ? { pair } : {}),
-      ...this.lineage(previous),
-    };
-  }
-
-  private newReprotection(previous: FailoverState | undefined, writer: DatabaseMember, target: DatabaseMember, reason: string): FailoverState {
-    const now = this.ports.clock.now();
-    const request: RecordedRequest = { trigger: 'operator', reason, force: false, switchover: false, confirmPrimaryDead: false };
-    return {
-      runId: this.options.runId,
-      status: 'in_progress',
-      phase: 'acting',
-      mode: 'reprotect',
-      request,
-      trigger: request.trigger,
-      reason,
-      force: false,
-      startedAt: new Date(now).toISOString(),
-      failedOver: false,
-      leaseOwner: this.options.runId,
-      leaseExpiresAt: this.lockExpiry(),
-      version: 0,
-      decisionAttempts: 0,
-      steps: {},
-      reprotect: { writer, target },
       ...this.lineage(previous),
     };
   }
