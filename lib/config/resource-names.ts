@@ -10,11 +10,17 @@ export { METRIC_NAMESPACE } from '../../functions/core/metric-names';
 export function drResourceNames(config: Pick<DrConfig, 'serviceName' | 'environmentSuffix'>) {
   const name = (purpose: string) => resourceName(config, purpose);
   const hostedZoneName = `db.${config.serviceName}-${config.environmentSuffix}.internal`;
+  const reprotectReplicaDbInstance = name('primary-reprotect-db');
   return {
     primaryDbInstance: name('primary-db'),
     replicaDbInstance: name('dr-replica-db'),
     /** The replica a re-protection creates in the PRIMARY region from the promoted DR instance (the old primary keeps its own name). */
-    reprotectReplicaDbInstance: name('primary-reprotect-db'),
+    reprotectReplicaDbInstance,
+    /**
+     * The DB subnet group that replica is created in: the primary VPC's database subnets. Its own, with a name the
+     * orchestrator can be told (the primary instance's subnet group is CDK's, with a generated name).
+     */
+    reprotectSubnetGroup: `${reprotectReplicaDbInstance}-subnets`,
     dbSecret: name('db-credentials'),
     failoverStateTable: name('failover-state'),
     /** The write lease: a DynamoDB MRSC global table with replicas in both database regions (failoverMode automatic). */
@@ -85,6 +91,14 @@ export function parameterGroupFamilyQualifier(config: Pick<DrConfig, 'database'>
 export function parameterGroupNameOf(instanceName: string, config: Pick<DrConfig, 'database'>): string {
   const qualifier = parameterGroupFamilyQualifier(config);
   return qualifier === '' ? `${instanceName}-params` : `${instanceName}-params-${qualifier}`;
+}
+
+/**
+ * The re-protection replica's own DB parameter group in the primary region, of the configured major: the writer after a
+ * fail-back, whose write freeze (a later switchover) sets the read-only default there.
+ */
+export function reprotectParameterGroupName(config: Pick<DrConfig, 'serviceName' | 'environmentSuffix' | 'database'>): string {
+  return parameterGroupNameOf(drResourceNames(config).reprotectReplicaDbInstance, config);
 }
 
 /** The DB parameter groups of the two instances. The lease keeper and a planned switchover set the read-only default in the primary's. */

@@ -1,4 +1,5 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DrConfig, resourceName } from '../config/dr-config';
@@ -28,6 +29,12 @@ export interface DRDatabaseStackProps extends StackProps {
 export class DRDatabaseStack extends Stack {
   readonly replica: ReplicaDatabase;
   readonly writeLease?: WriteLeaseTable;
+  /**
+   * The group the DR instance is moved into when a fail-back hands the writer role back to the primary region (the
+   * orchestrator's fence of the old writer, as the primary's FenceSecurityGroup after a failover): it admits no client,
+   * only PostgreSQL from the DR function subnets.
+   */
+  readonly fenceSecurityGroup: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: DRDatabaseStackProps) {
     super(scope, id, props);
@@ -48,6 +55,22 @@ export class DRDatabaseStack extends Stack {
       clientCidrs: { 'DR VPC': config.network.drCidr, 'primary VPC (applications after failover)': config.network.primaryCidr },
       promoted: config.topology.writerRegion === 'dr',
     });
+    this.fenceSecurityGroup = new ec2.SecurityGroup(this, 'FenceSecurityGroup', {
+      vpc: props.network.vpc,
+      securityGroupName: resourceName(config, 'dr-db-fence'),
+      // A new description replaces the group, and its id is exported to the orchestrator's stack, whose import would
+      // block the change: keep it.
+      description: 'Deny-all: the DR instance is moved here by a fail-back so no client can write to it',
+      allowAllOutbound: false,
+    });
+    // The fail-back freezes the DR writer, waits until the re-protection replica replayed its last WAL position and
+    // may undo the freeze, all over SQL from the orchestrator: after a fence applied early (a retried run) the
+    // orchestrator must still reach the instance. Only the DR function subnets; clients stay out, and the read-only
+    // default plus the session cut are the data-level fence.
+    for (const [index, cidr] of props.network.functionSubnetCidrs.entries()) {
+      this.fenceSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(config.database.port),
+        `PostgreSQL from DR function subnet ${index + 1} (the orchestrator: fail-back freeze, catch-up, undo)`);
+    }
     if (config.failover.mode === 'automatic') {
       this.writeLease = new WriteLeaseTable(this, 'WriteLease', {
         tableName: drResourceNames(config).writeLeaseTable,

@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { drResourceNames } from '../config/resource-names';
-import { FailoverOrchestration } from '../constructs/failover/failover-orchestration';
+import { FailoverOrchestration, ReprotectionReferences } from '../constructs/failover/failover-orchestration';
 import { DrServiceStackProps } from './dr-service-stack-props';
 
 export interface FailoverOrchestrationStackProps extends DrServiceStackProps {
@@ -11,6 +11,7 @@ export interface FailoverOrchestrationStackProps extends DrServiceStackProps {
   readonly hostedZoneId: string;
   readonly writerRecordName: string;
   readonly primaryRecordSetId: string;
+  readonly reprotection: ReprotectionReferences;
 }
 
 /** DR-region failover orchestrator and the rules that start and resume it. */

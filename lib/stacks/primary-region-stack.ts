@@ -9,7 +9,8 @@ import { silentSessionTimeoutMs } from '../../functions/core/write-lease';
 import { backupBucketName, DrConfig, leaseTimingsOf, longestRenewalGapSeconds, resourceName } from '../config/dr-config';
 import { acknowledgeFindings, controlTowerFinding } from '../compliance/nag';
 import { drResourceNames } from '../config/resource-names';
-import { PrimaryDatabase } from '../constructs/database/primary-database';
+import { PrimaryDatabase, silentSessionParameters } from '../constructs/database/primary-database';
+import { ReprotectionTarget } from '../constructs/database/reprotection-target';
 import { RegionalKey } from '../constructs/encryption/regional-key';
 import { AlertTopic } from '../constructs/monitoring/alert-topic';
 import { WriterHostParameter } from '../constructs/dns/writer-host-parameter';
@@ -45,6 +46,8 @@ export class PrimaryRegionStack extends PinnedZonesStack {
    * it cannot renew): it admits no client, only the lease keeper (failoverMode `automatic`).
    */
   readonly fenceSecurityGroup: ec2.SecurityGroup;
+  /** Where the orchestrator re-protects the promoted DR instance: the replica's subnet group and own parameter group. */
+  readonly reprotection: ReprotectionTarget;
 
   constructor(scope: Construct, id: string, props: PrimaryRegionStackProps) {
     super(scope, id, { ...props, availabilityZones: props.config.network.primaryAvailabilityZones });
@@ -73,6 +76,7 @@ export class PrimaryRegionStack extends PinnedZonesStack {
       peerCidr: config.network.drCidr,
     }).peeringConnectionId;
 
+    const silentSessionTimeout = Duration.millis(silentSessionTimeoutMs(leaseTimingsOf(config.failover.lease), longestRenewalGapSeconds(config.failover.lease) * 1000));
     this.database = new PrimaryDatabase(this, 'Database', {
       instanceIdentifier: names.primaryDbInstance,
       secretName: names.dbSecret,
@@ -83,7 +87,15 @@ export class PrimaryRegionStack extends PinnedZonesStack {
       key: this.key,
       clientCidrs: { 'primary VPC': config.network.primaryCidr, 'DR VPC (monitor and orchestrator over peering)': config.network.drCidr },
       secretReplica: { region: config.regions.dr, key: props.drKey },
-      silentSessionTimeout: Duration.millis(silentSessionTimeoutMs(leaseTimingsOf(config.failover.lease), longestRenewalGapSeconds(config.failover.lease) * 1000)),
+      silentSessionTimeout,
+    });
+    this.reprotection = new ReprotectionTarget(this, 'ReprotectionTarget', {
+      instanceIdentifier: names.reprotectReplicaDbInstance,
+      subnetGroupName: names.reprotectSubnetGroup,
+      database: config.database,
+      vpc: this.network.vpc,
+      subnets: this.network.databaseSubnets,
+      writerParameters: silentSessionParameters(silentSessionTimeout),
     });
     this.fenceSecurityGroup = new ec2.SecurityGroup(this, 'FenceSecurityGroup', {
       vpc: this.network.vpc,

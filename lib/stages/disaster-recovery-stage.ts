@@ -98,6 +98,11 @@ export class DisasterRecoveryStage extends Stage {
       hostedZoneId: this.route53Failover.hostedZone.hostedZoneId,
       writerRecordName: this.route53Failover.dns.writerRecordName,
       primaryRecordSetId: this.route53Failover.dns.primaryRecordSetId,
+      reprotection: {
+        primaryKeyArn: this.primaryRegion.key.keyArn,
+        primaryDatabaseSecurityGroupId: this.primaryRegion.database.securityGroup.securityGroupId,
+        drFenceSecurityGroupId: this.drDatabase.fenceSecurityGroup.securityGroupId,
+      },
     });
     const orchestrator = this.failoverOrchestration.orchestration;
     this.drDrill = new DRDrillStack(this, 'DRDrillStack', {

@@ -1,5 +1,5 @@
 import type { DrConfig } from '../../lib/config/dr-config';
-import { drResourceNames, estateHealthAlarmNames, METRIC_NAMESPACE, parameterGroupNameOf, parameterGroupNames } from '../../lib/config/resource-names';
+import { drResourceNames, estateHealthAlarmNames, METRIC_NAMESPACE, parameterGroupNames, reprotectParameterGroupName } from '../../lib/config/resource-names';
 
 /**
  * Every AWS call each DR function makes, as IAM sees it (action → resource, with the request context AWS documents for
@@ -28,7 +28,7 @@ export interface EstateLookup {
   functionRoleArn(functionName: string): string;
   /** The database secret in that region (the primary secret, or its DR-region replica). */
   secretArn(side: 'primary' | 'dr'): string;
-  securityGroupArn(side: 'primary-fence' | 'primary-database' | 'replica'): string;
+  securityGroupArn(side: 'primary-fence' | 'primary-database' | 'replica' | 'dr-fence'): string;
 }
 
 export interface AwsCall {
@@ -90,32 +90,33 @@ export function functionAwsCalls(lookup: EstateLookup): FunctionCalls[] {
   const deny = (action: string, resource: string, why: string, context?: Record<string, string | string[]>): DeniedCall => ({ action, resource, why, ...(context ? { context } : {}) });
   const writeState = (why: string) => ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'].map((action) => deny(action, stateTable, why));
 
-  // Re-protection and fail-back (issue 11, functions/adapters/aws/rds-replica-provisioning.ts, rds-database-fleet.ts):
-  // lib/ does not create these yet; the names follow the estate's conventions and are what the orchestrator's
-  // REPROTECT_* variables must name.
-  const reprotectInstance = `${config.serviceName}-primary-reprotect-db-${config.environmentSuffix}`;
-  const reprotectDb = db(primary, reprotectInstance);
+  // Re-protection and fail-back (issue 11, functions/adapters/aws/rds-replica-provisioning.ts, rds-database-fleet.ts): the
+  // names are those the orchestrator's REPROTECT_* / DR_* variables carry (lib/constructs/failover/failover-orchestration.ts).
+  const reprotectDb = db(primary, names.reprotectReplicaDbInstance);
   const rdsIn = (region: string, type: string, name: string) => `arn:aws:rds:${region}:${account}:${type}:${name}`;
-  const awaiting = 'issue 11: re-protection and fail-back (REPROTECT_* / DR_* variables of the orchestrator)';
+  // The orchestrator asks for a private replica (PubliclyAccessible false): rds:PubliclyAccessible of the request.
+  const privateReplica = { 'rds:PubliclyAccessible': 'false' };
+  const rdsGrant = { 'kms:GrantIsForAWSResource': 'true', ...via('rds', primary) };
   const reprotection: AwsCall[] = [
     { action: 'rds:DescribeDBInstances', resource: reprotectDb },
-    { action: 'rds:CreateDBInstanceReadReplica', resource: reprotectDb },
-    { action: 'rds:CreateDBInstanceReadReplica', resource: replicaDb },
-    { action: 'rds:CreateDBInstanceReadReplica', resource: rdsIn(primary, 'subgrp', `${config.serviceName}-primary-db-subnets-${config.environmentSuffix}`) },
-    { action: 'rds:CreateDBInstanceReadReplica', resource: rdsIn(primary, 'pg', parameterGroupNameOf(reprotectInstance, config)) },
-    { action: 'rds:CreateDBInstanceReadReplica', resource: rdsIn(primary, 'og', `default:postgres-${config.database.engineVersion.split('.')[0]}`) },
+    { action: 'rds:CreateDBInstanceReadReplica', resource: reprotectDb, context: privateReplica },
+    { action: 'rds:CreateDBInstanceReadReplica', resource: replicaDb, context: privateReplica },
+    { action: 'rds:CreateDBInstanceReadReplica', resource: rdsIn(primary, 'subgrp', names.reprotectSubnetGroup), context: privateReplica },
+    { action: 'rds:CreateDBInstanceReadReplica', resource: rdsIn(primary, 'pg', reprotectParameterGroupName(config)), context: privateReplica },
+    { action: 'rds:CreateDBInstanceReadReplica', resource: rdsIn(primary, 'og', `default:postgres-${config.database.engineVersion.split('.')[0]}`), context: privateReplica },
     { action: 'rds:StartDBInstanceAutomatedBackupsReplication', resource: replicaDb },
     { action: 'rds:StartDBInstanceAutomatedBackupsReplication', resource: rdsIn(primary, 'auto-backup', '*') },
     { action: 'rds:DescribeDBInstanceAutomatedBackups', resource: rdsIn(primary, 'auto-backup', '*') },
-    { action: 'kms:CreateGrant', resource: lookup.keyArn('primary'), context: { 'kms:GrantIsForAWSResource': 'true' }, implied: 'RDS encrypts the replica and the replicated backups with the primary region\'s key on the caller\'s behalf' },
+    { action: 'kms:CreateGrant', resource: lookup.keyArn('primary'), context: rdsGrant, implied: 'RDS encrypts the replica and the replicated backups with the primary region\'s key on the caller\'s behalf' },
     { action: 'kms:DescribeKey', resource: lookup.keyArn('primary'), context: via('rds', primary), implied: 'RDS encrypts the replica and the replicated backups with the primary region\'s key on the caller\'s behalf' },
-    // The fail-back freezes the promoted DR instance (its own parameter group) and fences it (ModifyDBInstance,
-    // StopDBInstance). This contradicts two denials below ("fences only the old primary"): granting it replaces them.
+    // The fail-back freezes the promoted DR instance (its own parameter group) and fences it (ModifyDBInstance into the
+    // DR fence group, StopDBInstance). Decided: these replace the former denials "fences (stops) only the old primary";
+    // the DR instance is fenced only as the writer a fail-back replaces, and is never deleted (below).
     { action: 'rds:ModifyDBParameterGroup', resource: rdsIn(dr, 'pg', parameterGroupNames(config).replica) },
     { action: 'rds:ModifyDBInstance', resource: replicaDb },
     { action: 'rds:StopDBInstance', resource: replicaDb },
     { action: 'rds:PromoteReadReplica', resource: reprotectDb },
-  ].map((call) => ({ ...call, awaitingInfrastructure: awaiting }));
+  ];
 
   const orchestrator: FunctionCalls = {
     functionName: names.failoverOrchestratorFunction,
@@ -144,10 +145,16 @@ export function functionAwsCalls(lookup: EstateLookup): FunctionCalls[] {
       deny('rds:DeleteDBInstance', replicaDb, 'the orchestrator never deletes a database'),
       deny('rds:DeleteDBInstance', primaryDb, 'the orchestrator never deletes a database'),
       deny('rds:PromoteReadReplica', primaryDb, 'only the DR replica is promoted'),
-      deny('rds:ModifyDBInstance', replicaDb, 'the orchestrator fences (modifies) only the old primary'),
-      deny('rds:StopDBInstance', replicaDb, 'the orchestrator stops only the old primary'),
+      deny('rds:DeleteDBInstance', reprotectDb, 'the orchestrator never deletes a database'),
+      deny('rds:CreateDBInstanceReadReplica', reprotectDb, 'the re-protection replica is private', { 'rds:PubliclyAccessible': 'true' }),
+      deny('rds:CreateDBInstanceReadReplica', primaryDb, 'a re-protection replica must not take the old primary\'s name, nor replicate it', privateReplica),
+      deny('rds:StartDBInstanceAutomatedBackupsReplication', primaryDb, 'only the DR instance\'s backups are replicated by the orchestrator'),
+      deny('kms:CreateGrant', lookup.keyArn('primary'), 'grants on the primary key only for RDS resources', { 'kms:GrantIsForAWSResource': 'false', ...via('rds', primary) }),
+      deny('kms:CreateGrant', lookup.keyArn('primary'), 'grants on the primary key only through RDS', { 'kms:GrantIsForAWSResource': 'true', ...via('dynamodb', primary) }),
+      deny('kms:CreateGrant', lookup.keyArn('dr'), 'RDS needs no grant on the DR key from the orchestrator', rdsGrant),
       deny('ec2:RevokeSecurityGroupIngress', lookup.securityGroupArn('primary-fence'), 'the fence group\'s rules are the infrastructure\'s, never the orchestrator\'s'),
       deny('ec2:AuthorizeSecurityGroupIngress', lookup.securityGroupArn('primary-fence'), 'the fence group\'s rules are the infrastructure\'s, never the orchestrator\'s'),
+      deny('ec2:AuthorizeSecurityGroupIngress', lookup.securityGroupArn('dr-fence'), 'the fence group\'s rules are the infrastructure\'s, never the orchestrator\'s'),
       deny('ec2:DeleteSecurityGroup', lookup.securityGroupArn('replica'), 'the replica\'s security group is the infrastructure\'s'),
       deny('ec2:ModifySecurityGroupRules', lookup.securityGroupArn('replica'), 'the replica\'s security group is the infrastructure\'s'),
       deny('route53:ChangeResourceRecordSets', zone, 'only UPSERT of the writer record', {

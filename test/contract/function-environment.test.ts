@@ -39,6 +39,17 @@ describe('function environments set by the infrastructure satisfy the handlers',
     });
   });
 
+  it('failover orchestrator: re-protection and fail-back are configured (without them `reprotect` is refused as not configured)', () => {
+    const env = environmentOf(stage.failoverOrchestration, names.failoverOrchestratorFunction);
+    expect(readOrchestratorConfig(env)).toMatchObject({
+      reprotectReplicaInstanceId: names.reprotectReplicaDbInstance, reprotectSubnetGroup: names.reprotectSubnetGroup,
+      reprotectParameterGroup: `${names.reprotectReplicaDbInstance}-params`, drParameterGroup: `${names.replicaDbInstance}-params`,
+      reprotectKmsKeyArn: deployTimeValue('REPROTECT_KMS_KEY_ARN'), reprotectSecurityGroupIds: [deployTimeValue('REPROTECT_SECURITY_GROUP_IDS')],
+      drFenceSecurityGroupId: deployTimeValue('DR_FENCE_SECURITY_GROUP_ID'),
+      reprotectInstanceClass: config.database.instanceClass, reprotectBackupRetentionDays: config.database.backupRetentionDays,
+    });
+  });
+
   it('lease keeper', () => {
     const env = environmentOf(stage.primaryLeaseKeeper!, names.leaseKeeperFunction);
     expect(readLeaseKeeperConfig(env)).toMatchObject({
@@ -62,6 +73,11 @@ describe('function environments set by the infrastructure satisfy the handlers',
   it('fails when the infrastructure drops a variable (the check can fail)', () => {
     const { LAG_LOOKBACK_SECONDS: _dropped, ...env } = environmentOf(stage.failoverOrchestration, names.failoverOrchestratorFunction);
     expect(() => readOrchestratorConfig(env)).toThrow(/LAG_LOOKBACK_SECONDS/);
+  });
+
+  it('fails when the infrastructure sets re-protection only in part (the check can fail)', () => {
+    const { DR_FENCE_SECURITY_GROUP_ID: _dropped, ...env } = environmentOf(stage.failoverOrchestration, names.failoverOrchestratorFunction);
+    expect(() => readOrchestratorConfig(env)).toThrow(/re-protection needs all of .*missing: DR_FENCE_SECURITY_GROUP_ID/);
   });
 
   it('fails when the keeper would be handed the same group for the database and the fence (the check can fail)', () => {

@@ -30,6 +30,16 @@ export interface PrimaryDatabaseProps {
 }
 
 /**
+ * The writer's parameters beyond the estate's (`createPostgresParameterGroup`): sessions idle, or idle in a transaction,
+ * for `timeout` are ended (see `PrimaryDatabaseProps.silentSessionTimeout`). Also those of the re-protection replica's
+ * group, the writer after a fail-back.
+ */
+export function silentSessionParameters(timeout: Duration): Record<string, string> {
+  const milliseconds = String(timeout.toMilliseconds());
+  return { idle_session_timeout: milliseconds, idle_in_transaction_session_timeout: milliseconds };
+}
+
+/**
  * The writer: RDS PostgreSQL, Multi-AZ, encrypted with the region's key, TLS forced, PITR backups,
  * credentials generated into Secrets Manager, no public endpoint, destroyable.
  */
@@ -57,11 +67,7 @@ export class PrimaryDatabase extends Construct {
       replicaRegions: [{ region: props.secretReplica.region, encryptionKey: props.secretReplica.key }],
     });
 
-    const silentSessionMs = String(props.silentSessionTimeout.toMilliseconds());
-    this.parameterGroup = createPostgresParameterGroup(this, props.instanceIdentifier, database, {
-      idle_session_timeout: silentSessionMs,
-      idle_in_transaction_session_timeout: silentSessionMs,
-    });
+    this.parameterGroup = createPostgresParameterGroup(this, props.instanceIdentifier, database, silentSessionParameters(props.silentSessionTimeout));
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       instanceIdentifier: props.instanceIdentifier,
       engine: postgresEngine(database.engineVersion),

@@ -5,11 +5,11 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { reservedConcurrencyOf } from '../../config/dr-config';
+import { engineMajor, reservedConcurrencyOf } from '../../config/dr-config';
 import { runbookUrl } from '../monitoring/alarm-runbook-links';
-import { acknowledgeFindings, acknowledgeImportedValueFindings, controlTowerFinding } from '../../compliance/nag';
+import { acknowledgeFindings, acknowledgeImportedValueFindings, controlTowerFinding, wildcardResourceFinding } from '../../compliance/nag';
 import { ALARM_STATE_CHANGE_EVENT } from '../../../functions/core/metric-names';
-import { METRIC_NAMESPACE, parameterGroupNames } from '../../config/resource-names';
+import { METRIC_NAMESPACE, parameterGroupNames, reprotectParameterGroupName } from '../../config/resource-names';
 import { DatabasePairFunctionProps, databaseEnvironment, databaseInstanceArn, grantDatabaseAccess, primaryParameterGroupArn } from '../functions/database-access';
 import { DrFunction } from '../functions/dr-function';
 import { grantFailoverStateAccess } from './failover-state-table';
@@ -26,6 +26,22 @@ export interface FailoverOrchestrationProps extends DatabasePairFunctionProps {
   readonly hostedZoneId: string;
   readonly writerRecordName: string;
   readonly primaryRecordSetId: string;
+  /** What the re-protection and the fail-back need that has no fixed name (cross-region and cross-stack references). */
+  readonly reprotection: ReprotectionReferences;
+}
+
+/**
+ * Re-protection of the promoted DR instance by a replica in the primary region, and the fail-back to that replica
+ * (runbooks/reprotect-and-failback.md). The names (replica, its subnet group and parameter group, the DR instance's
+ * parameter group) are fixed (`drResourceNames`); these are not.
+ */
+export interface ReprotectionReferences {
+  /** The primary region's key: encrypts the replica and its replicated automated backups. */
+  readonly primaryKeyArn: string;
+  /** The primary database's client group: admits the primary VPC and the DR VPC (the orchestrator's SQL over peering). Not the fence group. */
+  readonly primaryDatabaseSecurityGroupId: string;
+  /** Deny-all group of the DR VPC (DR database stack): the fail-back's fence of the DR instance. */
+  readonly drFenceSecurityGroupId: string;
 }
 
 /** Worst case RDS documents for promoting a replica is minutes; the function stops 20 s before its own timeout. */
@@ -68,7 +84,8 @@ export class FailoverOrchestration extends Construct {
       key: props.key,
       timeout: ORCHESTRATOR_TIMEOUT,
       reservedConcurrentExecutions: reservedConcurrencyOf(config, 'failoverOrchestrator'),
-      databaseAccess: { port: config.database.port, cidrs: { 'primary VPC': config.network.primaryCidr } },
+      // The DR VPC too: a switchover reads the DR replica's replay position, and the fail-back freezes the DR writer.
+      databaseAccess: { port: config.database.port, cidrs: { 'primary VPC': config.network.primaryCidr, 'DR VPC': config.network.drCidr } },
       environment: {
         ...databaseEnvironment(config, names, props.databases),
         METRIC_NAMESPACE,
@@ -91,6 +108,17 @@ export class FailoverOrchestration extends Construct {
         LEASE_TAKEOVER_MARGIN_SECONDS: String(lease.takeoverMarginSeconds),
         SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS: String(SWITCHOVER_CATCH_UP_TIMEOUT.toSeconds()),
         PRIMARY_DB_PARAMETER_GROUP: parameterGroupNames(config).primary,
+        // Re-protection and fail-back (all seven or none: functions/failover-orchestrator/config.ts).
+        REPROTECT_REPLICA_DB_INSTANCE_ID: names.reprotectReplicaDbInstance,
+        REPROTECT_KMS_KEY_ARN: props.reprotection.primaryKeyArn,
+        REPROTECT_DB_SUBNET_GROUP: names.reprotectSubnetGroup,
+        REPROTECT_DB_PARAMETER_GROUP: reprotectParameterGroupName(config),
+        REPROTECT_SECURITY_GROUP_IDS: props.reprotection.primaryDatabaseSecurityGroupId,
+        DR_DB_PARAMETER_GROUP: parameterGroupNames(config).replica,
+        DR_FENCE_SECURITY_GROUP_ID: props.reprotection.drFenceSecurityGroupId,
+        // The replica is what the primary was: its class and backup retention (of the backups replicated to the primary region).
+        REPROTECT_DB_INSTANCE_CLASS: config.database.instanceClass,
+        REPROTECT_BACKUP_RETENTION_DAYS: String(config.database.backupRetentionDays),
       },
     });
     const role = this.function.role;
@@ -110,6 +138,7 @@ export class FailoverOrchestration extends Construct {
       actions: ['rds:ModifyDBParameterGroup'],
       resources: [primaryParameterGroupArn(config)],
     }));
+    this.grantReprotectionAndFailBack(role, props);
     if (mode === 'automatic') grantWriteLeaseAccess(role, names.writeLeaseTable, config.regions.dr, props.key.keyArn);
     const zoneArn = `arn:${Aws.PARTITION}:route53:::hostedzone/${props.hostedZoneId}`;
     role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -175,5 +204,68 @@ export class FailoverOrchestration extends Construct {
         retryAttempts: 0,
       })],
     });
+  }
+
+  /**
+   * Re-protection (`{"action":"reprotect"}`): a cross-region read replica of the promoted DR instance in the primary
+   * region, and the replication of the DR instance's automated backups to the primary region, both requested there
+   * (functions/adapters/aws/rds-replica-provisioning.ts). Fail-back (a planned switchover toward that replica): the DR
+   * writer is frozen in its own parameter group and fenced (deny-all group, then a stop); the replica is promoted.
+   * Resource types per action: "Actions, resources, and condition keys for Amazon RDS",
+   * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html .
+   */
+  private grantReprotectionAndFailBack(role: iam.IRole, props: FailoverOrchestrationProps): void {
+    const { config, names } = props;
+    const { primary, dr } = config.regions;
+    const rdsArn = (region: string, type: string, name: string) => `arn:${Aws.PARTITION}:rds:${region}:${config.workloadAccount}:${type}:${name}`;
+    const reprotectDb = rdsArn(primary, 'db', names.reprotectReplicaDbInstance);
+    const drDb = databaseInstanceArn(config, 'dr', names);
+    const primaryBackups = rdsArn(primary, 'auto-backup', '*');
+    const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+
+    allow('ReadTheReprotectionReplica', ['rds:DescribeDBInstances'], [reprotectDb]);
+    // CreateDBInstanceReadReplica requires every resource of the request: the new instance (db), its source (db, here
+    // the DR instance in the other region), its DB subnet group (subgrp), DB parameter group (pg) and option group (og:
+    // the engine's default in the destination region). rds:PubliclyAccessible is a condition key of the action (same
+    // page); the orchestrator asks for a private replica, so a request for a public one is not allowed. IfExists: the
+    // key is the request's PubliclyAccessible, which a request may omit.
+    allow('CreateOnlyTheReprotectionReplicaOfTheDrInstance', ['rds:CreateDBInstanceReadReplica'], [
+      reprotectDb, drDb, rdsArn(primary, 'subgrp', names.reprotectSubnetGroup), rdsArn(primary, 'pg', reprotectParameterGroupName(config)),
+      rdsArn(primary, 'og', `default:postgres-${engineMajor(config)}`),
+    ], { BoolIfExists: { 'rds:PubliclyAccessible': 'false' } });
+    // StartDBInstanceAutomatedBackupsReplication requires the source instance (db) and the replicated backups
+    // (auto-backup, `auto-backup:${DbInstanceAutomatedBackupId}` on the same page), whose identifier RDS assigns when the
+    // replication starts: only this action and the describe below get the wildcard, in the primary region only.
+    allow('ReplicateTheDrInstancesBackupsToThePrimaryRegion', ['rds:StartDBInstanceAutomatedBackupsReplication'], [drDb, primaryBackups]);
+    allow('ReadTheReplicatedBackups', ['rds:DescribeDBInstanceAutomatedBackups'], [primaryBackups]);
+    // "To create an RDS resource using a customer managed key, a user must have permissions to call ... kms:CreateGrant,
+    // kms:DescribeKey" on that key, and the tip there: grants only when created on the user's behalf by an AWS service,
+    // with kms:ViaService ("AWS KMS key management", Authorizing use of a customer managed key,
+    // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html). The key named is the
+    // destination's: a replica in another region "must specify a KMS key identifier for the destination AWS Region"
+    // (KmsKeyId, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html), as
+    // are the replicated backups (KmsKeyId, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_StartDBInstanceAutomatedBackupsReplication.html).
+    // No grant on the DR key: the source's key is named in neither request, and no RDS page asks the caller for
+    // permissions on it ("Creating a read replica in a different AWS Region",
+    // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.XRgn.html); RDS uses it under the grant it
+    // holds for the DR instance. kms:GrantIsForAWSResource is also what the key policy's deny requires
+    // (lib/constructs/encryption/grants-for-aws-services-only.ts); it exists only in grant requests, so DescribeKey is
+    // scoped by kms:ViaService alone (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html).
+    allow('LetRdsEncryptTheReplicaWithThePrimaryKey', ['kms:CreateGrant'], [props.reprotection.primaryKeyArn], {
+      Bool: { 'kms:GrantIsForAWSResource': 'true' },
+      ...keyUseViaService('rds', primary),
+    });
+    allow('LetRdsDescribeThePrimaryKey', ['kms:DescribeKey'], [props.reprotection.primaryKeyArn], keyUseViaService('rds', primary));
+    // Fail-back: the DR instance is the writer being replaced. Its write freeze sets the read-only default in its own
+    // parameter group; its fence moves it into the DR VPC's deny-all group and asks RDS to stop it, as a failover does
+    // to the old primary (FenceOnlyTheOldPrimary). Decided: the orchestrator may now modify and stop the DR instance,
+    // never delete it; it fences only the writer it replaces (functions/core/failover-orchestrator.ts).
+    allow('FreezeWritesOfTheDrInstanceForAFailBack', ['rds:ModifyDBParameterGroup'], [rdsArn(dr, 'pg', parameterGroupNames(config).replica)]);
+    allow('FenceTheDrInstanceInAFailBack', ['rds:ModifyDBInstance', 'rds:StopDBInstance'], [drDb]);
+    allow('PromoteTheReprotectionReplicaInAFailBack', ['rds:PromoteReadReplica'], [reprotectDb]);
+    acknowledgeFindings(role, 'The automated backups RDS replicates to the primary region get an identifier RDS assigns when the replication starts (auto-backup:<id>); '
+      + 'StartDBInstanceAutomatedBackupsReplication and DescribeDBInstanceAutomatedBackups need them, in the primary region only, '
+      + 'and the start also requires the DR instance as its source.', [wildcardResourceFinding(role, primaryBackups)]);
   }
 }

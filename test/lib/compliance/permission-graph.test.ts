@@ -36,8 +36,8 @@ describe('permission graph: every call that must stay denied is denied', () => {
 
 describe('permission graph: calls the code makes that the infrastructure does not grant yet', () => {
   // When lib/ grants one, this fails: drop its `awaitingInfrastructure` marker (test/contract/function-aws-calls.ts) so it
-  // becomes an edge that must be allowed.
-  it.each(graph.awaitingInfrastructure.map((edge) => [`${PermissionGraph.label(edge)} (${edge.why})`, edge] as const))('%s is still denied', async (_label, edge) => {
+  // becomes an edge that must be allowed. Jest refuses an empty table: with no marker left (as now), nothing is registered.
+  if (graph.awaitingInfrastructure.length > 0) it.each(graph.awaitingInfrastructure.map((edge) => [`${PermissionGraph.label(edge)} (${edge.why})`, edge] as const))('%s is still denied', async (_label, edge) => {
     const verdict = await graph.evaluate(edge);
     if (verdict.decision === 'Allowed') throw new Error(`now allowed: remove its awaitingInfrastructure marker. ${failure(verdict)}`);
   });

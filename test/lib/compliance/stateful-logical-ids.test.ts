@@ -26,12 +26,17 @@ const PINNED: readonly Pin[] = [
   ['PrimaryRegionStack', 'AWS::RDS::DBInstance', 'DatabaseInstanceAA8A5FDE', 'paydb-primary-db-dev'],
   ['PrimaryRegionStack', 'AWS::EC2::SecurityGroup', 'DatabaseSecurityGroup42A76E04', undefined],
   ['PrimaryRegionStack', 'AWS::EC2::SecurityGroup', 'FenceSecurityGroupF6280FC5', 'paydb-primary-db-fence-dev'],
+  // Named by the failover orchestrator's environment (re-protection): the replica it creates in the primary region.
+  ['PrimaryRegionStack', 'AWS::RDS::DBSubnetGroup', 'ReprotectionTargetSubnets326E0A91', 'paydb-primary-reprotect-db-dev-subnets'],
+  ['PrimaryRegionStack', 'AWS::RDS::DBParameterGroup', 'ReprotectionTargetParametersAD9809A4', undefined],
   ['PrimaryRegionStack', 'AWS::S3::Bucket', 'BackupsAccessLogs4CD0EFAD', 'paydb-backup-primary-123456789012-dev-logs'],
   ['PrimaryRegionStack', 'AWS::S3::Bucket', 'BackupsBucket2936A3AA', 'paydb-backup-primary-123456789012-dev'],
   ['DRDatabaseStack', 'AWS::RDS::DBSubnetGroup', 'ReplicaSubnets79DCB701', 'paydb-dr-replica-db-dev-subnets'],
   ['DRDatabaseStack', 'AWS::RDS::DBParameterGroup', 'ReplicaParameters6D392FA5', undefined],
   ['DRDatabaseStack', 'AWS::RDS::DBInstance', 'ReplicaInstance66334D3C', 'paydb-dr-replica-db-dev'],
   ['DRDatabaseStack', 'AWS::EC2::SecurityGroup', 'ReplicaSecurityGroupE46CE65B', undefined],
+  // The fail-back's fence of the DR instance (its id is exported to the orchestrator's stack).
+  ['DRDatabaseStack', 'AWS::EC2::SecurityGroup', 'FenceSecurityGroupF6280FC5', 'paydb-dr-db-fence-dev'],
   ['DRDatabaseStack', 'AWS::DynamoDB::GlobalTable', 'WriteLeaseTableAFFB1AC4', 'paydb-write-lease-dev'],
 ];
 

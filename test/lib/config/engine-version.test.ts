@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ConfigError, loadConfig } from '../../../lib/config/dr-config';
 import { DisasterRecoveryStage } from '../../../lib/stages/disaster-recovery-stage';
-import { buildStage, configFrom, TEST_ACCOUNT } from '../support/dr-stage';
+import { buildStage, configFrom, referencedLogicalId, TEST_ACCOUNT } from '../support/dr-stage';
 
 type Json = Record<string, any>;
 
@@ -113,16 +113,28 @@ describe('the estate of each major', () => {
   ])('%s: both instances use a %s parameter group of their own (%s %s, %s %s)', (engineVersion, family, primaryId, primaryName, replicaId, replicaName) => {
     const stage = stageOf(engineVersion);
     for (const [stackId, id, name] of [['PrimaryRegionStack', primaryId, primaryName], ['DRDatabaseStack', replicaId, replicaName]]) {
-      const groups = resourcesOf(stage, stackId, 'AWS::RDS::DBParameterGroup');
-      expect(Object.keys(groups)).toEqual([expect.stringMatching(new RegExp(`^${id}`))]);
-      const [[groupId, group]] = Object.entries(groups);
-      expect(group.Properties).toMatchObject({ Family: family, DBParameterGroupName: name });
       const [instance] = Object.values(resourcesOf(stage, stackId, 'AWS::RDS::DBInstance'));
-      expect(instance.Properties.DBParameterGroupName).toEqual({ Ref: groupId });
+      const groupId = referencedLogicalId(instance.Properties.DBParameterGroupName);
+      expect(groupId).toMatch(new RegExp(`^${id}`));
+      expect(resourcesOf(stage, stackId, 'AWS::RDS::DBParameterGroup')[groupId].Properties).toMatchObject({ Family: family, DBParameterGroupName: name });
     }
   });
 
-  it('the lease keeper and the orchestrator set the read-only default in the primary\'s group of the configured major, and may only there', () => {
+  it.each([
+    ['14.22', 'postgres14', 'ReprotectionTargetParameters', 'paydb-primary-reprotect-db-dev-params'],
+    ['17.5', 'postgres17', 'ReprotectionTargetParametersPostgres17', 'paydb-primary-reprotect-db-dev-params-postgres17'],
+  ])('%s: the re-protection replica gets a %s parameter group of its own in the primary region (%s %s), the only other group there', (engineVersion, family, id, name) => {
+    const stage = stageOf(engineVersion);
+    const groups = resourcesOf(stage, 'PrimaryRegionStack', 'AWS::RDS::DBParameterGroup');
+    const [instance] = Object.values(resourcesOf(stage, 'PrimaryRegionStack', 'AWS::RDS::DBInstance'));
+    const others = Object.entries(groups).filter(([groupId]) => groupId !== referencedLogicalId(instance.Properties.DBParameterGroupName));
+    expect(others).toEqual([[expect.stringMatching(new RegExp(`^${id}[0-9A-F]{8}$`)), expect.objectContaining({ Properties: expect.objectContaining({ Family: family, DBParameterGroupName: name }) })]]);
+    const orchestrator = Object.values(resourcesOf(stage, 'FailoverOrchestrationStack', 'AWS::Lambda::Function'))
+      .find((fn) => fn.Properties.Environment?.Variables?.REPROTECT_DB_PARAMETER_GROUP !== undefined)!;
+    expect(orchestrator.Properties.Environment.Variables.REPROTECT_DB_PARAMETER_GROUP).toBe(name);
+  });
+
+  it('the lease keeper and the orchestrator set the read-only default in the primary\'s group of the configured major, and may only there (the orchestrator also in the DR instance\'s, for a fail-back)', () => {
     const stage = stageOf('16.9');
     const functions = ['PrimaryLeaseKeeperStack', 'FailoverOrchestrationStack']
       .flatMap((stackId) => Object.values(resourcesOf(stage, stackId, 'AWS::Lambda::Function')))
@@ -134,10 +146,10 @@ describe('the estate of each major', () => {
       .flatMap((stackId) => Object.values(resourcesOf(stage, stackId, 'AWS::IAM::Policy')))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Json[])
       .filter((statement) => [statement.Action].flat().includes('rds:ModifyDBParameterGroup'));
-    expect(parameterGroupGrants).toHaveLength(2);
-    for (const statement of parameterGroupGrants) {
-      expect(JSON.stringify(statement.Resource)).toMatch(/:pg:paydb-primary-db-dev-params-postgres16"/);
-    }
+    // The orchestrator's third: the DR instance's own group, frozen by a fail-back (of the configured major too).
+    expect(parameterGroupGrants.map((statement) => JSON.stringify(statement.Resource).match(/:pg:([a-z0-9-]+)"/)?.[1]).sort()).toEqual([
+      'paydb-dr-replica-db-dev-params-postgres16', 'paydb-primary-db-dev-params-postgres16', 'paydb-primary-db-dev-params-postgres16',
+    ]);
   });
 
   it('the primary allows a major version upgrade only with allowMajorVersionUpgrade', () => {

@@ -71,16 +71,18 @@ describe('failover orchestrator function', () => {
 });
 
 describe('failover orchestrator permissions', () => {
-  it('may promote only the DR replica', () => {
+  it('may promote only the DR replica, and (fail-back) the re-protection replica in the primary region', () => {
     expect(grantsOf(orchestrator.statements, 'rds:PromoteReadReplica')).toEqual([
       { Action: 'rds:PromoteReadReplica', Resource: instanceArn('us-east-2', 'paydb-dr-replica-db-dev') },
+      { Action: 'rds:PromoteReadReplica', Resource: instanceArn('us-east-1', 'paydb-primary-reprotect-db-dev') },
     ]);
   });
 
-  it('may modify and stop only the old primary', () => {
-    const fence = { Action: ['rds:ModifyDBInstance', 'rds:StopDBInstance'], Resource: instanceArn('us-east-1', 'paydb-primary-db-dev') };
-    expect(grantsOf(orchestrator.statements, 'rds:ModifyDBInstance')).toEqual([fence]);
-    expect(grantsOf(orchestrator.statements, 'rds:StopDBInstance')).toEqual([fence]);
+  it('may modify and stop only the old primary, and (fail-back) the DR instance', () => {
+    const fencePrimary = { Action: ['rds:ModifyDBInstance', 'rds:StopDBInstance'], Resource: instanceArn('us-east-1', 'paydb-primary-db-dev') };
+    const fenceDr = { Action: ['rds:ModifyDBInstance', 'rds:StopDBInstance'], Resource: instanceArn('us-east-2', 'paydb-dr-replica-db-dev') };
+    expect(grantsOf(orchestrator.statements, 'rds:ModifyDBInstance')).toEqual([fencePrimary, fenceDr]);
+    expect(grantsOf(orchestrator.statements, 'rds:StopDBInstance')).toEqual([fencePrimary, fenceDr]);
   });
 
   it('may change only the writer record of the failover zone, and only by UPSERT', () => {
@@ -118,22 +120,168 @@ describe('failover orchestrator permissions', () => {
     expect(importedFrom(dynamodb[1].Resource, dr)).toEqual({ 'Fn::GetAtt': [stateTable.logicalId, 'Arn'] });
   });
 
-  it('may change only the primary\'s own parameter group (planned switchover: the write freeze)', () => {
+  it('may change only the primary\'s own parameter group (planned switchover: the write freeze) and the DR instance\'s (fail-back)', () => {
     expect(grantsOf(orchestrator.statements, 'rds:ModifyDBParameterGroup')).toEqual([{
       Action: 'rds:ModifyDBParameterGroup',
       Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':rds:us-east-1:123456789012:pg:paydb-primary-db-dev-params']] },
+    }, {
+      Action: 'rds:ModifyDBParameterGroup',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':rds:us-east-2:123456789012:pg:paydb-dr-replica-db-dev-params']] },
     }]);
   });
 
   it('has exactly the expected actions and no wildcard action anywhere in the stack', () => {
     expect(orchestrator.statements.flatMap(actionsOf).sort()).toEqual([
       'cloudwatch:GetMetricData', 'cloudwatch:PutMetricData', 'dynamodb:GetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
-      'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKey', 'kms:GenerateDataKey',
-      'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:ModifyDBParameterGroup', 'rds:PromoteReadReplica',
-      'rds:StopDBInstance', 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:GetSecretValue',
+      'kms:CreateGrant', 'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey', 'kms:GenerateDataKey', 'kms:GenerateDataKey',
+      'rds:CreateDBInstanceReadReplica', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBInstances',
+      'rds:ModifyDBInstance', 'rds:ModifyDBInstance', 'rds:ModifyDBParameterGroup', 'rds:ModifyDBParameterGroup', 'rds:PromoteReadReplica', 'rds:PromoteReadReplica',
+      'rds:StartDBInstanceAutomatedBackupsReplication', 'rds:StopDBInstance', 'rds:StopDBInstance',
+      'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:GetSecretValue',
       'sns:Publish', 'sqs:SendMessage', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);
     expect(allPolicyActions(orchestration).filter((action) => action.includes('*'))).toEqual([]);
+  });
+});
+
+describe('re-protection and fail-back: what the orchestrator is told', () => {
+  const drDatabase = Template.fromStack(stage.drDatabase);
+  const primaryDatabase = findOne(primary, 'AWS::RDS::DBInstance', { DBInstanceIdentifier: 'paydb-primary-db-dev' });
+  const primaryKeyId = findOne(primary, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('primary-region') }).logicalId;
+  const reprotectSubnets = findOne(primary, 'AWS::RDS::DBSubnetGroup', { DBSubnetGroupName: 'paydb-primary-reprotect-db-dev-subnets' });
+  const reprotectParameters = findOne(primary, 'AWS::RDS::DBParameterGroup', { DBParameterGroupName: 'paydb-primary-reprotect-db-dev-params' });
+  const drFence = findOne(drDatabase, 'AWS::EC2::SecurityGroup', { GroupName: 'paydb-dr-db-fence-dev' });
+
+  it('is configured for re-protection: every variable the handler needs together, by the names of the synthesized resources', () => {
+    expect(variables).toMatchObject({
+      REPROTECT_REPLICA_DB_INSTANCE_ID: 'paydb-primary-reprotect-db-dev',
+      REPROTECT_DB_SUBNET_GROUP: 'paydb-primary-reprotect-db-dev-subnets',
+      REPROTECT_DB_PARAMETER_GROUP: 'paydb-primary-reprotect-db-dev-params',
+      DR_DB_PARAMETER_GROUP: 'paydb-dr-replica-db-dev-params',
+      REPROTECT_DB_INSTANCE_CLASS: 'db.r6g.xlarge',
+      REPROTECT_BACKUP_RETENTION_DAYS: '7',
+    });
+    expect(variables.REPROTECT_DB_SUBNET_GROUP).toBe((reprotectSubnets.resource.Properties as Json).DBSubnetGroupName);
+    expect(variables.REPROTECT_DB_PARAMETER_GROUP).toBe((reprotectParameters.resource.Properties as Json).DBParameterGroupName);
+    const drParameterGroup = drDatabase.findResources('AWS::RDS::DBParameterGroup')[
+      referencedLogicalId(propertiesOf(drDatabase, 'AWS::RDS::DBInstance', { DBInstanceIdentifier: 'paydb-dr-replica-db-dev' }).DBParameterGroupName)];
+    expect(variables.DR_DB_PARAMETER_GROUP).toBe(drParameterGroup.Properties.DBParameterGroupName);
+    const primaryProperties = primaryDatabase.resource.Properties as Json;
+    expect(variables.REPROTECT_DB_INSTANCE_CLASS).toBe(primaryProperties.DBInstanceClass);
+    expect(variables.REPROTECT_BACKUP_RETENTION_DAYS).toBe(String(primaryProperties.BackupRetentionPeriod));
+  });
+
+  it('creates the replica with the primary region\'s key, in the primary database\'s client group (not the fence), and fences the DR instance with the DR fence group', () => {
+    expect(crossRegionSource(variables.REPROTECT_KMS_KEY_ARN, orchestration, primary)).toEqual({ 'Fn::GetAtt': [primaryKeyId, 'Arn'] });
+    const [clientGroup] = (primaryDatabase.resource.Properties as Json).VPCSecurityGroups;
+    expect(crossRegionSource(variables.REPROTECT_SECURITY_GROUP_IDS, orchestration, primary)).toEqual(clientGroup);
+    expect(crossRegionSource(variables.REPROTECT_SECURITY_GROUP_IDS, orchestration, primary)).not.toEqual(crossRegionSource(variables.FENCE_SECURITY_GROUP_ID, orchestration, primary));
+    expect(importedFrom(variables.DR_FENCE_SECURITY_GROUP_ID, drDatabase)).toEqual({ 'Fn::GetAtt': [drFence.logicalId, 'GroupId'] });
+  });
+});
+
+describe('re-protection and fail-back: the resources', () => {
+  const drDatabase = Template.fromStack(stage.drDatabase);
+  const primaryDatabase = propertiesOf(primary, 'AWS::RDS::DBInstance', { DBInstanceIdentifier: 'paydb-primary-db-dev' });
+
+  it('the replica\'s subnet group holds the primary VPC\'s database subnets, the primary instance\'s, and is deleted with the stack', () => {
+    const { resource } = findOne(primary, 'AWS::RDS::DBSubnetGroup', { DBSubnetGroupName: 'paydb-primary-reprotect-db-dev-subnets' });
+    const primarySubnets = primary.findResources('AWS::RDS::DBSubnetGroup')[referencedLogicalId(primaryDatabase.DBSubnetGroupName)].Properties.SubnetIds;
+    expect((resource.Properties as Json).SubnetIds).toEqual(primarySubnets);
+    const isolated = Object.keys(primary.findResources('AWS::EC2::Subnet', { Properties: { Tags: Match.arrayWith([{ Key: 'aws-cdk:subnet-type', Value: 'Isolated' }]) } }));
+    expect(((resource.Properties as Json).SubnetIds as Json[]).map(referencedLogicalId).sort()).toEqual(isolated.sort());
+    expect([resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual(['Delete', 'Delete']);
+  });
+
+  it('the replica\'s own parameter group has the primary\'s family and parameters, silent-session timeouts included (it writes after a fail-back)', () => {
+    const primaryGroup = primary.findResources('AWS::RDS::DBParameterGroup')[referencedLogicalId(primaryDatabase.DBParameterGroupName)].Properties;
+    const reprotectGroup = propertiesOf(primary, 'AWS::RDS::DBParameterGroup', { DBParameterGroupName: 'paydb-primary-reprotect-db-dev-params' });
+    expect(reprotectGroup.Family).toBe(primaryGroup.Family);
+    expect(reprotectGroup.Parameters).toEqual(primaryGroup.Parameters);
+    expect(reprotectGroup.Parameters).toMatchObject({ idle_session_timeout: '25000', idle_in_transaction_session_timeout: '25000', 'rds.force_ssl': '1' });
+  });
+
+  it('the DR fence group is in the DR VPC, admits only PostgreSQL from the DR function subnets and has no real egress', () => {
+    const fence = findOne(drDatabase, 'AWS::EC2::SecurityGroup', { GroupName: 'paydb-dr-db-fence-dev' });
+    const properties = fence.resource.Properties as Json;
+    const drVpcId = findOne(dr, 'AWS::EC2::VPC').logicalId;
+    expect(importedFrom(properties.VpcId, dr)).toEqual({ Ref: drVpcId });
+    expect(stage.drRegion.network.functionSubnetCidrs).toEqual(['10.20.4.0/22', '10.20.8.0/22']);
+    expect((properties.SecurityGroupIngress as Json[]).map(({ IpProtocol, FromPort, ToPort, CidrIp }) => ({ IpProtocol, FromPort, ToPort, CidrIp }))).toEqual([
+      { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, CidrIp: '10.20.4.0/22' },
+      { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, CidrIp: '10.20.8.0/22' },
+    ]);
+    expect(drDatabase.findResources('AWS::EC2::SecurityGroupIngress')).toEqual({});
+    expect(properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' })]);
+    expect(properties.GroupDescription).toBe('Deny-all: the DR instance is moved here by a fail-back so no client can write to it');
+  });
+
+  it('the orchestrator reaches PostgreSQL in both VPCs (the DR writer is frozen over SQL in a fail-back), nothing else but HTTPS', () => {
+    const groupId = referencedLogicalId(orchestrator.properties.VpcConfig.SecurityGroupIds[0]);
+    const egress = orchestration.findResources('AWS::EC2::SecurityGroup')[groupId].Properties.SecurityGroupEgress as Json[];
+    expect(egress.map(({ IpProtocol, FromPort, ToPort, CidrIp }) => `${IpProtocol} ${FromPort}-${ToPort} ${CidrIp}`).sort()).toEqual([
+      'tcp 443-443 0.0.0.0/0', 'tcp 5432-5432 10.10.0.0/16', 'tcp 5432-5432 10.20.0.0/16',
+    ]);
+  });
+});
+
+describe('re-protection and fail-back: the orchestrator\'s grants', () => {
+  const rdsArn = (region: string, resource: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:rds:${region}:123456789012:${resource}`]] });
+  const bySid = (sid: string) => {
+    const found = orchestrator.statements.filter((statement) => statement.Sid === sid);
+    expect(found).toHaveLength(1);
+    const [{ Action, Resource, Condition }] = found;
+    return Condition ? { Action, Resource, Condition } : { Action, Resource };
+  };
+  const primaryKeyArn = (resource: unknown) => crossRegionSource(resource, orchestration, primary);
+  // CDK orders a statement's resources itself.
+  const sorted = (resources: unknown) => [resources].flat().map((resource) => JSON.stringify(resource)).sort();
+  const primaryKeyId = findOne(primary, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('primary-region') }).logicalId;
+
+  it('may describe the re-protection replica', () => {
+    expect(bySid('ReadTheReprotectionReplica')).toEqual({ Action: 'rds:DescribeDBInstances', Resource: instanceArn('us-east-1', 'paydb-primary-reprotect-db-dev') });
+  });
+
+  it('may create only the re-protection replica, only of the DR instance, only in its subnet group, parameter group and the default option group, and never a public one', () => {
+    const [create, ...others] = grantsOf(orchestrator.statements, 'rds:CreateDBInstanceReadReplica');
+    expect(others).toEqual([]);
+    expect(create.Action).toBe('rds:CreateDBInstanceReadReplica');
+    expect(sorted(create.Resource)).toEqual(sorted([
+      instanceArn('us-east-1', 'paydb-primary-reprotect-db-dev'),
+      instanceArn('us-east-2', 'paydb-dr-replica-db-dev'),
+      rdsArn('us-east-1', 'subgrp:paydb-primary-reprotect-db-dev-subnets'),
+      rdsArn('us-east-1', 'pg:paydb-primary-reprotect-db-dev-params'),
+      rdsArn('us-east-1', 'og:default:postgres-14'),
+    ]));
+    expect(create.Condition).toEqual({ BoolIfExists: { 'rds:PubliclyAccessible': 'false' } });
+  });
+
+  it('may replicate only the DR instance\'s automated backups, into the primary region, and read them there', () => {
+    const [start, ...others] = grantsOf(orchestrator.statements, 'rds:StartDBInstanceAutomatedBackupsReplication');
+    expect(others).toEqual([]);
+    expect(start.Condition).toBeUndefined();
+    expect(sorted(start.Resource)).toEqual(sorted([instanceArn('us-east-2', 'paydb-dr-replica-db-dev'), rdsArn('us-east-1', 'auto-backup:*')]));
+    expect(grantsOf(orchestrator.statements, 'rds:DescribeDBInstanceAutomatedBackups')).toEqual([{
+      Action: 'rds:DescribeDBInstanceAutomatedBackups', Resource: rdsArn('us-east-1', 'auto-backup:*'),
+    }]);
+  });
+
+  it('lets RDS use the primary region\'s key for it: grants only for AWS resources through RDS of the primary region, describe only through RDS', () => {
+    const [grant, ...otherGrants] = grantsOf(orchestrator.statements, 'kms:CreateGrant');
+    expect(otherGrants).toEqual([]);
+    expect(primaryKeyArn(grant.Resource)).toEqual({ 'Fn::GetAtt': [primaryKeyId, 'Arn'] });
+    expect(grant.Condition).toEqual({ Bool: { 'kms:GrantIsForAWSResource': 'true' }, StringEquals: { 'kms:ViaService': 'rds.us-east-1.amazonaws.com' } });
+    const [describe, ...otherDescribes] = grantsOf(orchestrator.statements, 'kms:DescribeKey');
+    expect(otherDescribes).toEqual([]);
+    expect(primaryKeyArn(describe.Resource)).toEqual({ 'Fn::GetAtt': [primaryKeyId, 'Arn'] });
+    expect(describe.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'rds.us-east-1.amazonaws.com' } });
+  });
+
+  it('fail-back: may freeze the DR instance in its own parameter group, fence and stop it, and promote the re-protection replica; never delete', () => {
+    expect(bySid('FreezeWritesOfTheDrInstanceForAFailBack')).toEqual({ Action: 'rds:ModifyDBParameterGroup', Resource: rdsArn('us-east-2', 'pg:paydb-dr-replica-db-dev-params') });
+    expect(bySid('FenceTheDrInstanceInAFailBack')).toEqual({ Action: ['rds:ModifyDBInstance', 'rds:StopDBInstance'], Resource: instanceArn('us-east-2', 'paydb-dr-replica-db-dev') });
+    expect(bySid('PromoteTheReprotectionReplicaInAFailBack')).toEqual({ Action: 'rds:PromoteReadReplica', Resource: instanceArn('us-east-1', 'paydb-primary-reprotect-db-dev') });
+    expect(grantsOf(orchestrator.statements, 'rds:DeleteDBInstance')).toEqual([]);
   });
 });
 

@@ -145,8 +145,9 @@ export class PermissionGraph {
         ? resolver.resolve(stage('PrimaryRegionStack'), { Ref: only(stage('PrimaryRegionStack'), 'AWS::SecretsManager::Secret') })
         : `arn:aws:secretsmanager:${this.config.regions.dr}:${this.config.workloadAccount}:secret:${names.dbSecret}-AbCdEf`),
       securityGroupArn: (side) => {
-        const owner = stage(side === 'replica' ? 'DRDatabaseStack' : 'PrimaryRegionStack');
-        const logicalId = side === 'primary-fence' ? only(owner, 'AWS::EC2::SecurityGroup', (resource) => resource.Properties.GroupName === `${this.config.serviceName}-primary-db-fence-${this.config.environmentSuffix}`)
+        const owner = stage(side === 'replica' || side === 'dr-fence' ? 'DRDatabaseStack' : 'PrimaryRegionStack');
+        const fenceName = side === 'primary-fence' ? 'primary-db-fence' : side === 'dr-fence' ? 'dr-db-fence' : undefined;
+        const logicalId = fenceName ? only(owner, 'AWS::EC2::SecurityGroup', (resource) => resource.Properties.GroupName === `${this.config.serviceName}-${fenceName}-${this.config.environmentSuffix}`)
           : only(owner, 'AWS::EC2::SecurityGroup', (resource) => String(resource.Properties.GroupDescription).startsWith('PostgreSQL clients of'));
         return `arn:aws:ec2:${owner.region}:${owner.account}:security-group/${resolver.resolve(owner, { Ref: logicalId })}`;
       },
