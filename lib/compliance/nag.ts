@@ -1,4 +1,4 @@
-import { AspectPriority, Aspects, Stack, Stage, Validations } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { ComplianceConfig } from '../config/dr-config';
@@ -24,20 +24,14 @@ export function applyComplianceChecks(scope: IConstruct): void {
  */
 export function applyControlTowerChecks(scope: IConstruct, config: ComplianceConfig): void {
   if (!config.controlTowerChecks) return;
-  const app = outermostStage(scope);
+  const app = App.of(scope);
+  if (!app) throw new Error(`${scope.node.path} is not inside an App`);
   if (appsWithControlTowerChecks.has(app)) return;
   appsWithControlTowerChecks.add(app);
   Validations.of(app).addPlugins(new ControlTowerChecks());
 }
 
 const appsWithControlTowerChecks = new WeakSet<Stage>();
-
-function outermostStage(scope: IConstruct): Stage {
-  let stage = Stage.of(scope);
-  if (!stage) throw new Error(`${scope.node.path} is not inside an App or Stage`);
-  for (let outer = Stage.of(stage.node.scope ?? stage); outer && outer !== stage; outer = Stage.of(stage.node.scope ?? stage)) stage = outer;
-  return stage;
-}
 
 /**
  * The acknowledgement id of a failed Control Tower control, by the cfn-guard rule name the report shows (for example
