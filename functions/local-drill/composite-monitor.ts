@@ -6,6 +6,7 @@
  */
 import type { MetricDatum } from '../core/ports';
 import { MonitorMetric } from '../core/metric-names';
+import type { EstateRoles } from '../core/estate-roles';
 import { runMonitorCycle, type MonitorDependencies, type MonitorRunResult } from '../replication-monitor/monitor';
 
 export interface CompositeMonitorOptions {
@@ -66,15 +67,20 @@ export class CompositeMonitor {
   }
 
   private async run(): Promise<void> {
+    let lastRoles: EstateRoles | undefined;
     while (this.running) {
       let result: MonitorRunResult | undefined;
       try {
-        result = await runMonitorCycle(this.options.dependencies);
+        // As a warm Lambda container: the roles of the last cycle stand in while the state table is silent.
+        result = await runMonitorCycle({ ...this.options.dependencies, ...(lastRoles ? { lastRoles } : {}) });
       } catch {
         // Only publishing can throw, and the local recorder does not: a lost cycle counts as no evidence.
       }
       this.cycleCount += 1;
-      if (result) this.evaluate(result.data);
+      if (result) {
+        lastRoles = result.roles;
+        this.evaluate(result.data);
+      }
       if (!this.running) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.options.intervalMs);

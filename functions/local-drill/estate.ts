@@ -260,6 +260,13 @@ export class LocalEstate {
     return undefined;
   }
 
+  /** THROWS like DescribeDBInstances for an instance that does not exist (a re-protection replica not created yet). */
+  private requireNode(member: DatabaseMember): NodeHandle {
+    const node = this.nodeOf(member);
+    if (!node) throw new Error(`DBInstanceNotFound: ${member.instanceId}`);
+    return node;
+  }
+
   /** The estate's databases by role, for the orchestrator (`FailoverPorts.fleet`). */
   get fleet(): DatabaseFleet {
     return {
@@ -462,20 +469,20 @@ export class LocalEstate {
     this.keeperLoop = this.newKeeperLoop();
     this.keeperLoop.start();
     await this.keeperLoop.waitUntilHeld(10_000);
-    const control = this.databaseControl();
-    const drPrimary = this.drPrimary;
     this.monitorLoop = new CompositeMonitor({
       dependencies: {
+        configured: LOCAL_CONFIGURED_PAIR,
+        // As the AWS monitor: the writer and replica the failover state names, each reached as the DR region reaches it.
         probes: async (options) => {
           const { username: user, password } = this.monitorCredentialsFor(options?.refreshCredentials === true);
-          return postgresReplicationProbes({
-            primary: { ...drPrimary.target, user, password },
-            replica: { ...this.cluster.replica.target, user, password },
+          const targetOf = (member: DatabaseMember) => async () => ({ ...this.requireNode(member).target, user, password });
+          return (roles) => postgresReplicationProbes({
+            primary: targetOf(roles.writer),
+            ...(roles.replica ? { replica: targetOf(roles.replica) } : {}),
             timeoutMs: PROBE_TIMEOUT_MS,
           });
         },
-        describePrimary: () => control.describePrimary(),
-        describeReplica: () => control.describeReplica(),
+        describe: async (member) => (member.side === 'primary' ? this.controlPlane : this.drControlPlane).describe(this.requireNode(member)),
         failoverState: this.store,
         metrics: this.metrics,
         logger: silentLogger,

@@ -1,13 +1,15 @@
 /**
- * Replication monitor: runs every minute in the DR region, inside the DR VPC.
+ * Replication monitor: runs every minute in the DR region, inside the DR VPC. It measures the writer and its replica
+ * as the failover state names them (`rolesAfter`): the configured pair as built, the promoted DR instance and the
+ * replica a re-protection created after a failover (its endpoint read from RDS: `RdsEndpoints`).
  *
  * Environment (validated at cold start; a missing variable fails every invocation with its name):
  * - `ENVIRONMENT_SUFFIX`      dimension `EnvironmentSuffix` of every metric
  * - `METRIC_NAMESPACE`        CloudWatch namespace (`PaymentsDR`)
  * - `PRIMARY_REGION`, `DR_REGION`                 regions for the RDS API calls (CloudWatch, DynamoDB and
  *                                                 Secrets Manager are called in `DR_REGION`)
- * - `PRIMARY_DB_INSTANCE_ID`, `REPLICA_DB_INSTANCE_ID`  RDS instance identifiers
- * - `PRIMARY_DB_ENDPOINT`, `REPLICA_DB_ENDPOINT`  host names (the primary is reached over VPC peering)
+ * - `PRIMARY_DB_INSTANCE_ID`, `REPLICA_DB_INSTANCE_ID`  RDS instance identifiers of the configured pair
+ * - `PRIMARY_DB_ENDPOINT`, `REPLICA_DB_ENDPOINT`  their host names (the primary region is reached over VPC peering)
  * - `DB_PORT`, `DB_NAME`
  * - `DB_SECRET_ARN`           Secrets Manager secret (replicated into the DR region) with `username`, `password`
  * - `FAILOVER_STATE_TABLE`    DynamoDB table holding the failover state item `pk = "failover"`
@@ -16,7 +18,7 @@
  * Every AWS client has real per-call deadlines (sdk-client-options.ts) and every check its own deadline
  * (`DEFAULT_MONITOR_DEADLINES`): a region whose API hangs costs one metric (`PrimaryApiUnreachable=1`), never the run.
  *
- * IAM: `rds:DescribeDBInstances` on both instance ARNs (each in its region), `secretsmanager:GetSecretValue` on
+ * IAM: `rds:DescribeDBInstances` on both instance ARNs and the re-protection replica's (each in its region), `secretsmanager:GetSecretValue` on
  * the secret (+ `kms:Decrypt` on its key), `dynamodb:GetItem` on the table (+ `kms:Decrypt` if it has a CMK), `cloudwatch:PutMetricData`
  * (condition `cloudwatch:namespace`), plus the VPC-access ENI permissions.
  */
@@ -28,10 +30,12 @@ import { CloudWatchMetrics } from '../adapters/aws/cloudwatch-metrics';
 import { readDatabaseCredentials } from '../adapters/aws/database-credentials';
 import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-state-store';
 import { powertoolsLogger, type InvocationContext } from '../adapters/aws/powertools-logger';
+import { RdsEndpoints } from '../adapters/aws/rds-endpoints';
 import { describeInstanceStatus } from '../adapters/aws/rds-instance-status';
 import { sdkClientOptions } from '../adapters/aws/sdk-client-options';
 import type { DatabaseTarget } from '../adapters/postgres/connectivity';
-import { postgresReplicationProbes } from '../adapters/postgres/replication-probes';
+import { postgresReplicationProbes, type ProbeTarget } from '../adapters/postgres/replication-probes';
+import { sameMember, type DatabaseMember, type DatabasePair, type EstateRoles } from '../core/estate-roles';
 import { readMonitorConfig } from './config';
 import { runMonitorCycle } from './monitor';
 
@@ -50,6 +54,12 @@ const logger = powertoolsLogger('replication-monitor');
 const secrets = new SecretsManagerClient({ region: config.drRegion, ...sdkClientOptions(READ_SDK) });
 const primaryRds = new RDSClient({ region: config.primaryRegion, ...sdkClientOptions(READ_SDK) });
 const drRds = new RDSClient({ region: config.drRegion, ...sdkClientOptions(READ_SDK) });
+const rdsOf = { primary: { rds: primaryRds }, dr: { rds: drRds } } as const;
+const configured: DatabasePair = { writer: { side: 'primary', instanceId: config.primaryInstanceId }, replica: { side: 'dr', instanceId: config.replicaInstanceId } };
+const endpoints = new RdsEndpoints(rdsOf, (member) => (sameMember(member, configured.writer) ? config.primaryEndpoint
+  : sameMember(member, configured.replica) ? config.replicaEndpoint : undefined));
+/** The roles the last run of this container measured: used while the failover state table does not answer. */
+let lastRoles: EstateRoles | undefined;
 const failoverState = new DynamoDbFailoverStateStore(new DynamoDBClient({ region: config.drRegion, ...sdkClientOptions(READ_SDK) }), config.failoverStateTable);
 const metrics = new CloudWatchMetrics({
   client: new CloudWatchClient({ region: config.drRegion, ...sdkClientOptions(PUBLISH_SDK) }),
@@ -69,6 +79,8 @@ export interface MonitorSummary {
 export async function handler(_event?: unknown, context?: InvocationContext): Promise<MonitorSummary> {
   if (context) logger.addContext(context);
   const result = await runMonitorCycle({
+    configured,
+    ...(lastRoles ? { lastRoles } : {}),
     // `refreshCredentials`: the database refused the cached password (rotation): read the secret again, once.
     probes: async (options) => {
       const { username, password } = await readDatabaseCredentials(secrets, config.secretArn, { refresh: options?.refreshCredentials });
@@ -80,17 +92,22 @@ export async function handler(_event?: unknown, context?: InvocationContext): Pr
         password,
         ssl: { rejectUnauthorized: true },
       });
-      return postgresReplicationProbes({
-        primary: target(config.primaryEndpoint),
-        replica: target(config.replicaEndpoint),
+      // A configured endpoint needs no API call; any other is looked up when probed, so a silent API fails only its own checks.
+      const targetOf = (member: DatabaseMember): ProbeTarget => {
+        const known = endpoints.configured(member);
+        return known ? target(known) : async () => target(await endpoints.endpointOf(member));
+      };
+      return (roles) => postgresReplicationProbes({
+        primary: targetOf(roles.writer),
+        ...(roles.replica ? { replica: targetOf(roles.replica) } : {}),
         timeoutMs: DATABASE_TIMEOUT_MS,
       });
     },
-    describePrimary: () => describeInstanceStatus(primaryRds, config.primaryInstanceId),
-    describeReplica: () => describeInstanceStatus(drRds, config.replicaInstanceId),
+    describe: (member) => describeInstanceStatus(rdsOf[member.side].rds, member.instanceId),
     failoverState,
     metrics,
     logger,
   });
+  lastRoles = result.roles;
   return { metrics: Object.fromEntries(result.data.map((datum) => [datum.name, datum.value])), errors: result.errors };
 }

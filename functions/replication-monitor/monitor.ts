@@ -1,7 +1,9 @@
 import {
   classifyInstanceStatus, isAuthenticationFailure, servesPerControlPlane, serverAnswered, type ControlPlaneHealth,
 } from '../core/instance-health';
-import { writerNameFailedOver, writerProtected } from '../core/estate-roles';
+import {
+  describeRoles, rolesAfter, writerNameFailedOver, writerProtected, type DatabaseMember, type DatabasePair, type EstateRoles,
+} from '../core/estate-roles';
 import { withDeadline } from '../core/lease-keeper';
 import { MonitorMetric } from '../core/metric-names';
 import type { FailoverStateStore, InstanceStatus, Logger, MetricDatum, Metrics } from '../core/ports';
@@ -11,18 +13,27 @@ import type { ReplicationProbes } from '../adapters/postgres/replication-probes'
 
 export interface MonitorDependencies {
   /**
-   * Builds the data-plane probes (reads credentials); a failure makes both databases count as unreachable.
-   * `refreshCredentials`: the database refused the cached password (the secret rotated): read the secret again.
+   * The pair the infrastructure deployed. The monitor measures the roles the failover state gives (`rolesAfter`):
+   * after a failover the promoted instance is the writer, after a re-protection its new replica is the replica. When
+   * the state table does not answer, the last roles this monitor saw (`lastRoles`), else these.
    */
-  readonly probes: (options?: { readonly refreshCredentials?: boolean }) => Promise<ReplicationProbes>;
-  readonly describePrimary: () => Promise<InstanceStatus>;
-  readonly describeReplica: () => Promise<InstanceStatus>;
+  readonly configured: DatabasePair;
+  /**
+   * Reads the credentials and returns how to build the data-plane probes of a writer and its replica; a failure
+   * makes both databases count as unreachable. `refreshCredentials`: the database refused the cached password (the
+   * secret rotated): read the secret again. Split from the roles so the secret and the failover state are read at once.
+   */
+  readonly probes: (options?: { readonly refreshCredentials?: boolean }) => Promise<(roles: EstateRoles) => ReplicationProbes>;
+  /** The control plane's status of one database, asked in its own region. */
+  readonly describe: (member: DatabaseMember) => Promise<InstanceStatus>;
   /** Only read: the monitor re-publishes what the orchestrator recorded. */
   readonly failoverState: Pick<FailoverStateStore, 'read'>;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** Per-check deadlines (defaults: `DEFAULT_MONITOR_DEADLINES`). */
   readonly deadlines?: Partial<MonitorDeadlines>;
+  /** The roles of an earlier run (a warm Lambda container, the local monitor's loop): used while the state table is silent. */
+  readonly lastRoles?: EstateRoles;
 }
 
 /**
@@ -35,8 +46,10 @@ export interface MonitorDeadlines {
   readonly credentialsMs: number;
   /** One connect + query probe (the probe's own timeout plus slack). */
   readonly probeMs: number;
-  /** One control-plane or table read (DescribeDBInstances, GetItem). */
+  /** One control-plane read (DescribeDBInstances). */
   readonly apiMs: number;
+  /** Reading the failover state (GetItem in the monitor's own region); runs alongside the credential read. */
+  readonly stateMs: number;
   readonly heartbeatMs: number;
   /** Includes the wait for the replica to replay the heartbeat. */
   readonly lagMs: number;
@@ -46,6 +59,7 @@ export const DEFAULT_MONITOR_DEADLINES: MonitorDeadlines = {
   credentialsMs: 4_000,
   probeMs: 6_500,
   apiMs: 6_000,
+  stateMs: 4_000,
   heartbeatMs: 6_000,
   lagMs: 7_000,
 };
@@ -58,20 +72,24 @@ export interface MonitorRunResult {
   readonly primaryProbe: ProbeResult;
   readonly replicaProbe: ProbeResult;
   readonly lag?: ReplicationLag;
+  /** The roles this run measured (pass them back as `lastRoles`). */
+  readonly roles: EstateRoles;
 }
 
 const flag = (value: boolean | undefined) => (value ? 1 : 0);
 
-/**
- * Sticky: once the DNS signal was published (or a failover of the configured pair completed) until an operator clears
- * the record, or a fail-back moved the writer name to another database and withdrew it (`writerNameFailedOver`).
- */
+/** The replica checks while the writer has no replica: nothing answers, and nothing was asked. */
+const unprotected: ProbeResult = { reachable: false, latencyMs: 0, error: 'no replica: nothing protects the writer' };
 
 /**
  * One monitor run. Every check is isolated and bounded by its own deadline: a failing or hanging probe, API or table
  * read costs only its own metric (published as 0 where the contract defines 0 as "could not confirm", omitted where a
  * guess would be harmful) and one `MonitorErrors` count. THROWS only if publishing the metrics fails.
  *
+ * - Roles: `Primary*` metrics are about the writer and `Replica*` about its replica, whichever instances hold those
+ *   roles now (`rolesAfter` the failover state): after a failover and a re-protection the alarms watch the new pair,
+ *   not the fenced old primary. While nothing protects the writer, the replica checks publish 0 (no replica answers)
+ *   and no lag; `WriterProtected=0` says why.
  * - `PrimaryReachable` / `ReplicaReachable`: `serverAnswered` (core): a server that answered with its own SQLSTATE
  *   (too many connections, starting up, authentication) is alive, exactly as the orchestrator counts it.
  * - `PrimaryAvailable` / `ReplicaAvailable`: RDS reports `available` or a routine serving state (maintenance,
@@ -107,24 +125,33 @@ export async function runMonitorCycle(deps: MonitorDependencies): Promise<Monito
       ?? { reachable: false, latencyMs: deadlines.probeMs, error: 'probe failed or timed out' };
   };
 
-  // Phase 1, in parallel: each check carries its own deadline, so none can hold the others.
+  // Phase 1, in parallel: each check carries its own deadline, so none can hold the others. The failover state says
+  // which instances are the writer and its replica now; a silent table leaves the last roles seen (or the configured
+  // pair) and publishes no failed-over signals.
+  const stateRead = attempt('read failover state', deadlines.stateMs, async () => {
+    const state = await deps.failoverState.read();
+    return { failedOver: writerNameFailedOver(state), writerProtected: writerProtected(state), roles: rolesAfter(state, deps.configured) };
+  });
+  const rolesKnown = stateRead.then((read) => read?.roles ?? deps.lastRoles ?? { ...deps.configured });
   const reading = attempt('read database credentials', deadlines.credentialsMs, () => deps.probes());
-  let [probes, primaryProbe, replicaProbe, primaryStatus, replicaStatus, stateRead] = await Promise.all([
-    reading,
-    reading.then((built) => probeWith('primary', built)),
-    reading.then((built) => probeWith('replica', built)),
-    attempt('describe primary instance', deadlines.apiMs, deps.describePrimary),
-    attempt('describe replica instance', deadlines.apiMs, deps.describeReplica),
-    attempt('read failover state', deadlines.apiMs, async () => {
-      const state = await deps.failoverState.read();
-      return { failedOver: writerNameFailedOver(state), writerProtected: writerProtected(state) };
-    }),
+  const building = Promise.all([reading, rolesKnown]).then(([forRoles, roles]) => forRoles?.(roles));
+  const describeRole = async (role: 'writer' | 'replica') => {
+    const member = (await rolesKnown)[role];
+    return member ? attempt(`describe ${role} ${member.instanceId}`, deadlines.apiMs, () => deps.describe(member)) : undefined;
+  };
+  const [roles, state] = await Promise.all([rolesKnown, stateRead]);
+  let [probes, primaryProbe, replicaProbe, primaryStatus, replicaStatus] = await Promise.all([
+    building,
+    building.then((built) => probeWith('primary', built)),
+    roles.replica ? building.then((built) => probeWith('replica', built)) : Promise.resolve(unprotected),
+    describeRole('writer'),
+    describeRole('replica'),
   ]);
 
   // Phase 2, only after a refused password: the secret rotated under this container. Re-read it once.
   if (probes && (isAuthenticationFailure(primaryProbe) || isAuthenticationFailure(replicaProbe))) {
     deps.logger.warn('database refused the cached credentials: re-reading the secret once', { primary: primaryProbe.error, replica: replicaProbe.error });
-    const fresh = await attempt('re-read database credentials', deadlines.credentialsMs, () => deps.probes({ refreshCredentials: true }));
+    const fresh = (await attempt('re-read database credentials', deadlines.credentialsMs, () => deps.probes({ refreshCredentials: true })))?.(roles);
     if (fresh) {
       probes = fresh;
       [primaryProbe, replicaProbe] = await Promise.all([
@@ -143,7 +170,7 @@ export async function runMonitorCycle(deps: MonitorDependencies): Promise<Monito
     heartbeat = await attempt('write heartbeat on primary', deadlines.heartbeatMs, probes.writeHeartbeat);
   }
   let lag: ReplicationLag | undefined;
-  if (probes && replicaProbe.reachable) {
+  if (probes && roles.replica && replicaProbe.reachable) {
     try {
       lag = await withDeadline(probes.measureLag(heartbeat?.lsn), deadlines.lagMs, 'measure replication lag');
     } catch (error) {
@@ -161,17 +188,19 @@ export async function runMonitorCycle(deps: MonitorDependencies): Promise<Monito
     { name: MonitorMetric.ReplicaAvailable, value: flag(servesPerControlPlane(replicaHealth)), unit: 'Count' },
     { name: MonitorMetric.PrimaryFailedState, value: flag(primaryHealth === 'failed'), unit: 'Count' },
     { name: MonitorMetric.PrimaryRoutineState, value: flag(primaryHealth === 'routine'), unit: 'Count' },
+    // The writer's region's RDS API did not answer (the writer is always described).
     { name: MonitorMetric.PrimaryApiUnreachable, value: flag(primaryStatus === undefined), unit: 'Count' },
   ];
   if (lag) data.push({ name: MonitorMetric.ReplicationLagSeconds, value: lag.lagSeconds, unit: 'Seconds' });
-  if (stateRead !== undefined) {
-    data.push({ name: MonitorMetric.FailedOver, value: flag(stateRead.failedOver), unit: 'Count' });
-    data.push({ name: MonitorMetric.WriterProtected, value: flag(stateRead.writerProtected), unit: 'Count' });
+  if (state !== undefined) {
+    data.push({ name: MonitorMetric.FailedOver, value: flag(state.failedOver), unit: 'Count' });
+    data.push({ name: MonitorMetric.WriterProtected, value: flag(state.writerProtected), unit: 'Count' });
   }
   data.push({ name: MonitorMetric.MonitorErrors, value: errors.length, unit: 'Count' });
 
   await deps.metrics.record(data);
   deps.logger.info('replication monitor run', {
+    roles: describeRoles(roles),
     metrics: Object.fromEntries(data.map((datum) => [datum.name, datum.value])),
     primaryProbe,
     replicaProbe,
@@ -180,5 +209,5 @@ export async function runMonitorCycle(deps: MonitorDependencies): Promise<Monito
     lag,
     errors,
   });
-  return { data, errors, primaryProbe, replicaProbe, lag };
+  return { data, errors, primaryProbe, replicaProbe, lag, roles };
 }

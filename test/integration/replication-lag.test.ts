@@ -118,9 +118,9 @@ test('a monitor run against real PostgreSQL publishes both nodes reachable and a
   const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
   const result = await runMonitorCycle({
-    probes: async () => postgresReplicationProbes({ primary: cluster.primary.target, replica: cluster.replica.target, timeoutMs: 2000 }),
-    describePrimary: async () => ({ status: 'available', available: true }),
-    describeReplica: async () => ({ status: 'available', available: true }),
+    configured: { writer: { side: 'primary', instanceId: 'primary' }, replica: { side: 'dr', instanceId: 'replica' } },
+    probes: async () => () => postgresReplicationProbes({ primary: cluster.primary.target, replica: cluster.replica.target, timeoutMs: 2000 }),
+    describe: async () => ({ status: 'available', available: true }),
     failoverState: { read: async () => undefined },
     metrics: { record: async (data) => void recorded.push(...data) },
     logger: quiet,

@@ -3,18 +3,17 @@
  * they run. The configured pair keeps its own control (create-handler.ts); this one serves the pairs a re-protection
  * leaves (the promoted DR instance → its replica in the primary region).
  *
- * A database's SQL endpoint is configured for the two instances the infrastructure created and read from RDS for any
- * other (`Endpoint.Address` of DescribeDBInstances, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html).
- * The monitor measures only the configured pair, so such a pair has no lag data: `replicationLagSeconds` is
- * `undefined` (unknown), which the core never counts as within budget; a planned switchover does not need it (it
- * waits until the replica replayed the frozen writer's last WAL position).
+ * A database's SQL endpoint: `RdsEndpoints` (configured for the two instances the infrastructure created, read from
+ * RDS for any other). Such a pair has no lag data here: `replicationLagSeconds` is `undefined` (unknown), which the
+ * core never counts as within budget; a planned switchover does not need it (it waits until the replica replayed
+ * the frozen writer's last WAL position).
  */
-import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { describeMember, type DatabaseMember, type DatabasePair, type RegionSide } from '../../core/estate-roles';
 import type { Clock, DatabaseControl, DatabaseFleet } from '../../core/ports';
 import type { DatabaseTarget, ProbeResult } from '../postgres/connectivity';
 import type { TargetProvider } from './database-session';
 import { RdsDatabaseControl } from './rds-database-control';
+import { RdsEndpoints } from './rds-endpoints';
 import type { RdsRegion } from './rds-replica-provisioning';
 
 /** What the fleet needs to know about one database beyond its region and identifier. */
@@ -39,9 +38,11 @@ export interface RdsDatabaseFleetOptions {
 }
 
 export class RdsDatabaseFleet implements DatabaseFleet {
-  private readonly endpoints = new Map<string, string>();
+  private readonly endpoints: RdsEndpoints;
 
-  constructor(private readonly options: RdsDatabaseFleetOptions) {}
+  constructor(private readonly options: RdsDatabaseFleetOptions) {
+    this.endpoints = new RdsEndpoints(options.regions, (member) => options.settingsOf(member).endpoint);
+  }
 
   get configured(): DatabasePair {
     return this.options.configured;
@@ -71,18 +72,9 @@ export class RdsDatabaseFleet implements DatabaseFleet {
     });
   }
 
-  /** The database's SQL endpoint (configured, or RDS's `Endpoint.Address`, remembered once known). THROWS if RDS has none yet. */
-  async endpointOf(member: DatabaseMember): Promise<string> {
-    const configured = this.options.settingsOf(member).endpoint;
-    if (configured) return configured;
-    const key = `${member.side}/${member.instanceId}`;
-    const known = this.endpoints.get(key);
-    if (known) return known;
-    const response = await this.options.regions[member.side].rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: member.instanceId }));
-    const address = response.DBInstances?.[0]?.Endpoint?.Address;
-    if (!address) throw new Error(`${describeMember(member)} has no endpoint yet (status ${response.DBInstances?.[0]?.DBInstanceStatus ?? 'unknown'})`);
-    this.endpoints.set(key, address);
-    return address;
+  /** The database's SQL endpoint (`RdsEndpoints.endpointOf`). */
+  endpointOf(member: DatabaseMember): Promise<string> {
+    return this.endpoints.endpointOf(member);
   }
 
   private targetOf(member: DatabaseMember): TargetProvider {

@@ -12,15 +12,30 @@ export interface ReplicationProbes {
   measureLag(primaryLsn?: string): Promise<ReplicationLag>;
 }
 
+/**
+ * A database to probe: its target, or how to find it (a database whose endpoint only its control plane knows); a
+ * failure to find it fails that database's checks only.
+ */
+export type ProbeTarget = DatabaseTarget | (() => Promise<DatabaseTarget>);
+
 export interface ReplicationProbeTargets {
-  primary: DatabaseTarget;
-  replica: DatabaseTarget;
+  /** The writer. */
+  primary: ProbeTarget;
+  /** Its replica; absent while nothing protects the writer (every replica check then fails with that reason). */
+  replica?: ProbeTarget;
   /** Bound for connecting and for each statement. */
   timeoutMs: number;
 }
 
-async function withSession<T>(target: DatabaseTarget, timeoutMs: number, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client(clientConfigFor(target, timeoutMs));
+const NO_REPLICA = 'no replica: nothing protects the writer';
+
+async function resolve(target: ProbeTarget | undefined): Promise<DatabaseTarget> {
+  if (target === undefined) throw new Error(NO_REPLICA);
+  return typeof target === 'function' ? target() : target;
+}
+
+async function withSession<T>(source: ProbeTarget | undefined, timeoutMs: number, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client(clientConfigFor(await resolve(source), timeoutMs));
   client.on('error', () => undefined); // a server dying mid-run rejects the pending query; that is the error we report
   try {
     await client.connect();
@@ -33,8 +48,8 @@ async function withSession<T>(target: DatabaseTarget, timeoutMs: number, work: (
 /** `ReplicationProbes` over real PostgreSQL connections (RDS over TLS in AWS, the local cluster in the drill). */
 export function postgresReplicationProbes({ primary, replica, timeoutMs }: ReplicationProbeTargets): ReplicationProbes {
   return {
-    probePrimary: () => probeDatabase(primary, timeoutMs),
-    probeReplica: () => probeDatabase(replica, timeoutMs),
+    probePrimary: async () => probeDatabase(await resolve(primary), timeoutMs),
+    probeReplica: async () => (replica === undefined ? { reachable: false, latencyMs: 0, error: NO_REPLICA } : probeDatabase(await resolve(replica), timeoutMs)),
     writeHeartbeat: () => withSession(primary, timeoutMs, writeHeartbeat),
     measureLag: (primaryLsn) => withSession(replica, timeoutMs, (client) => measureReplicationLag(client, { primaryLsn })),
   };

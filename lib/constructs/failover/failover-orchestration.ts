@@ -10,7 +10,7 @@ import { runbookUrl } from '../monitoring/alarm-runbook-links';
 import { acknowledgeFindings, acknowledgeImportedValueFindings, controlTowerFinding, wildcardResourceFinding } from '../../compliance/nag';
 import { ALARM_STATE_CHANGE_EVENT } from '../../../functions/core/metric-names';
 import { METRIC_NAMESPACE, parameterGroupNames, reprotectParameterGroupName } from '../../config/resource-names';
-import { DatabasePairFunctionProps, databaseEnvironment, databaseInstanceArn, grantDatabaseAccess, primaryParameterGroupArn } from '../functions/database-access';
+import { DatabasePairFunctionProps, databaseEnvironment, databaseInstanceArn, grantDatabaseAccess, primaryParameterGroupArn, reprotectionReplicaArn } from '../functions/database-access';
 import { DrFunction } from '../functions/dr-function';
 import { grantFailoverStateAccess } from './failover-state-table';
 import { grantWriteLeaseAccess } from './write-lease-table';
@@ -218,7 +218,7 @@ export class FailoverOrchestration extends Construct {
     const { config, names } = props;
     const { primary, dr } = config.regions;
     const rdsArn = (region: string, type: string, name: string) => `arn:${Aws.PARTITION}:rds:${region}:${config.workloadAccount}:${type}:${name}`;
-    const reprotectDb = rdsArn(primary, 'db', names.reprotectReplicaDbInstance);
+    const reprotectDb = reprotectionReplicaArn(config, names);
     const drDb = databaseInstanceArn(config, 'dr', names);
     const primaryBackups = rdsArn(primary, 'auto-backup', '*');
     const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>

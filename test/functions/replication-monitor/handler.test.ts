@@ -4,7 +4,7 @@ import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, RDSClient } from '
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { clearDatabaseCredentialsCache } from '../../../functions/adapters/aws/database-credentials';
-import type { ProbeResult } from '../../../functions/adapters/postgres/connectivity';
+import type { DatabaseTarget, ProbeResult } from '../../../functions/adapters/postgres/connectivity';
 import { NotInRecoveryError, type ReplicationLag } from '../../../functions/adapters/postgres/replication-probe';
 import { postgresReplicationProbes, type ReplicationProbes } from '../../../functions/adapters/postgres/replication-probes';
 import { DEFAULT_MONITOR_DEADLINES } from '../../../functions/replication-monitor/monitor';
@@ -205,7 +205,7 @@ test('an RDS API failure publishes PrimaryApiUnreachable=1 (no evidence either w
   const summary = await handler();
 
   expect(values(published())).toEqual(PRIMARY_API_SILENT);
-  expect(summary.errors).toEqual([expect.stringMatching(/^describe primary instance: .*ETIMEDOUT/)]);
+  expect(summary.errors).toEqual([expect.stringMatching(/^describe writer rds-payments-primary-test: .*ETIMEDOUT/)]);
 });
 
 test('a missing replica instance and a failed status both count as unavailable; the failed state is evidence', async () => {
@@ -218,7 +218,7 @@ test('a missing replica instance and a failed status both count as unavailable; 
   expect(values(published())).toMatchObject({
     PrimaryAvailable: 0, ReplicaAvailable: 0, PrimaryFailedState: 1, PrimaryRoutineState: 0, PrimaryApiUnreachable: 0, MonitorErrors: 1,
   });
-  expect(summary.errors).toEqual([expect.stringMatching(/^describe replica instance: /)]);
+  expect(summary.errors).toEqual([expect.stringMatching(/^describe replica rds-payments-replica-test: /)]);
 });
 
 const REPROTECTION = { writer: { side: 'dr', instanceId: 'paydb-dr-replica-db-dev' }, target: { side: 'primary', instanceId: 'paydb-primary-reprotect-db-dev' } };
@@ -370,7 +370,7 @@ describe('every check has its own deadline', () => {
     const summary = await run;
 
     expect(values(published())).toEqual(PRIMARY_API_SILENT);
-    expect(summary.errors).toEqual([`describe primary instance: describe primary instance did not answer within ${DEFAULT_MONITOR_DEADLINES.apiMs} ms`]);
+    expect(summary.errors).toEqual([`describe writer ${ENV.PRIMARY_DB_INSTANCE_ID}: describe writer ${ENV.PRIMARY_DB_INSTANCE_ID} did not answer within ${DEFAULT_MONITOR_DEADLINES.apiMs} ms`]);
     // The other checks did not wait for it: the heartbeat and lag ran on the same cycle.
     expect(probes.writeHeartbeat).toHaveBeenCalled();
   });
@@ -388,7 +388,7 @@ describe('every check has its own deadline', () => {
     expect(data).toMatchObject({ PrimaryReachable: 0, ReplicaReachable: 1, PrimaryAvailable: 1, PrimaryApiUnreachable: 0, MonitorErrors: 2 });
     expect(data.FailedOver).toBeUndefined();
     expect(summary.errors).toEqual([
-      `read failover state: read failover state did not answer within ${DEFAULT_MONITOR_DEADLINES.apiMs} ms`,
+      `read failover state: read failover state did not answer within ${DEFAULT_MONITOR_DEADLINES.stateMs} ms`,
       `probe primary: probe primary did not answer within ${DEFAULT_MONITOR_DEADLINES.probeMs} ms`,
     ]);
 
@@ -463,12 +463,12 @@ describe('password rotation', () => {
     rotatedSecret();
     const stale = fakeProbes({ probePrimary: jest.fn().mockResolvedValue(refused), probeReplica: jest.fn().mockResolvedValue(refused) });
     const fresh = fakeProbes();
-    buildProbes.mockImplementation(({ primary }) => (primary.password === 'rotated' ? fresh : stale));
+    buildProbes.mockImplementation(({ primary }) => ((primary as DatabaseTarget).password === 'rotated' ? fresh : stale));
 
     const summary = await handler();
 
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
-    expect(buildProbes.mock.calls.map(([targets]) => targets.primary.password)).toEqual(['old', 'rotated']);
+    expect(buildProbes.mock.calls.map(([targets]) => (targets.primary as DatabaseTarget).password)).toEqual(['old', 'rotated']);
     expect(values(published())).toMatchObject({ PrimaryReachable: 1, ReplicaReachable: 1, ReplicationLagSeconds: 0.05, MonitorErrors: 0 });
     expect(fresh.writeHeartbeat).toHaveBeenCalled();
     expect(fresh.measureLag).toHaveBeenCalledWith(HEARTBEAT_LSN);
@@ -513,5 +513,78 @@ describe('cold-start validation of the environment', () => {
 
   test('a non-numeric port is rejected by name', () => {
     expect(() => loadWith({ DB_PORT: 'postgres' })).toThrow('DB_PORT must be an integer from 1 to 65535, got "postgres"');
+  });
+});
+
+// Issue 11: after a failover and a re-protection the alarms must watch the new pair, not the fenced old primary. Kept
+// last in this file: the handler remembers the roles of its last run (a warm container) and the silent-table test
+// relies on the run before it.
+describe('the monitor measures the writer and replica the failover state names', () => {
+  const REPROTECTED = REPROTECTION.target.instanceId;
+  const REPROTECTED_ENDPOINT = `${REPROTECTED}.abc.us-east-1.rds.amazonaws.com`;
+  const target = (host: string) => ({ host, port: 5432, database: 'payments', user: 'monitor', password: 's3cret', ssl: { rejectUnauthorized: true } });
+  const describedIn = async () => Object.fromEntries(await Promise.all(
+    rds.commandCalls(DescribeDBInstancesCommand).map(async (call) => [call.args[0].input.DBInstanceIdentifier, await (call.thisValue as RDSClient).config.region()]),
+  ));
+
+  beforeEach(() => {
+    rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: REPROTECTED }).resolves({
+      DBInstances: [{ DBInstanceIdentifier: REPROTECTED, DBInstanceStatus: 'available', Endpoint: { Address: REPROTECTED_ENDPOINT } }],
+    });
+  });
+
+  test('after a failover: the promoted DR instance is the writer, no replica answers, no lag, WriterProtected=0', async () => {
+    const probes = fakeProbes({ probePrimary: jest.fn().mockResolvedValue(up(false)) });
+    dynamo.on(GetItemCommand).resolves({ Item: failoverItem('completed', true) });
+
+    const summary = await handler();
+
+    // The configured replica (REPLICA_DB_INSTANCE_ID) is the writer now: probed at its own endpoint, described in the DR region.
+    expect(buildProbes).toHaveBeenCalledWith({ primary: target(ENV.REPLICA_DB_ENDPOINT), timeoutMs: 5000 });
+    expect(await describedIn()).toEqual({ [ENV.REPLICA_DB_INSTANCE_ID]: 'us-east-2' });
+    expect(values(published())).toEqual({
+      PrimaryReachable: 1, ReplicaReachable: 0, PrimaryAvailable: 1, ReplicaAvailable: 0, PrimaryFailedState: 0, PrimaryRoutineState: 0,
+      PrimaryApiUnreachable: 0, FailedOver: 1, WriterProtected: 0, MonitorErrors: 0,
+    });
+    expect(probes.probeReplica).not.toHaveBeenCalled();
+    expect(probes.measureLag).not.toHaveBeenCalled();
+    expect(summary.errors).toEqual([]);
+  });
+
+  test('after a re-protection: the DR writer and its replica in the primary region, with lag; the old primary is not asked', async () => {
+    const probes = fakeProbes();
+    dynamo.on(GetItemCommand).resolves({ Item: failoverItem('completed', true, { mode: 'reprotect', reprotect: { ...REPROTECTION, writer: { side: 'dr', instanceId: ENV.REPLICA_DB_INSTANCE_ID } } }) });
+
+    const summary = await handler();
+
+    const [[targets]] = buildProbes.mock.calls;
+    expect(targets.primary).toEqual(target(ENV.REPLICA_DB_ENDPOINT));
+    // The re-protection replica's endpoint is only RDS's: looked up when probed.
+    expect(await (targets.replica as () => Promise<DatabaseTarget>)()).toEqual(target(REPROTECTED_ENDPOINT));
+    expect(await describedIn()).toEqual({ [ENV.REPLICA_DB_INSTANCE_ID]: 'us-east-2', [REPROTECTED]: 'us-east-1' });
+    expect(values(published())).toEqual({
+      PrimaryReachable: 1, ReplicaReachable: 1, PrimaryAvailable: 1, ReplicaAvailable: 1, PrimaryFailedState: 0, PrimaryRoutineState: 0,
+      PrimaryApiUnreachable: 0, ReplicationLagSeconds: 0.05, FailedOver: 1, WriterProtected: 1, MonitorErrors: 0,
+    });
+    expect(probes.measureLag).toHaveBeenCalledWith(HEARTBEAT_LSN);
+    expect(summary.errors).toEqual([]);
+  });
+
+  test('a silent state table keeps the roles of the last run (a warm container), not the configured pair', async () => {
+    jest.useFakeTimers();
+    try {
+      fakeProbes();
+      dynamo.on(GetItemCommand).callsFake(() => new Promise(() => undefined));
+      const run = handler();
+      await jest.advanceTimersByTimeAsync(DEFAULT_MONITOR_DEADLINES.stateMs);
+      await run;
+    } finally {
+      jest.useRealTimers();
+    }
+
+    // The run before this one saw the re-protected pair.
+    expect(await describedIn()).toEqual({ [ENV.REPLICA_DB_INSTANCE_ID]: 'us-east-2', [REPROTECTED]: 'us-east-1' });
+    expect(values(published())).toMatchObject({ PrimaryReachable: 1, ReplicaReachable: 1, MonitorErrors: 1 });
+    expect(published().FailedOver).toBeUndefined();
   });
 });

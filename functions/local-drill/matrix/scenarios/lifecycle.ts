@@ -18,6 +18,7 @@ import type { Client } from 'pg';
 import { readFailoverStatus, type FailoverResult } from '../../../core/failover-orchestrator';
 import type { FailoverState } from '../../../core/ports';
 import { formatSeconds } from '../../../core/format-seconds';
+import { MonitorMetric } from '../../../core/metric-names';
 import { systemClock } from '../../../core/system-clock';
 import { formatTimeline } from '../../../core/timeline';
 import { readWrittenIds, serverIdentity } from '../../client-load';
@@ -82,6 +83,11 @@ export const lifecycle: Scenario = {
     const backups = reprotected.steps.waitForReplica?.detail ?? '';
     checks.push(check('the writer\'s backups replicate to the primary region', /automated backups replicate/.test(backups), backups));
     const newId = await newNode.session(serverIdentity);
+    // The monitor follows the failover state: it now measures the DR writer and its new replica (on AWS the estate's
+    // alarms return to OK and the synthetic drill becomes ready), not the dead old primary.
+    const measured = await newPairMeasured(estate, Date.now());
+    checks.push(check('the monitor measures the re-protected pair', measured !== undefined,
+      measured ?? 'no monitor cycle saw the new replica reachable with a measured lag within the wait'));
 
     // 4. Operator: fail back, under load.
     const switchAt = Date.now();
@@ -117,6 +123,20 @@ export const lifecycle: Scenario = {
     };
   },
 };
+
+/**
+ * A monitor cycle after `since` that measured the new pair: the writer and its replica reachable, the replica's lag
+ * measured, the writer protected. Reads what the monitor published, as the AWS alarms read CloudWatch.
+ */
+function newPairMeasured(estate: LocalEstate, since: number): Promise<string | undefined> {
+  return waitFor(() => {
+    const cycle = (name: string) => estate.metrics.recorded.filter((datum) => datum.at >= since && datum.name === name).at(-1)?.value;
+    const [writer, replica, lag, protectedFlag] = [MonitorMetric.PrimaryReachable, MonitorMetric.ReplicaReachable, MonitorMetric.ReplicationLagSeconds, MonitorMetric.WriterProtected].map(cycle);
+    return writer === 1 && replica === 1 && lag !== undefined && protectedFlag === 1
+      ? `writer reachable, replica reachable, lag ${formatSeconds(lag)}, WriterProtected=1`
+      : undefined;
+  }, PHASE_WAIT_MS, 50);
+}
 
 /** The stored record once `done` holds for it (the resume schedule finishes pending steps); `undefined` after the wait. */
 function recordIn(estate: LocalEstate, done: (state: FailoverState) => boolean): Promise<FailoverState | undefined> {
