@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DrConfig, resourceName } from '../config/dr-config';
 import { drResourceNames } from '../config/resource-names';
+import { silentSessionParameters, writerSilentSessionTimeout } from '../constructs/database/primary-database';
 import { ReplicaDatabase } from '../constructs/database/replica-database';
 import { WriteLeaseTable } from '../constructs/failover/write-lease-table';
 import { PeeringRoutes } from '../constructs/network/peering-routes';
@@ -54,6 +55,8 @@ export class DRDatabaseStack extends Stack {
       // After a failover, applications in either region write to this instance.
       clientCidrs: { 'DR VPC': config.network.drCidr, 'primary VPC (applications after failover)': config.network.primaryCidr },
       promoted: config.topology.writerRegion === 'dr',
+      // After a failover it is the writer: the same session cut-off as the primary (a fail-back freezes it).
+      writerParameters: silentSessionParameters(writerSilentSessionTimeout(config)),
     });
     this.fenceSecurityGroup = new ec2.SecurityGroup(this, 'FenceSecurityGroup', {
       vpc: props.network.vpc,

@@ -1,15 +1,14 @@
-import { Duration, StackProps } from 'aws-cdk-lib';
+import { StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { silentSessionTimeoutMs } from '../../functions/core/write-lease';
-import { backupBucketName, DrConfig, leaseTimingsOf, longestRenewalGapSeconds, resourceName } from '../config/dr-config';
+import { backupBucketName, DrConfig, resourceName } from '../config/dr-config';
 import { acknowledgeFindings, controlTowerFinding } from '../compliance/nag';
 import { drResourceNames } from '../config/resource-names';
-import { PrimaryDatabase, silentSessionParameters } from '../constructs/database/primary-database';
+import { PrimaryDatabase, silentSessionParameters, writerSilentSessionTimeout } from '../constructs/database/primary-database';
 import { ReprotectionTarget } from '../constructs/database/reprotection-target';
 import { RegionalKey } from '../constructs/encryption/regional-key';
 import { AlertTopic } from '../constructs/monitoring/alert-topic';
@@ -76,7 +75,7 @@ export class PrimaryRegionStack extends PinnedZonesStack {
       peerCidr: config.network.drCidr,
     }).peeringConnectionId;
 
-    const silentSessionTimeout = Duration.millis(silentSessionTimeoutMs(leaseTimingsOf(config.failover.lease), longestRenewalGapSeconds(config.failover.lease) * 1000));
+    const silentSessionTimeout = writerSilentSessionTimeout(config);
     this.database = new PrimaryDatabase(this, 'Database', {
       instanceIdentifier: names.primaryDbInstance,
       secretName: names.dbSecret,

@@ -4,7 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DatabaseConfig } from '../../config/dr-config';
+import { silentSessionTimeoutMs } from '../../../functions/core/write-lease';
+import { DatabaseConfig, DrConfig, leaseTimingsOf, longestRenewalGapSeconds } from '../../config/dr-config';
 import { DatabaseSecurityGroup } from './database-security-group';
 import { createEnhancedMonitoringRole } from './enhanced-monitoring-role';
 import { acknowledgeEstateDatabaseFindings, createPostgresParameterGroup, instanceTypeName, keepSnapshotWhenReplaced, postgresEngine } from './postgres-engine';
@@ -27,6 +28,15 @@ export interface PrimaryDatabaseProps {
    * (`silentSessionTimeoutMs` in functions/core/write-lease.ts). Both parameters are dynamic.
    */
   readonly silentSessionTimeout: Duration;
+}
+
+/**
+ * The estate's silent-session timeout: shorter than the silence after which the DR side may take the write lease
+ * (`silentSessionTimeoutMs`, for the lease timings and the longest gap between two keeper renewals).
+ */
+export function writerSilentSessionTimeout(config: Pick<DrConfig, 'failover'>): Duration {
+  const lease = config.failover.lease;
+  return Duration.millis(silentSessionTimeoutMs(leaseTimingsOf(lease), longestRenewalGapSeconds(lease) * 1000));
 }
 
 /**

@@ -25,6 +25,14 @@ export interface ReplicaDatabaseProps {
    * @default false
    */
   readonly promoted?: boolean;
+  /**
+   * Parameters its own group gets beyond the estate's while it is the writer (`promoted`): the writer's
+   * silent-session timeouts (`silentSessionParameters`), as the primary's group has them. Both are dynamic parameters,
+   * which RDS applies to the instance at once, without a reboot ("changes to dynamic parameters are applied
+   * immediately", https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBParameterGroup.html).
+   * @default none
+   */
+  readonly writerParameters?: Record<string, string>;
 }
 
 /**
@@ -56,7 +64,7 @@ export class ReplicaDatabase extends Construct {
       subnetGroupName: `${props.instanceIdentifier}-subnets`,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const parameterGroup = createPostgresParameterGroup(this, props.instanceIdentifier, database);
+    const parameterGroup = createPostgresParameterGroup(this, props.instanceIdentifier, database, props.promoted ? props.writerParameters : {});
     const monitoringRole = createEnhancedMonitoringRole(this, 'EnhancedMonitoringRole');
 
     this.instance = new rds.CfnDBInstance(this, 'Instance', {

@@ -38,6 +38,18 @@ describe('writerRegion', () => {
     expect(promoted.Properties).toEqual(builtRest);
   });
 
+  test('dr: the DR instance\'s own parameter group gets the writer\'s silent-session timeouts, as the primary\'s has them', () => {
+    const parameters = (stage: DisasterRecoveryStage, stackId: 'DRDatabaseStack' | 'PrimaryRegionStack', name: string) =>
+      resourcesOf(stage, stackId, 'AWS::RDS::DBParameterGroup').map(([, group]) => group.Properties).find((group) => group.DBParameterGroupName === name)!.Parameters;
+    const primaryGroup = parameters(asBuilt, 'PrimaryRegionStack', 'paydb-primary-db-dev-params');
+    const writerTimeouts = { idle_session_timeout: primaryGroup.idle_session_timeout, idle_in_transaction_session_timeout: primaryGroup.idle_in_transaction_session_timeout };
+    expect(Number(writerTimeouts.idle_session_timeout)).toBeGreaterThan(0);
+    const asReplica = parameters(asBuilt, 'DRDatabaseStack', 'paydb-dr-replica-db-dev-params');
+    const asWriter = parameters(failedOver, 'DRDatabaseStack', 'paydb-dr-replica-db-dev-params');
+    expect(asReplica).not.toHaveProperty('idle_session_timeout');
+    expect(asWriter).toEqual({ ...asReplica, ...writerTimeouts });
+  });
+
   test('dr: the old primary stays in its fence security group only', () => {
     const [[, primary]] = resourcesOf(failedOver, 'PrimaryRegionStack', 'AWS::RDS::DBInstance');
     const groups = resourcesOf(failedOver, 'PrimaryRegionStack', 'AWS::EC2::SecurityGroup');
