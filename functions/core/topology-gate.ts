@@ -4,8 +4,8 @@
  * undo or fake a recovery:
  * - the estate failed over (the DR instance is standalone) but the configuration still says `primary`: the templates
  *   would move the writer name back to the old primary and take it out of its fence;
- * - the configuration says `dr` but the DR instance is still a replica: removing its source in the template makes
- *   CloudFormation promote it — an unplanned failover with the primary still writing.
+ * - the configuration says `dr` but the DR instance is still a replica: the templates would fence the primary that
+ *   still takes writes and point the writer name at a replica that refuses them — an outage nobody decided.
  * Pure: the caller reads RDS (DescribeDBInstances) and passes what it saw.
  */
 
@@ -87,7 +87,7 @@ export function topologyGateVerdict(input: TopologyGateInput): TopologyGateVerdi
     return {
       allow: false, observedWriter: 'primary',
       message: `Refused: the configuration says writerRegion "dr" but ${drInstanceId} is ${observed.dr.exists ? 'still a read replica' : 'missing'} and ${primaryInstanceId} is the writer. ` +
-        `Deploying it would make CloudFormation promote the replica while the primary still takes writes (an unplanned failover). ` +
+        `Deploying it would fence ${primaryInstanceId}, which still takes writes, and point the writer name at a replica that refuses them (an outage). ` +
         `Fail over with the orchestrator (${RUNBOOK}), or set writerRegion back to "primary". ${seen}`,
     };
   }

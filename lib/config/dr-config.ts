@@ -213,9 +213,9 @@ export interface TopologyConfig {
   /**
    * The region whose database is the writer, as the estate IS (not as it should be): `primary` until a regional
    * failover, then `dr` until a deliberate fail-back. With `dr` the app synthesizes the estate after a failover: the
-   * promoted DR instance as a standalone writer (same logical ID and name), the old primary kept in its fence security
-   * group, the writer name on the DR instance. The pipeline refuses to deploy when this disagrees with what RDS reports
-   * (docs/runbooks/reprotect-and-failback.md).
+   * promoted DR instance unchanged (same resource; its parameter group gets the writer's session timeouts), the old
+   * primary kept in its fence security group, the writer name on the DR instance. The pipeline refuses to deploy when
+   * this disagrees with what RDS reports (docs/runbooks/reprotect-and-failback.md).
    */
   readonly writerRegion: WriterRegion;
 }

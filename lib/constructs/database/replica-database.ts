@@ -20,8 +20,8 @@ export interface ReplicaDatabaseProps {
   readonly key: kms.IKey;
   readonly clientCidrs: Record<string, string>;
   /**
-   * The replica was promoted by a regional failover and is now the standalone writer: the template omits
-   * `SourceDBInstanceIdentifier`, everything else (logical ID, identifier, key, subnets) stays as it is.
+   * The replica was promoted by a regional failover and is now the standalone writer. Its own parameter group gets
+   * `writerParameters`; the instance resource does not change at all (see `SourceDBInstanceIdentifier` below).
    * @default false
    */
   readonly promoted?: boolean;
@@ -69,13 +69,20 @@ export class ReplicaDatabase extends Construct {
 
     this.instance = new rds.CfnDBInstance(this, 'Instance', {
       dbInstanceIdentifier: props.instanceIdentifier,
-      // Removing the source from an existing replica makes CloudFormation call PromoteReadReplica on update, in place
-      // (aws-cloudformation-resource-providers-rds, aws-rds-dbinstance: UpdateHandler runs promoteReadReplica when
-      // ResourceModelHelper.isDBInstanceReadReplicaPromotion(previous, desired), i.e. the previous model had
-      // SourceDBInstanceIdentifier and the desired one has none; commit 5a410e843efb90076c1c4d322707bc989e5a058b).
-      // After a failover the orchestrator has promoted it already: that is why `promoted` may only follow what RDS
-      // reports, which the pipeline's topology gate checks before every deployment.
-      sourceDbInstanceIdentifier: props.promoted ? undefined : props.sourceInstanceArn,
+      // Kept for the life of the instance, also once promoted: the source is what the instance was created from, not
+      // what it is now (as DBSnapshotIdentifier after a restore). CloudFormation's RDS handler
+      // (aws-cloudformation-resource-providers-rds, aws-rds-dbinstance, commit 5a410e843efb90076c1c4d322707bc989e5a058b):
+      // - removing it calls PromoteReadReplica (UpdateHandler, when ResourceModelHelper.isDBInstanceReadReplicaPromotion:
+      //   the previous model had a source, the desired has none). After a failover the orchestrator promoted the
+      //   instance already, and RDS refuses PromoteReadReplica on a standalone instance with InvalidDBInstanceState
+      //   "DB Instance is not a read replica" (the error ansible-collections/amazon.aws plugins/module_utils/rds.py
+      //   handle_errors treats as "already promoted"), which the handler fails as ResourceConflict
+      //   (BaseHandlerStd.DEFAULT_DB_INSTANCE_ERROR_RULE_SET: InvalidDbInstanceStateException): the update would fail;
+      // - adding or changing it is not updatable (ImmutabilityHelper.isSourceDBInstanceIdentifierMutable), and a
+      //   custom-named instance cannot be replaced: the template could never name a source again.
+      // So the property stays and the handler never sees a source change; nothing else in its update path treats a
+      // model with a source differently.
+      sourceDbInstanceIdentifier: props.sourceInstanceArn,
       kmsKeyId: props.key.keyArn,
       dbInstanceClass: database.instanceClass,
       multiAz: true,

@@ -10,11 +10,11 @@ const verdict = (expected: WriterRegion, primary: ObservedInstance, dr: Observed
   topologyGateVerdict({ expected, observed: { primary, dr, reprotect }, ...NAMES });
 
 describe('topology gate: a deployment describes the estate as RDS reports it', () => {
-  test('as built (primary writes, DR replicates it by ARN): primary allowed, dr refused — it would promote the replica', () => {
+  test('as built (primary writes, DR replicates it by ARN): primary allowed, dr refused — it would fence the writing primary', () => {
     expect(verdict('primary', writer, replicaOfPrimary)).toMatchObject({ allow: true, observedWriter: 'primary' });
     const refused = verdict('dr', writer, replicaOfPrimary);
     expect(refused).toMatchObject({ allow: false, observedWriter: 'primary' });
-    expect(refused.message).toContain('CloudFormation promote the replica while the primary still takes writes');
+    expect(refused.message).toContain('would fence paydb-primary-db-dev, which still takes writes, and point the writer name at a replica that refuses them');
   });
 
   test('failed over (the DR instance is standalone): primary refused with what to change, dr allowed', () => {
