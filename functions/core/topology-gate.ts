@@ -3,9 +3,9 @@
  * writer is (`writerRegion`); RDS says which instance is a read replica of which. When they disagree, deploying would
  * undo or fake a recovery:
  * - the estate failed over (the DR instance is standalone) but the configuration still says `primary`: the templates
- *   would move the writer name back to the old primary and take it out of its fence;
- * - the configuration says `dr` but the DR instance is still a replica: the templates would fence the primary that
- *   still takes writes and point the writer name at a replica that refuses them — an outage nobody decided.
+ *   describe the writer name on the old primary, and any change to the writer records re-sends them with its endpoint;
+ * - the configuration says `dr` but the DR instance is still a replica: the templates would point the writer name at a
+ *   replica that refuses writes while the primary still takes them — an outage nobody decided.
  * Pure: the caller reads RDS (DescribeDBInstances) and passes what it saw.
  */
 
@@ -78,7 +78,7 @@ export function topologyGateVerdict(input: TopologyGateInput): TopologyGateVerdi
     return {
       allow: false, observedWriter: 'dr',
       message: `Refused: the estate has failed over — ${drInstanceId} in ${drRegion} is the writer — but the configuration says writerRegion "primary". ` +
-        `Deploying it would move the writer name back to ${primaryInstanceId} and lift its fence. ` +
+        `Its templates point the writer name at ${primaryInstanceId}: any change to the writer records would move the name back there. ` +
         `Set the context value writerRegion to "dr" (cdk.json "context", or -c writerRegion=dr in the pipeline's synth command), push, and follow ${RUNBOOK} to re-protect and fail back. ${seen}`,
     };
   }
@@ -87,7 +87,7 @@ export function topologyGateVerdict(input: TopologyGateInput): TopologyGateVerdi
     return {
       allow: false, observedWriter: 'primary',
       message: `Refused: the configuration says writerRegion "dr" but ${drInstanceId} is ${observed.dr.exists ? 'still a read replica' : 'missing'} and ${primaryInstanceId} is the writer. ` +
-        `Deploying it would fence ${primaryInstanceId}, which still takes writes, and point the writer name at a replica that refuses them (an outage). ` +
+        `Deploying it would point the writer name at a replica that refuses writes while ${primaryInstanceId} still takes them (an outage). ` +
         `Fail over with the orchestrator (${RUNBOOK}), or set writerRegion back to "primary". ${seen}`,
     };
   }

@@ -214,7 +214,8 @@ export interface TopologyConfig {
    * The region whose database is the writer, as the estate IS (not as it should be): `primary` until a regional
    * failover, then `dr` until a deliberate fail-back. With `dr` the app synthesizes the estate after a failover: the
    * promoted DR instance unchanged (same resource; its parameter group gets the writer's session timeouts), the old
-   * primary kept in its fence security group, the writer name on the DR instance. The pipeline refuses to deploy when
+   * primary's resource unchanged (the orchestrator's fence stays: CloudFormation sends only changed properties), the
+   * writer name on the DR instance. The pipeline refuses to deploy when
    * this disagrees with what RDS reports (docs/runbooks/reprotect-and-failback.md).
    */
   readonly writerRegion: WriterRegion;

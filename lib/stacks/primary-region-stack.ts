@@ -108,12 +108,17 @@ export class PrimaryRegionStack extends PinnedZonesStack {
     // SQL; the keeper, seeing the DR side hold the lease, moves the primary here at its next renewal. Without this rule
     // that race cuts the orchestrator off mid-switchover. Only the DR function subnets: clients stay out, and the
     // read-only default plus the session cut are the data-level fence.
-    if (config.topology.writerRegion === 'dr') this.database.keepFenced(this.fenceSecurityGroup);
     for (const [index, cidr] of props.drFunctionSubnetCidrs.entries()) {
       this.fenceSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(config.database.port),
         `PostgreSQL from DR function subnet ${index + 1} (the orchestrator: switchover freeze, catch-up, undo)`);
     }
 
+    // After a failover the old primary stays as the orchestrator left it (fence group, stopped, read-only default) and
+    // its resource does not change with `writerRegion`: CloudFormation sends ModifyDBInstance only the properties that
+    // changed between templates (aws-cloudformation-resource-providers-rds, aws-rds-dbinstance Translator
+    // .modifyDbInstanceRequest: `vpcSecurityGroupIds(diff(previous, desired))`), so an unchanged template never lifts
+    // the fence; and a changed one would fail, because "You can't modify a stopped DB instance" (RDS User Guide,
+    // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_StopInstance.html, Limitations).
     new WriterHostParameter(this, 'WriterHost', { parameterName: names.writerHostParameter, writerRecordName: names.writerRecordName });
 
     this.alertTopic = new AlertTopic(this, 'Alerts', {

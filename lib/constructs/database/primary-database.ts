@@ -134,12 +134,4 @@ export class PrimaryDatabase extends Construct {
 
     acknowledgeEstateDatabaseFindings(this.instance);
   }
-
-  /**
-   * Keeps the instance in `fence` only, as the orchestrator (or the lease keeper) left it after a failover: a template
-   * that still named the client group would un-fence the old primary at the next deployment.
-   */
-  keepFenced(fence: ec2.ISecurityGroup): void {
-    (this.instance.node.defaultChild as rds.CfnDBInstance).vpcSecurityGroups = [fence.securityGroupId];
-  }
 }

@@ -10,11 +10,11 @@ const verdict = (expected: WriterRegion, primary: ObservedInstance, dr: Observed
   topologyGateVerdict({ expected, observed: { primary, dr, reprotect }, ...NAMES });
 
 describe('topology gate: a deployment describes the estate as RDS reports it', () => {
-  test('as built (primary writes, DR replicates it by ARN): primary allowed, dr refused — it would fence the writing primary', () => {
+  test('as built (primary writes, DR replicates it by ARN): primary allowed, dr refused — the writer name would point at the replica', () => {
     expect(verdict('primary', writer, replicaOfPrimary)).toMatchObject({ allow: true, observedWriter: 'primary' });
     const refused = verdict('dr', writer, replicaOfPrimary);
     expect(refused).toMatchObject({ allow: false, observedWriter: 'primary' });
-    expect(refused.message).toContain('would fence paydb-primary-db-dev, which still takes writes, and point the writer name at a replica that refuses them');
+    expect(refused.message).toContain('would point the writer name at a replica that refuses writes while paydb-primary-db-dev still takes them');
   });
 
   test('failed over (the DR instance is standalone): primary refused with what to change, dr allowed', () => {
