@@ -5,6 +5,7 @@
  * Production is never promoted: every mutating call names the run's own `instanceId`, which always starts with
  * the drill prefix (IAM allows create/promote/delete on that prefix only).
  */
+import { whyNotOnConfiguredPair } from './estate-roles';
 import { formatSeconds } from './format-seconds';
 import { DRILL_DIMENSION, DRILL_KIND, DrillMetric } from './metric-names';
 import type { Alerts, FailoverStateStore, Logger, MetricDatum, Metrics } from './ports';
@@ -156,10 +157,8 @@ export async function runFullDrillTask(task: FullDrillTask, state: FullDrillStat
 }
 
 async function start(ports: FullDrillPorts): Promise<FullDrillState> {
-  const failover = await ports.failoverState.read();
-  if (failover?.status === 'in_progress' || failover?.status === 'completed') {
-    throw new DrillRefusedError(`failover ${failover.runId} is ${failover.status}: no drill while the DR side is (becoming) the writer`);
-  }
+  const offPair = whyNotOnConfiguredPair(await ports.failoverState.read());
+  if (offPair) throw new DrillRefusedError(`no drill: ${offPair}`);
   const existing = await ports.instances.listDrillInstances();
   if (existing.length > 0) throw new DrillRefusedError(`another drill instance exists (running drill or failed cleanup): ${existing.join(', ')}`);
   const now = new Date(ports.now());

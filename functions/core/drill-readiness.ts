@@ -3,6 +3,7 @@
  * IAM policy simulation only). Each check runs on its own: one failing AWS API fails that check with the
  * error in its detail and never hides the results of the others.
  */
+import { whyNotOnConfiguredPair } from './estate-roles';
 import { formatSeconds } from './format-seconds';
 import { DRILL_DIMENSION, DRILL_KIND, DrillMetric } from './metric-names';
 import type { Alerts, DatabaseControl, FailoverStateStore, Logger, MetricDatum, Metrics } from './ports';
@@ -192,9 +193,9 @@ async function checkAlarms(inspection: DrillInspection, settings: SyntheticDrill
 
 async function checkFailoverState(store: Pick<FailoverStateStore, 'read'>) {
   const state = await store.read();
-  if (!state || state.status === 'aborted') return { ok: true, detail: state ? `last failover ${state.runId} was aborted before promotion` : 'no failover on record' };
-  if (state.status === 'in_progress') return { ok: false, detail: `failover ${state.runId} is in progress (started ${state.startedAt})` };
-  return { ok: false, detail: `failover ${state.runId} completed at ${state.completedAt ?? 'unknown time'}: the DR database is already the writer; re-establish DR before drilling` };
+  const reason = whyNotOnConfiguredPair(state);
+  if (reason) return { ok: false, detail: reason };
+  return { ok: true, detail: state ? `last failover ${state.runId} was aborted before promotion` : 'no failover on record' };
 }
 
 /** Replica state and lag come from the same evaluation the orchestrator runs before it promotes. */

@@ -94,3 +94,16 @@ const ANY_PAIR: DatabasePair = { writer: { side: 'primary', instanceId: 'configu
 export function writerProtected(state: FailoverState | undefined): boolean {
   return rolesAfter(state, ANY_PAIR).replica !== undefined;
 }
+
+/**
+ * Why the estate is not on its configured pair once `state` is where it is now, or `undefined` when it is (no record,
+ * or an aborted one). The drills rehearse a promotion of the configured pair only, so any other answer refuses them.
+ */
+export function whyNotOnConfiguredPair(state: FailoverState | undefined): string | undefined {
+  if (!state || state.status === 'aborted') return undefined;
+  const what = state.mode === 'reprotect' ? 're-protection'
+    : state.pair ? `switchover to ${describeMember(state.pair.replica)}` : state.mode === 'switchover' ? 'switchover' : 'failover';
+  if (state.status === 'in_progress') return `${what} ${state.runId} is in progress (started ${state.startedAt})`;
+  return `${what} ${state.runId} completed at ${state.completedAt ?? 'unknown time'}: the estate no longer runs on its configured pair `
+    + '(the drills rehearse only that one); re-protect, fail back and reconcile first (docs/runbooks/reprotect-and-failback.md)';
+}

@@ -67,7 +67,7 @@ describe('full drill tasks', () => {
     ['a failover is in progress', () => {
       const state = { runId: 'run-1', status: 'in_progress' };
       dynamo.on(GetItemCommand).resolves({ Item: { pk: { S: 'failover' }, status: { S: 'in_progress' }, state: { S: JSON.stringify(state) } } });
-    }, 'failover run-1 is in_progress'],
+    }, 'no drill: failover run-1 is in progress'],
     ['another drill instance exists', () => {
       rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'paydb-drill-test-20261114030000' }] });
     }, 'another drill instance exists (running drill or failed cleanup): paydb-drill-test-20261114030000'],
