@@ -450,6 +450,11 @@ export function loadConfig(sources: ConfigSources): DrConfig {
   if (!(WRITER_REGIONS as readonly string[]).includes(writerRegion)) {
     throw new ConfigError('writerRegion', `"${writerRegion}" must be one of ${WRITER_REGIONS.join(', ')} (where the writer is now)`);
   }
+  if (writerRegion === 'dr' && database.allowMajorVersionUpgrade) {
+    // After a failover the old primary is stopped (RDS cannot modify it) and the DR writer's replica is outside the
+    // templates: an engine change cannot be applied to this estate (docs/runbooks/major-version-upgrade.md).
+    throw new ConfigError('allowMajorVersionUpgrade', 'must be false while writerRegion is "dr": fail back before a major version upgrade');
+  }
   const topology: TopologyConfig = { writerRegion: writerRegion as WriterRegion };
   const compliance: ComplianceConfig = { controlTowerChecks: validBoolean('controlTowerChecks', read('controlTowerChecks') ?? 'true') };
 

@@ -26,6 +26,12 @@ describe('writerRegion', () => {
       .toThrow(new ConfigError('writerRegion', '"us-east-2" must be one of primary, dr (where the writer is now)'));
   });
 
+  test('dr: a major version upgrade is refused at synth, by the setting that allows it', () => {
+    expect(() => configFrom({ writerRegion: 'dr', allowMajorVersionUpgrade: 'true' }))
+      .toThrow(new ConfigError('allowMajorVersionUpgrade', 'must be false while writerRegion is "dr": fail back before a major version upgrade'));
+    expect(configFrom({ writerRegion: 'primary', allowMajorVersionUpgrade: 'true' }).database.allowMajorVersionUpgrade).toBe(true);
+  });
+
   test('dr: the promoted DR instance is the same resource, unchanged — it keeps its SourceDBInstanceIdentifier', () => {
     const [[builtId, built]] = resourcesOf(asBuilt, 'DRDatabaseStack', 'AWS::RDS::DBInstance');
     const [[promotedId, promoted]] = resourcesOf(failedOver, 'DRDatabaseStack', 'AWS::RDS::DBInstance');
