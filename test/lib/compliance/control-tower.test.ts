@@ -6,14 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { buildStage, configFrom, testConfig } from '../support/dr-stage';
 import { buildEstate } from '../support/estate-templates';
-
-interface ValidationReport {
-  pluginReports: {
-    pluginName: string;
-    violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
-    suppressedViolations?: { ruleName: string; reason: string; violatingConstructs: { constructPath: string }[] }[];
-  }[];
-}
+import { readValidationReport, type ValidationReport } from '../support/validation-report';
 
 const GUARD_PLUGIN = 'cdk-validator-cfnguard';
 
@@ -38,7 +31,7 @@ describe('Control Tower proactive controls (cfn-guard)', () => {
     new sqs.Queue(pipeline, 'UnencryptedQueue', { encryption: sqs.QueueEncryption.UNENCRYPTED });
 
     expect(() => app.synth()).toThrow(/cdk-validator-cfnguard/);
-    const report: ValidationReport = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+    const report: ValidationReport = readValidationReport(outdir);
     expect(open(report)).toEqual(['sqs_dlq_check PipelineStack/UnencryptedQueue/Resource', 'sqs_queue_encrypted_check PipelineStack/UnencryptedQueue/Resource']);
     const findings = acknowledged(report);
     expect(findings.length).toBeGreaterThan(0);

@@ -5,10 +5,7 @@ import { App } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { configSourcesFrom, loadConfig } from '../../../lib/config/dr-config';
 import { PipelineStack } from '../../../lib/pipeline/pipeline-stack';
-
-interface ValidationReport {
-  pluginReports: { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[];
-}
+import { readValidationReport, type ValidationReport } from '../support/validation-report';
 
 /**
  * Proves the gate checks something: with one deliberately non-compliant queue in the pipeline stack and
@@ -35,7 +32,7 @@ test('a non-compliant resource in the pipeline stack or a support stack fails sy
 
   expect(() => app.synth()).toThrow(/AwsSolutions-SQS2/);
 
-  const report: ValidationReport = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+  const report: ValidationReport = readValidationReport(outdir);
   const violatingPaths = new Set(report.pluginReports.flatMap((plugin) => plugin.violations)
     .flatMap((violation) => violation.violatingConstructs.map((construct) => construct.constructPath)));
   expect([...violatingPaths].sort()).toEqual([
