@@ -31,6 +31,7 @@ import { LeaseKeeper } from '../core/lease-keeper';
 import type { DatabaseFleet, Logger } from '../core/ports';
 import { describeError } from '../core/retry';
 import { systemClock } from '../core/system-clock';
+import type { ObservedInstance, ObservedTopology } from '../core/topology-gate';
 import { silentSessionTimeoutMs, type LeaseTimings } from '../core/write-lease';
 import { FaultProxy } from '../adapters/local/fault-proxy';
 import { LocalControlPlane, LocalDatabaseControl } from '../adapters/local/local-database-control';
@@ -258,6 +259,22 @@ export class LocalEstate {
       if (node.port === port) return Object.values(LOCAL_REPROTECT_TARGETS).find((target) => target.instanceId === instanceId);
     }
     return undefined;
+  }
+
+  /**
+   * The databases as the pipeline's topology gate sees them on AWS (DescribeDBInstances: exists, status, the source of
+   * a replica), read from the servers: the gate's decision runs on the same facts the drill creates.
+   */
+  async observedTopology(): Promise<ObservedTopology> {
+    const provisioning = this.reprotection();
+    const observe = async (member: DatabaseMember): Promise<ObservedInstance> => {
+      const seen = await provisioning.describeTarget(member);
+      if (!seen) return { exists: false };
+      const source = seen.source;
+      return { exists: true, status: seen.status, ...(source ? { replicaOf: 'side' in source ? source.instanceId : source.unknown } : {}) };
+    };
+    const [primary, dr, reprotect] = await Promise.all([observe(LOCAL_MEMBERS.primary), observe(LOCAL_MEMBERS.replica), observe(LOCAL_REPROTECT_TARGETS.primary)]);
+    return { primary, dr, reprotect };
   }
 
   /** THROWS like DescribeDBInstances for an instance that does not exist (a re-protection replica not created yet). */

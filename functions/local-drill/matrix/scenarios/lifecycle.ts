@@ -21,8 +21,9 @@ import { formatSeconds } from '../../../core/format-seconds';
 import { MonitorMetric } from '../../../core/metric-names';
 import { systemClock } from '../../../core/system-clock';
 import { formatTimeline } from '../../../core/timeline';
+import { topologyGateVerdict, type WriterRegion } from '../../../core/topology-gate';
 import { readWrittenIds, serverIdentity } from '../../client-load';
-import { LOCAL_REPROTECT_TARGETS, type LocalEstate } from '../../estate';
+import { LOCAL_MEMBERS, LOCAL_REPROTECT_TARGETS, type LocalEstate } from '../../estate';
 import type { CheckResult } from '../../history/checks';
 import {
   acksBy, check, FAILOVER_WAIT_MS, losePrimaryRegion, newWriterAck, promotionsRecorded, replicaIdsOnceReplayed, waitFor,
@@ -48,6 +49,20 @@ export const lifecycle: Scenario = {
       return { faultAt, checks, notes, ...(replicaIds ? { replicaIdsWhenPrimaryStopped: replicaIds } : {}) };
     };
 
+    // The pipeline's topology gate at every phase, on the servers as they are: it must let through only the
+    // configuration that describes the estate (issue 11: the pipeline cannot be used to skip a step).
+    const gate = async (phase: string, allowed: WriterRegion | 'none', refusalMentions?: RegExp) => {
+      const [primary, dr] = await Promise.all((['primary', 'dr'] as const).map(async (expected) => topologyGateVerdict({
+        expected, observed: await estate.observedTopology(), primaryInstanceId: LOCAL_MEMBERS.primary.instanceId, drInstanceId: LOCAL_MEMBERS.replica.instanceId,
+        reprotectInstanceId: LOCAL_REPROTECT_TARGETS.primary.instanceId, primaryRegion: 'primary region', drRegion: 'DR region',
+      })));
+      const refused = allowed === 'primary' ? dr : primary;
+      const ok = primary.allow === (allowed === 'primary') && dr.allow === (allowed === 'dr') && (!refusalMentions || refusalMentions.test(refused.message));
+      checks.push(check(`topology gate ${phase}: ${allowed === 'none' ? 'refuses both topologies' : `allows only writerRegion "${allowed}"`}`, ok,
+        `primary: ${primary.allow ? 'allowed' : 'refused'}; dr: ${dr.allow ? 'allowed' : 'refused'} — ${refused.message.split('. RDS reports')[0]}`));
+    };
+    await gate('as built', 'primary', /still a read replica/);
+
     // 1. Crash → automatic failover.
     const faultAt = Date.now();
     await losePrimaryRegion(estate, 'SIGKILL');
@@ -64,6 +79,7 @@ export const lifecycle: Scenario = {
     const failedOver = await recordIn(estate, (state) => state.mode === 'failover' && state.status === 'completed');
     if (!failedOver) return stopped(`the failover did not complete (record: ${await describeRecord(estate)})`, faultAt, replicaIds);
     checks.push(check('failover started by the alarm, completed', failedOver.trigger.startsWith('alarm:'), `failover ${failedOver.runId} (${failedOver.trigger}) completed at ${failedOver.completedAt}`));
+    await gate('after the failover', 'dr', /Set the context value writerRegion to "dr"/);
 
     // 3. Operator: re-protect.
     const reprotectAt = Date.now();
@@ -83,6 +99,7 @@ export const lifecycle: Scenario = {
     const backups = reprotected.steps.waitForReplica?.detail ?? '';
     checks.push(check('the writer\'s backups replicate to the primary region', /automated backups replicate/.test(backups), backups));
     const newId = await newNode.session(serverIdentity);
+    await gate('after the re-protection', 'dr');
     // The monitor follows the failover state: it now measures the DR writer and its new replica (on AWS the estate's
     // alarms return to OK and the synthetic drill becomes ready), not the dead old primary.
     const measured = await newPairMeasured(estate, Date.now());
@@ -108,6 +125,8 @@ export const lifecycle: Scenario = {
     const [{ in_recovery: stillStandby }] = await newNode.query<{ in_recovery: boolean }>('SELECT pg_is_in_recovery() AS in_recovery');
     checks.push(check('the writer is back in the primary region', !stillStandby && target.side === 'primary' && !estate.cluster.replica.isRunning(),
       `${target.instanceId} (${target.side} region) ${stillStandby ? 'still a standby' : 'writes'}; the DR database ${estate.cluster.replica.isRunning() ? 'still runs' : 'is fenced and stopped'}`));
+
+    await gate('after the fail-back', 'none', /failed back/);
 
     return {
       faultAt,
