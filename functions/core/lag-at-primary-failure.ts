@@ -7,6 +7,8 @@ export interface LagSample {
   readonly lagSeconds?: number;
   /** `PrimaryReachable`; absent when the monitor published no reachability for this time. */
   readonly primaryReachable?: boolean;
+  /** `PrimaryWritable`: the monitor's heartbeat committed on the primary (at `at` or, for a metric period, within it). */
+  readonly primaryWritable?: boolean;
 }
 
 /** What the caller knows about the primary's end beyond the monitor's samples. */
@@ -47,11 +49,27 @@ export interface LagAtPrimaryFailure {
  * - it says unreachable: the newest lag measured at a time the primary was reachable, plus that window — which runs
  *   to the primary's lease expiry when that is later: unreachable is not dead (a partition), and only the keeper's
  *   fence, before the expiry, surely stopped its commits;
- * - no such measurement (or no reachability at all): unknown.
+ * - no such measurement (or no reachability at all): unknown;
+ * - the primary committed after its write lease expired (its keeper had stopped; nothing fenced it): unknown.
  */
 export function lagAtPrimaryFailure(samples: readonly LagSample[], probeIntervalSeconds: number, evidence: PrimaryEndEvidence = {}): LagAtPrimaryFailure {
   const { firstFailedProbeAt, primaryLeaseExpiresAt } = evidence;
   const ordered = [...samples].sort((a, b) => a.at.getTime() - b.at.getTime());
+  // Every bound below rests on the keeper: it renews the lease while the primary lives and fences it (read-only, sessions
+  // cut) before the lease runs out. A primary that committed the monitor's heartbeat after its lease had expired was
+  // not fenced: its keeper had stopped (crashed, throttled) while the database kept serving, so nothing bounds what it
+  // committed, or still commits behind a partition. Unknown: no automatic promotion; an operator who has made sure it
+  // is fenced or gone may force one.
+  const committedAfterExpiry = primaryLeaseExpiresAt
+    ? findLast(ordered, (sample) => sample.primaryWritable === true && sample.at.getTime() >= primaryLeaseExpiresAt.getTime())
+    : undefined;
+  if (committedAfterExpiry && primaryLeaseExpiresAt) {
+    return {
+      lagSeconds: undefined,
+      basis: `the primary committed a heartbeat at ${committedAfterExpiry.at.toISOString()}, after its write lease expired at `
+        + `${primaryLeaseExpiresAt.toISOString()}: its keeper was not fencing it, so nothing bounds what it committed`,
+    };
+  }
   const newestReachability = findLast(ordered, (sample) => sample.primaryReachable !== undefined);
   if (!newestReachability) return { lagSeconds: undefined, basis: 'no primary reachability data' };
 

@@ -19,6 +19,11 @@ export const MonitorMetric = {
   ReplicationLagSeconds: 'ReplicationLagSeconds',
   /** 1 when the primary's server answered from the DR VPC (even with its own SQL error), else 0. */
   PrimaryReachable: 'PrimaryReachable',
+  /**
+   * 1 when the monitor's heartbeat committed on the writer this run, else 0 (unreachable, read-only, fenced). A commit
+   * after the writer's lease expired proves its keeper was not fencing it (`lagAtPrimaryFailure`).
+   */
+  PrimaryWritable: 'PrimaryWritable',
   ReplicaReachable: 'ReplicaReachable',
   /** 1 when RDS reports the primary `available` or in a routine serving state; 0 otherwise or when unknown. */
   PrimaryAvailable: 'PrimaryAvailable',

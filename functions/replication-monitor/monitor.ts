@@ -98,6 +98,7 @@ const unprotected: ProbeResult = { reachable: false, latencyMs: 0, error: 'no re
  *   about the database either way.
  * - A probe refused for stale credentials re-reads the secret ONCE and probes again: a rotated password never reads
  *   as an outage, and the heartbeat and lag still get measured.
+ * - `PrimaryWritable`: the heartbeat committed on the writer this run (a fenced or read-only writer refuses it).
  * - `ReplicationLagSeconds` is omitted when the replica is unreachable or already promoted: no measurement.
  * - `FailedOver` (sticky until a fail-back withdraws it: `writerNameFailedOver`) and `WriterProtected` (a replica in the
  *   other region protects the writer: `writerProtected`) are omitted when the state table does not answer: FailedOver
@@ -183,6 +184,7 @@ export async function runMonitorCycle(deps: MonitorDependencies): Promise<Monito
   const replicaHealth: ControlPlaneHealth = classifyInstanceStatus(replicaStatus?.status);
   const data: MetricDatum[] = [
     { name: MonitorMetric.PrimaryReachable, value: flag(serverAnswered(primaryProbe)), unit: 'Count' },
+    { name: MonitorMetric.PrimaryWritable, value: flag(heartbeat !== undefined), unit: 'Count' },
     { name: MonitorMetric.ReplicaReachable, value: flag(serverAnswered(replicaProbe)), unit: 'Count' },
     { name: MonitorMetric.PrimaryAvailable, value: flag(servesPerControlPlane(primaryHealth)), unit: 'Count' },
     { name: MonitorMetric.ReplicaAvailable, value: flag(servesPerControlPlane(replicaHealth)), unit: 'Count' },

@@ -10,7 +10,7 @@ import type { MatrixScenarioName } from '../../functions/local-drill/matrix/scen
  * time, each on its own estate, to halve the wall time on two cores. The verdicts are the matrix's own: computed from
  * the clients' history and the databases.
  */
-const SUBSET: readonly MatrixScenarioName[] = ['partition', 'region-loss', 'switchover-lagging', 'orchestrator-crash', 'lifecycle'];
+const SUBSET: readonly MatrixScenarioName[] = ['partition', 'region-loss', 'switchover-lagging', 'orchestrator-crash', 'lifecycle', 'keeper-dead-partition'];
 const runs = new Map<MatrixScenarioName, MatrixRun>();
 const progress: string[] = [];
 
@@ -19,7 +19,7 @@ beforeAll(async () => {
   await Promise.all([run('partition'), run('switchover-lagging')]);
   await Promise.all([run('region-loss'), run('orchestrator-crash')]);
   // Alone: it runs three orchestrations and a base backup on one estate (~15 s).
-  await run('lifecycle');
+  await Promise.all([run('lifecycle'), run('keeper-dead-partition')]);
 });
 
 const rowOf = (name: MatrixScenarioName) => {
@@ -74,6 +74,13 @@ test('lifecycle: crash → automatic failover → re-protect → operator switch
   expect(invariant('lifecycle', 're-protected: a new primary-region replica streams from the DR writer')?.passed).toBe(true);
   // The crash may lose what the replica lacked, never more.
   expect(row.lostCommittedWrites).toBeLessThanOrEqual(row.expectedLostWrites);
+});
+
+test('keeper-dead-partition: a keeper that crashed while its primary kept serving, then a partition — no automatic promotion, one writer', () => {
+  const row = rowOf('keeper-dead-partition');
+  expect(row.promoted).toBe(false);
+  expect(invariant('keeper-dead-partition', 'one writer')?.passed).toBe(true);
+  expect(invariant('keeper-dead-partition', 'no automatic promotion while nothing fenced the primary')?.passed).toBe(true);
 });
 
 test('every process, data directory and the endpoint are gone after each scenario', async () => {

@@ -30,6 +30,7 @@ export const METRIC_PERIOD_SECONDS = 60;
 export const LAG_LOOKBACK_SECONDS_LIMITS = { min: METRIC_PERIOD_SECONDS, max: 86_400 } as const;
 const LAG_QUERY_ID = 'lag';
 const PRIMARY_REACHABLE_QUERY_ID = 'primaryReachable';
+const PRIMARY_WRITABLE_QUERY_ID = 'primaryWritable';
 
 /**
  * The replication lag as the failover judges it, read back from the monitor's metrics.
@@ -41,7 +42,8 @@ export class CloudWatchReplicationLag implements Pick<DatabaseControl, 'replicat
   /**
    * The lag at the primary's failure (`lagAtPrimaryFailure`) from the monitor's `ReplicationLagSeconds`
    * (Maximum: the worst in each period) and `PrimaryReachable` (Minimum: a period with any failed probe
-   * counts as unreachable, so its heartbeat-age lag is never taken for a measurement of a live primary).
+   * counts as unreachable, so its heartbeat-age lag is never taken for a measurement of a live primary) and
+   * `PrimaryWritable` (Maximum: a heartbeat committed in the period).
    */
   async replicationLagSeconds(evidence?: PrimaryEndEvidence): Promise<number | undefined> {
     const end = this.options.now?.() ?? new Date();
@@ -65,6 +67,8 @@ export class CloudWatchReplicationLag implements Pick<DatabaseControl, 'replicat
       MetricDataQueries: [
         metric(LAG_QUERY_ID, MonitorMetric.ReplicationLagSeconds, 'Maximum'),
         metric(PRIMARY_REACHABLE_QUERY_ID, MonitorMetric.PrimaryReachable, 'Minimum'),
+        // Maximum: a period in which any heartbeat committed; one that starts after the lease expired proves a commit then.
+        metric(PRIMARY_WRITABLE_QUERY_ID, MonitorMetric.PrimaryWritable, 'Maximum'),
       ],
     }));
     const estimate = lagAtPrimaryFailure(samplesOf(response.MetricDataResults ?? []), this.options.probeIntervalSeconds, evidence);
@@ -84,13 +88,16 @@ function samplesOf(results: readonly MetricDataResult[]): LagSample[] {
   };
   const lag = series(LAG_QUERY_ID);
   const reachable = series(PRIMARY_REACHABLE_QUERY_ID);
-  return [...new Set([...lag.keys(), ...reachable.keys()])].map((time) => {
+  const writable = series(PRIMARY_WRITABLE_QUERY_ID);
+  return [...new Set([...lag.keys(), ...reachable.keys(), ...writable.keys()])].map((time) => {
     const lagSeconds = lag.get(time);
     const reachableMinimum = reachable.get(time);
+    const writableMaximum = writable.get(time);
     return {
       at: new Date(time),
       ...(lagSeconds !== undefined ? { lagSeconds } : {}),
       ...(reachableMinimum !== undefined ? { primaryReachable: reachableMinimum >= 1 } : {}),
+      ...(writableMaximum !== undefined ? { primaryWritable: writableMaximum >= 1 } : {}),
     };
   });
 }

@@ -181,12 +181,13 @@ export class LocalDatabaseControl implements DatabaseControl {
 
 /** One sample per monitor cycle (a cycle records all its data at one instant). */
 function monitorSamples(history: readonly RecordedDatum[], since: number): LagSample[] {
-  const byCycle = new Map<number, { at: Date; lagSeconds?: number; primaryReachable?: boolean }>();
+  const byCycle = new Map<number, { at: Date; lagSeconds?: number; primaryReachable?: boolean; primaryWritable?: boolean }>();
   for (const datum of history) {
     if (datum.at < since) continue;
     const sample = byCycle.get(datum.at) ?? { at: new Date(datum.at) };
     if (datum.name === MonitorMetric.ReplicationLagSeconds) sample.lagSeconds = datum.value;
     else if (datum.name === MonitorMetric.PrimaryReachable) sample.primaryReachable = datum.value >= 1;
+    else if (datum.name === MonitorMetric.PrimaryWritable) sample.primaryWritable = datum.value >= 1;
     else continue;
     byCycle.set(datum.at, sample);
   }

@@ -16,7 +16,8 @@ import type { WriteLeaseStore } from '../../core/write-lease';
 
 export type MatrixScenarioName =
   | 'partition' | 'region-loss' | 'primary-returns' | 'switchover-lagging' | 'blackhole-crash' | 'maintenance' | 'lag-over-gate'
-  | 'duplicate-triggers' | 'replica-down' | 'monitor-dead' | 'orchestrator-crash' | 'flapping' | 'rotation' | 'lifecycle';
+  | 'duplicate-triggers' | 'replica-down' | 'monitor-dead' | 'orchestrator-crash' | 'flapping' | 'rotation' | 'lifecycle'
+  | 'keeper-dead-partition';
 
 /**
  * A scenario that moves the writer more than once (crash → failover → re-protection → switch back): the writers in

@@ -88,3 +88,24 @@ test.each<[string, LagSample[]]>([
   expect(result.lagSeconds).toBeUndefined();
   expect(result.basis).toMatch(/no /);
 });
+
+describe('a primary that committed after its write lease expired was not fenced by its keeper', () => {
+  const committed = (n: number): LagSample => ({ ...reachable(n, 2), primaryWritable: true });
+  const refused = (n: number): LagSample => ({ ...reachable(n, 2), primaryWritable: false });
+
+  test('keeper dead for minutes, then a partition: unknown, whatever the samples say about lag', () => {
+    const samples = [committed(0), committed(5), committed(9), unreachable(10, 62), unreachable(11, 122)];
+    expect(lagAtPrimaryFailure(samples, PROBE_INTERVAL, { primaryLeaseExpiresAt: minute(1) })).toEqual({
+      lagSeconds: undefined,
+      basis: 'the primary committed a heartbeat at 2026-11-21T12:09:00.000Z, after its write lease expired at 2026-11-21T12:01:00.000Z: '
+        + 'its keeper was not fencing it, so nothing bounds what it committed',
+    });
+  });
+
+  test('the keeper died with its primary (no commit after the expiry), or fenced it (answers, refuses writes): bounded as before', () => {
+    const diedTogether = [committed(0), committed(1), unreachable(2, 62), unreachable(3, 122)];
+    expect(lagAtPrimaryFailure(diedTogether, PROBE_INTERVAL, { primaryLeaseExpiresAt: new Date(minute(2).getTime() + 45_000) }).lagSeconds).toBe(2 + 105);
+    const fencedThenCut = [committed(0), refused(2), refused(3), unreachable(4, 242)];
+    expect(lagAtPrimaryFailure(fencedThenCut, PROBE_INTERVAL, { primaryLeaseExpiresAt: minute(1) }).lagSeconds).toBe(2 + 60);
+  });
+});

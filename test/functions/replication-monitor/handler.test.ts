@@ -97,6 +97,7 @@ beforeEach(() => {
 /** What one cycle publishes when both databases answer but the primary region's RDS API does not. */
 const PRIMARY_API_SILENT = {
   PrimaryReachable: 1,
+  PrimaryWritable: 1,
   ReplicaReachable: 1,
   PrimaryAvailable: 0,
   ReplicaAvailable: 1,
@@ -117,6 +118,7 @@ test('a healthy run publishes every metric with its unit and the environment dim
   const data = published();
   expect(values(data)).toEqual({
     PrimaryReachable: 1,
+    PrimaryWritable: 1,
     ReplicaReachable: 1,
     PrimaryAvailable: 1,
     ReplicaAvailable: 1,
@@ -130,6 +132,7 @@ test('a healthy run publishes every metric with its unit and the environment dim
   });
   expect(Object.fromEntries(Object.entries(data).map(([name, datum]) => [name, datum.Unit]))).toEqual({
     PrimaryReachable: 'Count',
+    PrimaryWritable: 'Count',
     ReplicaReachable: 'Count',
     PrimaryAvailable: 'Count',
     ReplicaAvailable: 'Count',
@@ -183,6 +186,7 @@ test('an unreachable primary publishes PrimaryReachable=0, skips the heartbeat a
 
   expect(values(published())).toEqual({
     PrimaryReachable: 0,
+    PrimaryWritable: 0,
     ReplicaReachable: 1,
     PrimaryAvailable: 1,
     ReplicaAvailable: 1,
@@ -334,6 +338,7 @@ test('unreadable credentials make both databases unreachable but the control-pla
 
   expect(values(published())).toEqual({
     PrimaryReachable: 0,
+    PrimaryWritable: 0,
     ReplicaReachable: 0,
     PrimaryAvailable: 1,
     ReplicaAvailable: 1,
@@ -543,7 +548,7 @@ describe('the monitor measures the writer and replica the failover state names',
     expect(buildProbes).toHaveBeenCalledWith({ primary: target(ENV.REPLICA_DB_ENDPOINT), timeoutMs: 5000 });
     expect(await describedIn()).toEqual({ [ENV.REPLICA_DB_INSTANCE_ID]: 'us-east-2' });
     expect(values(published())).toEqual({
-      PrimaryReachable: 1, ReplicaReachable: 0, PrimaryAvailable: 1, ReplicaAvailable: 0, PrimaryFailedState: 0, PrimaryRoutineState: 0,
+      PrimaryReachable: 1, PrimaryWritable: 1, ReplicaReachable: 0, PrimaryAvailable: 1, ReplicaAvailable: 0, PrimaryFailedState: 0, PrimaryRoutineState: 0,
       PrimaryApiUnreachable: 0, FailedOver: 1, WriterProtected: 0, MonitorErrors: 0,
     });
     expect(probes.probeReplica).not.toHaveBeenCalled();
@@ -563,7 +568,7 @@ describe('the monitor measures the writer and replica the failover state names',
     expect(await (targets.replica as () => Promise<DatabaseTarget>)()).toEqual(target(REPROTECTED_ENDPOINT));
     expect(await describedIn()).toEqual({ [ENV.REPLICA_DB_INSTANCE_ID]: 'us-east-2', [REPROTECTED]: 'us-east-1' });
     expect(values(published())).toEqual({
-      PrimaryReachable: 1, ReplicaReachable: 1, PrimaryAvailable: 1, ReplicaAvailable: 1, PrimaryFailedState: 0, PrimaryRoutineState: 0,
+      PrimaryReachable: 1, PrimaryWritable: 1, ReplicaReachable: 1, PrimaryAvailable: 1, ReplicaAvailable: 1, PrimaryFailedState: 0, PrimaryRoutineState: 0,
       PrimaryApiUnreachable: 0, ReplicationLagSeconds: 0.05, FailedOver: 1, WriterProtected: 1, MonitorErrors: 0,
     });
     expect(probes.measureLag).toHaveBeenCalledWith(HEARTBEAT_LSN);

@@ -14,5 +14,6 @@ import { flapping } from './flapping';
 import { replicaDown } from './replica-down';
 import { monitorDead } from './monitor-dead';
 import { lifecycle } from './lifecycle';
+import { keeperDeadPartition } from './keeper-dead-partition';
 
-export const SCENARIOS: readonly Scenario[] = [partition, regionLoss, blackholeCrash, switchoverLagging, maintenance, rotation, lagOverGate, orchestratorCrash, flapping, replicaDown, monitorDead, duplicateTriggers, primaryReturns, lifecycle];
+export const SCENARIOS: readonly Scenario[] = [partition, regionLoss, blackholeCrash, switchoverLagging, maintenance, rotation, lagOverGate, orchestratorCrash, flapping, replicaDown, monitorDead, duplicateTriggers, primaryReturns, lifecycle, keeperDeadPartition];

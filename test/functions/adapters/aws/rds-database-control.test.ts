@@ -95,7 +95,7 @@ describe('replicationLagSeconds', () => {
     ],
   });
 
-  test('reads ReplicationLagSeconds (Maximum) and PrimaryReachable (Minimum) of the environment in one call over the look-back', async () => {
+  test('reads ReplicationLagSeconds (Maximum), PrimaryReachable (Minimum) and PrimaryWritable (Maximum) of the environment in one call over the look-back', async () => {
     cloudWatch.on(GetMetricDataCommand).resolves(answer([[0, 3]], [[0, 1]]));
     await control().replicationLagSeconds();
     const dimensions = [{ Name: 'EnvironmentSuffix', Value: 'dev' }];
@@ -104,6 +104,7 @@ describe('replicationLagSeconds', () => {
       MetricDataQueries: [
         { Id: 'lag', ReturnData: true, MetricStat: { Metric: { Namespace: 'PaymentsDR', MetricName: 'ReplicationLagSeconds', Dimensions: dimensions }, Period: 60, Stat: 'Maximum' } },
         { Id: 'primaryReachable', ReturnData: true, MetricStat: { Metric: { Namespace: 'PaymentsDR', MetricName: 'PrimaryReachable', Dimensions: dimensions }, Period: 60, Stat: 'Minimum' } },
+        { Id: 'primaryWritable', ReturnData: true, MetricStat: { Metric: { Namespace: 'PaymentsDR', MetricName: 'PrimaryWritable', Dimensions: dimensions }, Period: 60, Stat: 'Maximum' } },
       ],
     }]);
   });
@@ -119,6 +120,20 @@ describe('replicationLagSeconds', () => {
       [[0, 1], [1, 1], [2, 0], [3, 0], [4, 0], [5, 0], [6, 0], [7, 0]],
     ));
     expect(await control().replicationLagSeconds()).toBe(64);
+  });
+
+  test('a heartbeat committed in a period that began after the primary\'s lease expired: unknown (its keeper was not fencing it)', async () => {
+    const withWritable = (writable: Array<[number, number]>) => {
+      const response = answer([[0, 2], [1, 2], [2, 2]], [[0, 1], [1, 1], [2, 0]]);
+      return { MetricDataResults: [...response.MetricDataResults,
+        { Id: 'primaryWritable', Timestamps: writable.map(([n]) => minute(n)).reverse(), Values: writable.map(([, value]) => value).reverse() }] };
+    };
+    const leaseExpiredAt = minute(1);
+    cloudWatch.on(GetMetricDataCommand).resolves(withWritable([[0, 1], [1, 1], [2, 0]]));
+    expect(await control().replicationLagSeconds({ primaryLeaseExpiresAt: leaseExpiredAt })).toBeUndefined();
+    // The last commit in a period that began before the expiry: bounded as usual (lag 2 s + the minute to the first failure).
+    cloudWatch.on(GetMetricDataCommand).resolves(withWritable([[0, 1], [1, 0], [2, 0]]));
+    expect(await control().replicationLagSeconds({ primaryLeaseExpiresAt: new Date(leaseExpiredAt.getTime() + 30_000) })).toBe(2 + 60);
   });
 
   test('a period with any failed probe (Minimum 0) does not count as reachable', async () => {
