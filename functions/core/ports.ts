@@ -241,6 +241,8 @@ export interface MetricDatum {
   readonly unit: MetricUnit;
   /** Extra dimensions; the adapter always adds the environment's own dimension. */
   readonly dimensions?: Readonly<Record<string, string>>;
+  /** When the measured event happened, when that matters more than when it is published (default: publication). */
+  readonly at?: Date;
 }
 
 export interface Metrics {

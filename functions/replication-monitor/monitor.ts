@@ -167,7 +167,11 @@ export async function runMonitorCycle(deps: MonitorDependencies): Promise<Monito
 
   // Phase 3: heartbeat and lag need a working session (not merely a server that answered).
   let heartbeat: Heartbeat | undefined;
+  // The commit came after this instant (the monitor's clock, the one the lease's expiry is on): a commit recorded at or
+  // after a lease's expiry certainly happened after it.
+  let heartbeatStartedAt: Date | undefined;
   if (probes && primaryProbe.reachable && primaryProbe.inRecovery === false) {
+    heartbeatStartedAt = new Date();
     heartbeat = await attempt('write heartbeat on primary', deadlines.heartbeatMs, probes.writeHeartbeat);
   }
   let lag: ReplicationLag | undefined;
@@ -184,7 +188,9 @@ export async function runMonitorCycle(deps: MonitorDependencies): Promise<Monito
   const replicaHealth: ControlPlaneHealth = classifyInstanceStatus(replicaStatus?.status);
   const data: MetricDatum[] = [
     { name: MonitorMetric.PrimaryReachable, value: flag(serverAnswered(primaryProbe)), unit: 'Count' },
-    { name: MonitorMetric.PrimaryWritable, value: flag(heartbeat !== undefined), unit: 'Count' },
+    heartbeat && heartbeatStartedAt
+      ? { name: MonitorMetric.PrimaryWritable, value: 1, unit: 'Count', at: heartbeatStartedAt }
+      : { name: MonitorMetric.PrimaryWritable, value: 0, unit: 'Count' },
     { name: MonitorMetric.ReplicaReachable, value: flag(serverAnswered(replicaProbe)), unit: 'Count' },
     { name: MonitorMetric.PrimaryAvailable, value: flag(servesPerControlPlane(primaryHealth)), unit: 'Count' },
     { name: MonitorMetric.ReplicaAvailable, value: flag(servesPerControlPlane(replicaHealth)), unit: 'Count' },

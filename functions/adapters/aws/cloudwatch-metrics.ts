@@ -26,7 +26,7 @@ export class CloudWatchMetrics implements Metrics {
           MetricName: datum.name,
           Value: datum.value,
           Unit: datum.unit,
-          Timestamp: timestamp,
+          Timestamp: datum.at ?? timestamp,
           Dimensions: this.dimensionsOf(datum),
         })),
       }));

@@ -25,7 +25,8 @@ export class RecordingAlerts implements Alerts {
   }
 }
 
-export interface RecordedDatum extends MetricDatum {
+export interface RecordedDatum extends Omit<MetricDatum, 'at'> {
+  /** Epoch milliseconds: the datum's own `at`, else when it was recorded. */
   readonly at: number;
 }
 
@@ -46,7 +47,8 @@ export class RecordingMetrics implements Metrics {
   async record(data: readonly MetricDatum[]): Promise<void> {
     const at = this.now();
     for (const datum of data) {
-      this.recorded.push({ ...datum, at });
+      const { at: happenedAt, ...rest } = datum;
+      this.recorded.push({ ...rest, at: happenedAt?.getTime() ?? at });
       if (this.options.echo?.has(datum.name)) {
         const dimensions = Object.entries(datum.dimensions ?? {}).map(([key, value]) => `${key}=${value}`).join(',');
         this.progress(`metric ${datum.name}${dimensions ? `[${dimensions}]` : ''} = ${datum.value} ${datum.unit}`);

@@ -145,6 +145,8 @@ test('a healthy run publishes every metric with its unit and the environment dim
     MonitorErrors: 'Count',
   });
   for (const datum of Object.values(data)) expect(datum.Dimensions).toEqual([{ Name: 'EnvironmentSuffix', Value: 'test' }]);
+  // The commit is dated when the heartbeat write started (the evidence a lease expiry is compared with), not when published.
+  expect(data.PrimaryWritable.Timestamp!.getTime()).toBeLessThanOrEqual(data.PrimaryReachable.Timestamp!.getTime());
   expect(summary).toEqual({ metrics: values(data), errors: [] });
   expect(probes.measureLag).toHaveBeenCalledWith(HEARTBEAT_LSN);
 });

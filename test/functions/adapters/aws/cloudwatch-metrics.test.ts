@@ -28,6 +28,18 @@ test('publishes every datum in the namespace with the environment dimension firs
   ]);
 });
 
+test('a datum with its own time is published at that time (PutMetricData Timestamp), the others at publication', async () => {
+  cloudWatch.on(PutMetricDataCommand).resolves({});
+  const metrics = new CloudWatchMetrics({ client: new CloudWatchClient({}), namespace: 'PaymentsDR', environmentSuffix: 'dev' });
+  const committedAt = new Date(Date.now() - 60_000);
+
+  await metrics.record([{ name: 'PrimaryWritable', value: 1, unit: 'Count', at: committedAt }, { name: 'PrimaryReachable', value: 1, unit: 'Count' }]);
+
+  const [writable, reachable] = cloudWatch.commandCalls(PutMetricDataCommand)[0].args[0].input.MetricData ?? [];
+  expect(writable.Timestamp).toEqual(committedAt);
+  expect(reachable.Timestamp!.getTime()).toBeGreaterThan(committedAt.getTime());
+});
+
 test('splits more than 1000 data into several calls and propagates API errors', async () => {
   cloudWatch.on(PutMetricDataCommand).resolvesOnce({}).rejectsOnce(new Error('Throttling'));
   const metrics = new CloudWatchMetrics({ client: new CloudWatchClient({}), namespace: 'PaymentsDR', environmentSuffix: 'dev' });
