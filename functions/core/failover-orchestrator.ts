@@ -255,6 +255,8 @@ class FailoverOrchestrator {
   private primaryLeaseExpiresAt: number | undefined;
   /** `DatabaseControl` of the record's pair when it is not the configured one (built once per pair). */
   private pairControl: { readonly pair: DatabasePair; readonly control: DatabaseControl } | undefined;
+  /** Why the last lag estimate was unknown, as its source explained it (for the operator's wait message). */
+  private unknownLagBasis: string | undefined;
 
   constructor(
     private readonly ports: FailoverPorts,
@@ -602,7 +604,8 @@ class FailoverOrchestrator {
     }
     // A switchover loses nothing whatever the lag (it waits for the replica to catch up); a failover is gated.
     if (!request.switchover && !readiness.lagWithinBudget && !request.force) {
-      return { kind: 'wait', reason: `${readiness.lagVerdict}: promoting could lose more than the RPO budget; `
+      const why = lagSeconds === undefined && this.unknownLagBasis ? ` (${this.unknownLagBasis})` : '';
+      return { kind: 'wait', reason: `${readiness.lagVerdict}${why}: promoting could lose more than the RPO budget; `
         + 'an operator may send {"action":"failover","force":true,"reason":"..."} to accept that', ...(lagSeconds !== undefined ? { lagSeconds } : {}) };
     }
     const lagNote = measured === undefined && lagSeconds !== undefined ? ' (the estimate recorded at the first decision)' : '';
@@ -1187,12 +1190,20 @@ class FailoverOrchestrator {
     return { answers, detail: `${dataDetail}; ${controlDetail}`, controlPlane, status, ...(answers ? {} : { firstFailureAt }) };
   }
 
-  /** Unknown lag (no measurement, or the source failing) is reported as `undefined`: never promote on doubt. */
+  /**
+   * Unknown lag (no measurement, or the source failing) is reported as `undefined`: never promote on doubt. Why it is
+   * unknown is kept (`unknownLagBasis`) for the operator's message, when the source says.
+   */
   private async latestLag(evidence: PrimaryEndEvidence): Promise<number | undefined> {
+    const database = this.database;
     try {
-      return await this.retry('read replication lag', () => this.database.replicationLagSeconds(evidence));
+      if (!database.replicationLagEstimate) return await this.retry('read replication lag', () => database.replicationLagSeconds(evidence));
+      const estimate = await this.retry('read replication lag', () => database.replicationLagEstimate!(evidence));
+      this.unknownLagBasis = estimate.lagSeconds === undefined ? estimate.basis : undefined;
+      return estimate.lagSeconds;
     } catch (error) {
       this.ports.logger.warn('replication lag unknown', { error: describeError(error) });
+      this.unknownLagBasis = `the monitor's data could not be read (${describeError(error)})`;
       return undefined;
     }
   }

@@ -1,5 +1,5 @@
 import type { DatabaseMember, DatabasePair, RegionSide } from './estate-roles';
-import type { PrimaryEndEvidence } from './lag-at-primary-failure';
+import type { LagAtPrimaryFailure, PrimaryEndEvidence } from './lag-at-primary-failure';
 import type { MetricName } from './metric-names';
 /**
  * The ports the failover core runs over. The AWS adapters (functions/adapters/aws) and the local
@@ -95,6 +95,12 @@ export interface DatabaseControl {
    * THROWS only if the source of measurements itself fails.
    */
   replicationLagSeconds(evidence?: PrimaryEndEvidence): Promise<number | undefined>;
+
+  /**
+   * The same estimate with how it was obtained (`basis`), when the source can say: the orchestrator tells an operator
+   * why the lag is unknown (for example a primary that committed after its lease expired) instead of only that it is.
+   */
+  replicationLagEstimate?(evidence?: PrimaryEndEvidence): Promise<LagAtPrimaryFailure>;
 
   /**
    * Starts promoting the DR database to a standalone writer (RDS keeps automated backups, so it has

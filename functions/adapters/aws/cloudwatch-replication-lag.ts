@@ -1,5 +1,5 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
-import { lagAtPrimaryFailure, type LagSample, type PrimaryEndEvidence } from '../../core/lag-at-primary-failure';
+import { lagAtPrimaryFailure, type LagAtPrimaryFailure, type LagSample, type PrimaryEndEvidence } from '../../core/lag-at-primary-failure';
 import type { DatabaseControl, Logger } from '../../core/ports';
 import { ENVIRONMENT_DIMENSION, MonitorMetric } from '../../core/metric-names';
 
@@ -36,7 +36,7 @@ const PRIMARY_WRITABLE_QUERY_ID = 'primaryWritable';
  * The replication lag as the failover judges it, read back from the monitor's metrics.
  * IAM: `cloudwatch:GetMetricData` (`*`: no resource-level permissions).
  */
-export class CloudWatchReplicationLag implements Pick<DatabaseControl, 'replicationLagSeconds'> {
+export class CloudWatchReplicationLag implements Pick<DatabaseControl, 'replicationLagSeconds' | 'replicationLagEstimate'> {
   constructor(private readonly options: CloudWatchReplicationLagOptions) {}
 
   /**
@@ -46,6 +46,10 @@ export class CloudWatchReplicationLag implements Pick<DatabaseControl, 'replicat
    * `PrimaryWritable` (Maximum: a heartbeat committed in the period).
    */
   async replicationLagSeconds(evidence?: PrimaryEndEvidence): Promise<number | undefined> {
+    return (await this.replicationLagEstimate(evidence)).lagSeconds;
+  }
+
+  async replicationLagEstimate(evidence?: PrimaryEndEvidence): Promise<LagAtPrimaryFailure> {
     const end = this.options.now?.() ?? new Date();
     const metric = (Id: string, MetricName: string, Stat: string) => ({
       Id,
@@ -73,7 +77,7 @@ export class CloudWatchReplicationLag implements Pick<DatabaseControl, 'replicat
     }));
     const estimate = lagAtPrimaryFailure(samplesOf(response.MetricDataResults ?? []), this.options.probeIntervalSeconds, evidence);
     this.options.logger?.info('replication lag estimate', { ...estimate });
-    return estimate.lagSeconds;
+    return estimate;
   }
 }
 

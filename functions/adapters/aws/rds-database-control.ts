@@ -3,7 +3,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { formatSeconds } from '../../core/format-seconds';
 import { isAuthenticationFailure, serverAnswered } from '../../core/instance-health';
-import type { PrimaryEndEvidence } from '../../core/lag-at-primary-failure';
+import type { LagAtPrimaryFailure, PrimaryEndEvidence } from '../../core/lag-at-primary-failure';
 import type {
   Clock, ConnectivityProbe, DatabaseControl, FenceOutcome, FrozenPrimary, InstanceStatus, ReplicaStatus, WriterCheck,
 } from '../../core/ports';
@@ -34,7 +34,7 @@ export interface RdsDatabaseControlOptions {
   readonly replicaTarget: TargetProvider;
   readonly probe: (target: DatabaseTarget, timeoutMs: number) => Promise<ProbeResult>;
   /** The lag at the primary's failure (`CloudWatchReplicationLag` on AWS). */
-  readonly replicationLag: Pick<DatabaseControl, 'replicationLagSeconds'>;
+  readonly replicationLag: Pick<DatabaseControl, 'replicationLagSeconds' | 'replicationLagEstimate'>;
   /** Bound for each SQL connect and statement. Default 5 s. */
   readonly sqlTimeoutMs?: number;
   /** How long `freezePrimary` retries while the read-only parameter reaches the server. Default 60 s. */
@@ -87,6 +87,12 @@ export class RdsDatabaseControl implements DatabaseControl {
   /** Delegated: the lag is read from the monitor's metrics, not from RDS. */
   replicationLagSeconds(evidence?: PrimaryEndEvidence): Promise<number | undefined> {
     return this.options.replicationLag.replicationLagSeconds(evidence);
+  }
+
+  async replicationLagEstimate(evidence?: PrimaryEndEvidence): Promise<LagAtPrimaryFailure> {
+    const { replicationLag } = this.options;
+    if (replicationLag.replicationLagEstimate) return replicationLag.replicationLagEstimate(evidence);
+    return { lagSeconds: await replicationLag.replicationLagSeconds(evidence), basis: 'no basis reported' };
   }
 
   /**

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { lagAtPrimaryFailure, type LagSample, type PrimaryEndEvidence } from '../../core/lag-at-primary-failure';
+import { lagAtPrimaryFailure, type LagAtPrimaryFailure, type LagSample, type PrimaryEndEvidence } from '../../core/lag-at-primary-failure';
 import type {
   ConnectivityProbe, DatabaseControl, FenceOutcome, FrozenPrimary, InstanceStatus, ReplicaStatus, WriterCheck,
 } from '../../core/ports';
@@ -113,8 +113,12 @@ export class LocalDatabaseControl implements DatabaseControl {
 
   /** The lag at the primary's failure over the monitor's recent cycles, as on AWS (`lagAtPrimaryFailure`). */
   async replicationLagSeconds(evidence?: PrimaryEndEvidence): Promise<number | undefined> {
+    return (await this.replicationLagEstimate(evidence)).lagSeconds;
+  }
+
+  async replicationLagEstimate(evidence?: PrimaryEndEvidence): Promise<LagAtPrimaryFailure> {
     const { monitorHistory, probeIntervalSeconds, lagLookbackMs, now = Date.now } = this.options;
-    return lagAtPrimaryFailure(monitorSamples(monitorHistory(), now() - lagLookbackMs), probeIntervalSeconds, evidence).lagSeconds;
+    return lagAtPrimaryFailure(monitorSamples(monitorHistory(), now() - lagLookbackMs), probeIntervalSeconds, evidence);
   }
 
   /** `pg_promote(wait => false)`: returns once the request is signalled; the core polls `describeReplica`. */

@@ -411,3 +411,16 @@ test('status of a waiting decision says why it waits', async () => {
   expect(status.message).toMatch(/write lease held by the primary/);
   expect(EXPIRED_PRIMARY_LEASE.holder).toBe('primary');
 });
+
+test('unknown lag: the wait tells the operator why, as the lag source explains it (a primary that committed after its lease expired)', async () => {
+  const { ports, run } = world();
+  const basis = 'the primary committed a heartbeat at 2026-11-21T12:09:00.000Z, after its write lease expired at 2026-11-21T12:01:00.000Z: '
+    + 'its keeper was not fencing it, so nothing bounds what it committed';
+  const estimates = Object.assign(ports.database, { replicationLagEstimate: async () => ({ lagSeconds: undefined, basis }) });
+
+  const result = await runFailover(ALARM, { ...ports, database: estimates }, SETTINGS, run('run-1', SHORT_RUN_MS));
+
+  expect(result.outcome).toBe('waiting');
+  expect(result.message).toContain(`replication lag unknown (counts as over the 300 s budget) (${basis})`);
+  expect(ports.database.promoteCalls).toBe(0);
+});
