@@ -10,7 +10,8 @@ import {
   DEFAULT_FAILOVER_SETTINGS, readFailoverStatus, runFailover, type FailoverOutcome, type FailoverPorts, type FailoverResult,
 } from '../core/failover-orchestrator';
 import { InvalidRequestError } from '../core/failover-request';
-import type { DatabaseMember, DatabasePair } from '../core/estate-roles';
+import type { DatabaseMember } from '../core/estate-roles';
+import { configuredPair } from '../shared/database-pair';
 import type { Clock, Logger } from '../core/ports';
 import { describeError } from '../core/retry';
 import { systemClock } from '../core/system-clock';
@@ -167,11 +168,6 @@ function buildPorts(
     clock,
     logger,
   };
-}
-
-/** The pair the infrastructure deployed: the primary region's instance writes, the DR region's replicates it. */
-export function configuredPair(config: OrchestratorConfig): DatabasePair {
-  return { writer: { side: 'primary', instanceId: config.primaryInstanceId }, replica: { side: 'dr', instanceId: config.replicaInstanceId } };
 }
 
 /** Re-protection is on only when every one of its settings is (config.ts checks they come together). */

@@ -35,7 +35,8 @@ import { describeInstanceStatus } from '../adapters/aws/rds-instance-status';
 import { sdkClientOptions } from '../adapters/aws/sdk-client-options';
 import type { DatabaseTarget } from '../adapters/postgres/connectivity';
 import { postgresReplicationProbes, type ProbeTarget } from '../adapters/postgres/replication-probes';
-import { sameMember, type DatabaseMember, type DatabasePair, type EstateRoles } from '../core/estate-roles';
+import { sameMember, type DatabaseMember, type EstateRoles } from '../core/estate-roles';
+import { configuredPair } from '../shared/database-pair';
 import { readMonitorConfig } from './config';
 import { runMonitorCycle } from './monitor';
 
@@ -55,7 +56,7 @@ const secrets = new SecretsManagerClient({ region: config.drRegion, ...sdkClient
 const primaryRds = new RDSClient({ region: config.primaryRegion, ...sdkClientOptions(READ_SDK) });
 const drRds = new RDSClient({ region: config.drRegion, ...sdkClientOptions(READ_SDK) });
 const rdsOf = { primary: { rds: primaryRds }, dr: { rds: drRds } } as const;
-const configured: DatabasePair = { writer: { side: 'primary', instanceId: config.primaryInstanceId }, replica: { side: 'dr', instanceId: config.replicaInstanceId } };
+const configured = configuredPair(config);
 const endpoints = new RdsEndpoints(rdsOf, (member) => (sameMember(member, configured.writer) ? config.primaryEndpoint
   : sameMember(member, configured.replica) ? config.replicaEndpoint : undefined));
 /** The roles the last run of this container measured: used while the failover state table does not answer. */

@@ -1,3 +1,4 @@
+import type { DatabasePair } from '../core/estate-roles';
 import { integer, text, type ValuesOf } from './environment';
 
 /**
@@ -19,3 +20,8 @@ export const DATABASE_PAIR_SPEC = {
 };
 
 export type DatabasePairConfig = Readonly<ValuesOf<typeof DATABASE_PAIR_SPEC>>;
+
+/** The pair the infrastructure deployed: the primary region's instance writes, the DR region's replicates it. */
+export function configuredPair(config: Pick<DatabasePairConfig, 'primaryInstanceId' | 'replicaInstanceId'>): DatabasePair {
+  return { writer: { side: 'primary', instanceId: config.primaryInstanceId }, replica: { side: 'dr', instanceId: config.replicaInstanceId } };
+}
