@@ -33,8 +33,8 @@ export interface RdsDatabaseControlOptions {
   /** How the DR database is reached over SQL (replay position, writer check). */
   readonly replicaTarget: TargetProvider;
   readonly probe: (target: DatabaseTarget, timeoutMs: number) => Promise<ProbeResult>;
-  /** The lag at the primary's failure (`CloudWatchReplicationLag` on AWS). */
-  readonly replicationLag: Pick<DatabaseControl, 'replicationLagSeconds' | 'replicationLagEstimate'>;
+  /** The lag at the primary's failure with its basis (`CloudWatchReplicationLag` on AWS). */
+  readonly replicationLag: Required<Pick<DatabaseControl, 'replicationLagEstimate'>>;
   /** Bound for each SQL connect and statement. Default 5 s. */
   readonly sqlTimeoutMs?: number;
   /** How long `freezePrimary` retries while the read-only parameter reaches the server. Default 60 s. */
@@ -85,14 +85,12 @@ export class RdsDatabaseControl implements DatabaseControl {
   }
 
   /** Delegated: the lag is read from the monitor's metrics, not from RDS. */
-  replicationLagSeconds(evidence?: PrimaryEndEvidence): Promise<number | undefined> {
-    return this.options.replicationLag.replicationLagSeconds(evidence);
+  async replicationLagSeconds(evidence?: PrimaryEndEvidence): Promise<number | undefined> {
+    return (await this.replicationLagEstimate(evidence)).lagSeconds;
   }
 
-  async replicationLagEstimate(evidence?: PrimaryEndEvidence): Promise<LagAtPrimaryFailure> {
-    const { replicationLag } = this.options;
-    if (replicationLag.replicationLagEstimate) return replicationLag.replicationLagEstimate(evidence);
-    return { lagSeconds: await replicationLag.replicationLagSeconds(evidence), basis: 'no basis reported' };
+  replicationLagEstimate(evidence?: PrimaryEndEvidence): Promise<LagAtPrimaryFailure> {
+    return this.options.replicationLag.replicationLagEstimate(evidence);
   }
 
   /**

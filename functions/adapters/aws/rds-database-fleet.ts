@@ -66,7 +66,7 @@ export class RdsDatabaseFleet implements DatabaseFleet {
       primaryTarget: this.targetOf(pair.writer),
       replicaTarget: this.targetOf(pair.replica),
       probe: this.options.probe,
-      replicationLag: { replicationLagSeconds: async () => undefined },
+      replicationLag: { replicationLagEstimate: async () => ({ lagSeconds: undefined, basis: `no lag measurement of ${describeMember(pair.replica)} reaches this control` }) },
       sqlTimeoutMs: this.options.sqlTimeoutMs,
       clock: this.options.clock,
     });

@@ -184,7 +184,7 @@ describe('RdsDatabaseControl over SQL (the orchestrator\'s planned switchover)',
     primaryInstanceId: 'paydb-primary-dev', replicaInstanceId: 'paydb-replica-dev', fenceSecurityGroupId: 'sg-fence',
     primaryParameterGroup: 'paydb-primary-dev-params', primaryTarget: options.primaryTarget ?? primary, replicaTarget: options.replicaTarget ?? replica,
     probe: async () => ({ reachable: true, latencyMs: 1 }),
-    replicationLag: { replicationLagSeconds: async () => 0 },
+    replicationLag: { replicationLagEstimate: async () => ({ lagSeconds: 0, basis: 'fixed for the test' }) },
     sqlTimeoutMs: 2_000, freezeTimeoutMs: options.freezeTimeoutMs ?? 10_000, freezePollMs: 100, clock: systemClock,
   });
 
