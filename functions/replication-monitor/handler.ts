@@ -57,8 +57,10 @@ const primaryRds = new RDSClient({ region: config.primaryRegion, ...sdkClientOpt
 const drRds = new RDSClient({ region: config.drRegion, ...sdkClientOptions(READ_SDK) });
 const rdsOf = { primary: { rds: primaryRds }, dr: { rds: drRds } } as const;
 const configured = configuredPair(config);
-const endpoints = new RdsEndpoints(rdsOf, (member) => (sameMember(member, configured.writer) ? config.primaryEndpoint
-  : sameMember(member, configured.replica) ? config.replicaEndpoint : undefined));
+/** The endpoints synthesized into the environment: the two instances the infrastructure created. */
+const configuredEndpointOf = (member: DatabaseMember): string | undefined => (sameMember(member, configured.writer) ? config.primaryEndpoint
+  : sameMember(member, configured.replica) ? config.replicaEndpoint : undefined);
+const endpoints = new RdsEndpoints(rdsOf, configuredEndpointOf);
 /** The roles the last run of this container measured: used while the failover state table does not answer. */
 let lastRoles: EstateRoles | undefined;
 const failoverState = new DynamoDbFailoverStateStore(new DynamoDBClient({ region: config.drRegion, ...sdkClientOptions(READ_SDK) }), config.failoverStateTable);
@@ -95,7 +97,7 @@ export async function handler(_event?: unknown, context?: InvocationContext): Pr
       });
       // A configured endpoint needs no API call; any other is looked up when probed, so a silent API fails only its own checks.
       const targetOf = (member: DatabaseMember): ProbeTarget => {
-        const known = endpoints.configured(member);
+        const known = configuredEndpointOf(member);
         return known ? target(known) : async () => target(await endpoints.endpointOf(member));
       };
       return (roles) => postgresReplicationProbes({

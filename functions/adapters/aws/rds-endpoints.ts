@@ -18,11 +18,6 @@ export class RdsEndpoints {
     private readonly configuredEndpointOf: (member: DatabaseMember) => string | undefined,
   ) {}
 
-  /** The configured endpoint, or `undefined` when only RDS knows it (`endpointOf` reads it). */
-  configured(member: DatabaseMember): string | undefined {
-    return this.configuredEndpointOf(member);
-  }
-
   /** THROWS if RDS does not answer or the instance has no endpoint yet (still `creating`). */
   async endpointOf(member: DatabaseMember): Promise<string> {
     const configured = this.configuredEndpointOf(member);
