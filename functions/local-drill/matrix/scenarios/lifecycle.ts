@@ -52,10 +52,12 @@ export const lifecycle: Scenario = {
     // The pipeline's topology gate at every phase, on the servers as they are: it must let through only the
     // configuration that describes the estate (issue 11: the pipeline cannot be used to skip a step).
     const gate = async (phase: string, allowed: WriterRegion | 'none', refusalMentions?: RegExp) => {
-      const [primary, dr] = await Promise.all((['primary', 'dr'] as const).map(async (expected) => topologyGateVerdict({
-        expected, observed: await estate.observedTopology(), primaryInstanceId: LOCAL_MEMBERS.primary.instanceId, drInstanceId: LOCAL_MEMBERS.replica.instanceId,
+      // One observation, both configurations judged on it (as two pipeline runs would see the same estate).
+      const observed = await estate.observedTopology();
+      const [primary, dr] = (['primary', 'dr'] as const).map((expected) => topologyGateVerdict({
+        expected, observed, primaryInstanceId: LOCAL_MEMBERS.primary.instanceId, drInstanceId: LOCAL_MEMBERS.replica.instanceId,
         reprotectInstanceId: LOCAL_REPROTECT_TARGETS.primary.instanceId, primaryRegion: 'primary region', drRegion: 'DR region',
-      })));
+      }));
       const refused = allowed === 'primary' ? dr : primary;
       const ok = primary.allow === (allowed === 'primary') && dr.allow === (allowed === 'dr') && (!refusalMentions || refusalMentions.test(refused.message));
       checks.push(check(`topology gate ${phase}: ${allowed === 'none' ? 'refuses both topologies' : `allows only writerRegion "${allowed}"`}`, ok,
