@@ -11,7 +11,7 @@ import { FAILOVER_STEP_DIMENSION, FailoverMetric } from './metric-names';
 import {
   LeaseLostError, ReplicaTargetConflictError,
   type Alerts, type Clock, type DatabaseControl, type DatabaseFleet, type Dns, type FailoverMode, type FailoverState,
-  type FailoverStateStore, type Logger, type Metrics, type OperationSummary, type RecordedRequest, type ReplicaProvisioning,
+  type FailoverStateStore, type Logger, type Metrics, type OperationSummary, type RecordedRequest, type ReplicaProvisioning, type RetirementProgress,
   type ReplicaTargetStatus, type StepRecord,
 } from './ports';
 import { evaluatePromotionReadiness } from './promotion-readiness';
@@ -131,6 +131,7 @@ export const FAILOVER_STEPS = {
   waitForWriter: 'waitForWriter',
   pinDnsRecord: 'pinDnsRecord',
   fenceOldPrimary: 'fenceOldPrimary',
+  retireOldWriter: 'retireOldWriter',
   createReplica: 'createReplica',
   replicateBackups: 'replicateBackups',
   waitForReplica: 'waitForReplica',
@@ -156,7 +157,7 @@ export const ACTION_STEPS: Readonly<Record<FailoverMode, readonly StepName[]>> =
     FAILOVER_STEPS.promoteReplica, FAILOVER_STEPS.waitForWriter, FAILOVER_STEPS.pinDnsRecord, FAILOVER_STEPS.fenceOldPrimary,
   ],
   // No decision phase (its conditions are checked before the record is written), no promotion, no DNS change.
-  reprotect: [FAILOVER_STEPS.createReplica, FAILOVER_STEPS.replicateBackups, FAILOVER_STEPS.waitForReplica],
+  reprotect: [FAILOVER_STEPS.retireOldWriter, FAILOVER_STEPS.createReplica, FAILOVER_STEPS.replicateBackups, FAILOVER_STEPS.waitForReplica],
 };
 
 /** Until the configured pair is known (`FailoverPorts.fleet`), records act on it without naming it. */
@@ -335,11 +336,18 @@ class FailoverOrchestrator {
   }
 
   /**
-   * A completed record blocks every trigger, except an operator's planned switchover after a completed re-protection:
-   * the fail-back, which is never automatic.
+   * A completed record blocks every trigger, except after a completed re-protection: on the configured pair again
+   * (failed over, failed back, re-protected back) the estate is as built and every trigger may start a record, alarms
+   * included; on any other pair only an operator's planned switchover may: the fail-back, which is never automatic.
    */
   private mayFollow(completed: FailoverState, wanted: RecordedRequest): boolean {
-    return completed.mode === 'reprotect' && wanted.trigger === 'operator' && wanted.switchover && this.ports.fleet !== undefined;
+    if (completed.mode !== 'reprotect' || this.ports.fleet === undefined) return false;
+    return this.backOnConfiguredPair(completed) || (wanted.trigger === 'operator' && wanted.switchover);
+  }
+
+  private backOnConfiguredPair(state: FailoverState): boolean {
+    const roles = rolesAfter(state, this.configured);
+    return sameMember(roles.writer, this.configured.writer) && sameMember(roles.replica, this.configured.replica);
   }
 
   /** A re-protection in progress is continued only by `resume` or `reprotect`; an operator changing a fail-back's intent is refused. */
@@ -406,8 +414,10 @@ class FailoverOrchestrator {
     if (!target) {
       return this.finish('refused', `Re-protection refused: no replica is configured for ${describeMember(roles.writer)} in the ${otherSide(roles.writer.side) === 'primary' ? 'primary' : 'DR'} region. Nothing done.`, existing);
     }
-    if (target.side === roles.writer.side) {
-      return this.finish('refused', `Re-protection refused: the configured replica ${describeMember(target)} is in the writer's own region; it must be in the other one. Nothing done.`, existing);
+    const successor = [fleet.configured.writer, fleet.configured.replica].find((member) => member.side !== roles.writer.side);
+    if (!sameMember(target, successor)) {
+      return this.finish('refused', `Re-protection refused: its replica would be ${describeMember(target)}, not ${successor ? describeMember(successor) : 'a database'} `
+        + 'the templates name in the other region; only that one lets the estate return to its configured pair. Nothing done.', existing);
     }
     await this.notify('re-protection requested', `Re-protection of ${describeMember(roles.writer)} with a replica ${describeMember(target)} requested by operator: ${reason}`);
     return this.lockAndContinue(this.newReprotection(existing, roles.writer, target, reason));
@@ -722,6 +732,7 @@ class FailoverOrchestrator {
       case FAILOVER_STEPS.waitForWriter: return this.waitForWriter();
       case FAILOVER_STEPS.pinDnsRecord: return this.pinDnsRecord();
       case FAILOVER_STEPS.fenceOldPrimary: return this.fence();
+      case FAILOVER_STEPS.retireOldWriter: return this.retireOldWriter();
       case FAILOVER_STEPS.createReplica: return this.createReplica();
       case FAILOVER_STEPS.replicateBackups: return this.replicateBackups();
       case FAILOVER_STEPS.waitForReplica: return this.waitForReplica();
@@ -1035,6 +1046,52 @@ class FailoverOrchestrator {
     return this.ports.reprotection;
   }
 
+  /**
+   * The replica takes the configured name of its region, which the database the last promotion replaced still holds
+   * (the old primary after a failover, the old DR writer after a fail-back). RDS's own way to replace an instance under
+   * its name is to rename the old one to "a name that indicates it is no longer the primary" and give the new one the
+   * old name ("Renaming to replace an existing DB instance",
+   * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RenameInstance.html). The old writer is kept, isolated,
+   * under its new name: it may hold the writes that never reached the replica, which only an operator reconciles.
+   * Nothing to do when the name is free or already a replica of the writer (createReplica adopts it); any other
+   * replica under the name is not ours to touch.
+   */
+  private async retireOldWriter(): Promise<StepOutcome> {
+    const record = this.current.reprotect!;
+    const { writer, target } = record;
+    const provisioning = this.provisioning;
+    const authority = await this.writerAuthorityProblem(writer);
+    if (authority) throw new Error(`nothing renamed: ${authority}`);
+    const found = await this.retry('describe the re-protection target', () => provisioning.describeTarget(target));
+    if (found === undefined && record.retiredAs === undefined) return { done: true, detail: `no database holds the name ${target.instanceId}: nothing to retire` };
+    if (found !== undefined && replicatesFrom(found, writer)) return { done: true, detail: `${describeMember(target)} is a replica of the writer already: nothing to retire` };
+    if (found?.source !== undefined) {
+      throw new RefuseReprotection(`${describeMember(target)} ${describeSource(found)} (status ${found.status}): it is neither the old writer nor a replica of `
+        + `${describeMember(writer)}. Nothing was renamed or created; find out what it is, then re-protect again.`);
+    }
+    const retiredAs = record.retiredAs ?? retiredIdentifier(target.instanceId, this.ports.clock.now());
+    // Write-ahead: a crash mid-rename must finish this rename, not start another under a newer name.
+    if (record.retiredAs === undefined) await this.save({ ...this.current, reprotect: { ...record, retiredAs } });
+    const { clock } = this.ports;
+    for (;;) {
+      let progress: RetirementProgress;
+      try {
+        progress = await this.retry('retire the old writer', () => provisioning.retireOldWriter(target, retiredAs));
+      } catch (error) {
+        if (error instanceof ReplicaTargetConflictError) throw new RefuseReprotection(error.message);
+        throw error;
+      }
+      if (progress.done) {
+        return { done: true, detail: `the old writer ${describeMember(target)} is isolated and renamed ${retiredAs} (kept: it may hold writes the replica never `
+          + `received; delete it once they are reconciled): ${progress.detail}` };
+      }
+      if (clock.now() + this.settings.replicaPollIntervalMs >= this.options.deadline) {
+        return { done: false, detail: `renaming the old writer ${describeMember(target)} to ${retiredAs}: ${progress.detail}; resume continues` };
+      }
+      await clock.sleep(this.settings.replicaPollIntervalMs);
+    }
+  }
+
   /** Creates the replica of the writer in the other region, or adopts one that already replicates from it. */
   private async createReplica(): Promise<StepOutcome> {
     const record = this.current.reprotect!;
@@ -1276,6 +1333,16 @@ class FailoverOrchestrator {
 
 function doneStep(start: number, seconds: number, detail: string, end = start + seconds * 1000): StepRecord {
   return { status: 'done', attempts: 1, seconds, startedAt: new Date(start).toISOString(), finishedAt: new Date(end).toISOString(), detail };
+}
+
+/**
+ * `<id>-retired-<UTC yyyymmddhhmm>`, within RDS's identifier rules (1 to 63 letters, digits or hyphens, no hyphen at
+ * the end or twice in a row: ModifyDBInstance `NewDBInstanceIdentifier`,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html).
+ */
+export function retiredIdentifier(instanceId: string, now: number): string {
+  const suffix = `-retired-${new Date(now).toISOString().slice(0, 16).replace(/[-T:]/g, '')}`;
+  return `${instanceId.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
 }
 
 function replicatesFrom(status: ReplicaTargetStatus, writer: DatabaseMember): boolean {

@@ -217,7 +217,10 @@ export class ReplicaTargetConflictError extends Error {
  * CreateDBInstanceReadReplica in the target region; locally: a base backup of the writer into a new server).
  */
 export interface ReplicaProvisioning {
-  /** The replica a re-protection of `writer` creates (configuration); `undefined` when none is configured for the other region. */
+  /**
+   * The replica a re-protection of `writer` creates: the configured database of the other region (the core refuses
+   * any other); `undefined` when this deployment has no settings to create one there.
+   */
   targetFor(writer: DatabaseMember): DatabaseMember | undefined;
   /** `undefined` when no database has `target`'s identifier in its region. THROWS if that control plane does not answer. */
   describeTarget(target: DatabaseMember): Promise<ReplicaTargetStatus | undefined>;
@@ -231,6 +234,21 @@ export interface ReplicaProvisioning {
   backupReplication(writer: DatabaseMember, destination: RegionSide): Promise<BackupReplicationStatus | undefined>;
   /** Starts that replication. THROWS if refused. */
   startBackupReplication(writer: DatabaseMember, destination: RegionSide): Promise<BackupReplicationStatus>;
+  /**
+   * Frees `oldWriter`'s identifier for its successor: the database a failover or switchover replaced keeps the
+   * configured name of its region until it is isolated from every client and renamed to `retiredId` (AWS: its fence
+   * security group only, then ModifyDBInstance `NewDBInstanceIdentifier`). One call advances by one step and says
+   * where it stands; `done` once `retiredId` exists and nothing answers to the old identifier. Never deletes anything.
+   * THROWS `ReplicaTargetConflictError` when it cannot be done safely (for example a stopped database outside its fence,
+   * which would have to start reachable); other refusals THROW as they are.
+   */
+  retireOldWriter(oldWriter: DatabaseMember, retiredId: string): Promise<RetirementProgress>;
+}
+
+/** Where the renaming of an old writer stands (`ReplicaProvisioning.retireOldWriter`). */
+export interface RetirementProgress {
+  readonly done: boolean;
+  readonly detail: string;
 }
 
 export interface Alerts {
@@ -352,8 +370,16 @@ export interface FailoverState {
 export interface ReprotectionRecord {
   /** The writer it protects (it held the write lease when the re-protection started). */
   readonly writer: DatabaseMember;
-  /** The replica it creates (or adopts) in the other region. */
+  /**
+   * The replica it creates (or adopts) in the other region: always the configured database of that region, so that
+   * after a fail-back and the re-protection back the estate runs on exactly the instances its templates name.
+   */
   readonly target: DatabaseMember;
+  /**
+   * The identifier the old writer that held `target`'s name is renamed to, chosen (and saved) before the first rename
+   * request so that a resumed run finishes the same rename.
+   */
+  readonly retiredAs?: string;
   /** Written before the first creation request (write-ahead intent). */
   readonly createRequestedAt?: string;
   /** The target existed already as a replica of the writer and was adopted. */

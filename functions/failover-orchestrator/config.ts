@@ -36,25 +36,27 @@ export interface OrchestratorConfig extends DatabasePairConfig {
   /** The primary's own DB parameter group: the switchover's write freeze sets its read-only default. */
   readonly primaryParameterGroup: string;
   /**
-   * Re-protection and fail-back (issue 11), all or none: the replica a re-protection of the promoted DR instance
-   * creates in the primary region, with that region's KMS key, DB subnet group, its own DB parameter group and security
-   * groups; the DR instance's own parameter group and the DR VPC's deny-all group (the fail-back freezes and fences it).
+   * Re-protection and fail-back (issue 11), all or none. A re-protection creates the replica under the configured
+   * instance identifier of the other region (the old writer there renamed away first), with that region's KMS key, a DB
+   * subnet group of its database subnets, the instance's own parameter group and its client security groups; the
+   * fail-back freezes the DR instance in its parameter group and fences it with the DR VPC's deny-all group.
    */
-  readonly reprotectReplicaInstanceId?: string;
-  readonly reprotectKmsKeyArn?: string;
-  readonly reprotectSubnetGroup?: string;
-  readonly reprotectParameterGroup?: string;
-  readonly reprotectSecurityGroupIds?: readonly string[];
-  readonly reprotectInstanceClass?: string;
-  readonly reprotectBackupRetentionDays?: number;
+  readonly primaryKmsKeyArn?: string;
+  readonly primarySubnetGroup?: string;
+  readonly primarySecurityGroupIds?: readonly string[];
+  readonly drKmsKeyArn?: string;
+  readonly drSubnetGroup?: string;
+  readonly drSecurityGroupIds?: readonly string[];
   readonly drParameterGroup?: string;
   readonly drFenceSecurityGroupId?: string;
+  readonly reprotectInstanceClass?: string;
+  readonly reprotectBackupRetentionDays?: number;
 }
 
-/** The variables re-protection needs together (the DR ones: the fail-back that follows it freezes and fences the DR instance). */
+/** The variables re-protection needs together, in both regions (it runs both ways: after the failover and after the fail-back). */
 export const REPROTECTION_ENV_VARS = [
-  'REPROTECT_REPLICA_DB_INSTANCE_ID', 'REPROTECT_KMS_KEY_ARN', 'REPROTECT_DB_SUBNET_GROUP', 'REPROTECT_DB_PARAMETER_GROUP',
-  'REPROTECT_SECURITY_GROUP_IDS', 'DR_DB_PARAMETER_GROUP', 'DR_FENCE_SECURITY_GROUP_ID',
+  'PRIMARY_KMS_KEY_ARN', 'PRIMARY_DB_SUBNET_GROUP', 'PRIMARY_DB_SECURITY_GROUP_IDS',
+  'DR_KMS_KEY_ARN', 'DR_DB_SUBNET_GROUP', 'DR_DB_SECURITY_GROUP_IDS', 'DR_DB_PARAMETER_GROUP', 'DR_FENCE_SECURITY_GROUP_ID',
 ] as const;
 
 const ORCHESTRATOR_SPEC = {
@@ -80,13 +82,12 @@ const ORCHESTRATOR_SPEC = {
     integer('SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS', { min: 1, max: 3_600 }), DEFAULT_FAILOVER_SETTINGS.catchUpTimeoutMs / 1000,
   ),
   primaryParameterGroup: text('PRIMARY_DB_PARAMETER_GROUP'),
-  reprotectReplicaInstanceId: optional(text('REPROTECT_REPLICA_DB_INSTANCE_ID', {
-    accepts: (value) => /^[a-z][a-z0-9-]{0,62}$/.test(value) && !value.endsWith('-') && !value.includes('--'), expected: 'an RDS DB instance identifier',
-  })),
-  reprotectKmsKeyArn: optional(arn('REPROTECT_KMS_KEY_ARN')),
-  reprotectSubnetGroup: optional(text('REPROTECT_DB_SUBNET_GROUP')),
-  reprotectParameterGroup: optional(text('REPROTECT_DB_PARAMETER_GROUP')),
-  reprotectSecurityGroupIds: optional(commaList('REPROTECT_SECURITY_GROUP_IDS')),
+  primaryKmsKeyArn: optional(arn('PRIMARY_KMS_KEY_ARN')),
+  primarySubnetGroup: optional(text('PRIMARY_DB_SUBNET_GROUP')),
+  primarySecurityGroupIds: optional(commaList('PRIMARY_DB_SECURITY_GROUP_IDS')),
+  drKmsKeyArn: optional(arn('DR_KMS_KEY_ARN')),
+  drSubnetGroup: optional(text('DR_DB_SUBNET_GROUP')),
+  drSecurityGroupIds: optional(commaList('DR_DB_SECURITY_GROUP_IDS')),
   reprotectInstanceClass: optional(text('REPROTECT_DB_INSTANCE_CLASS')),
   // Default 7 (create-handler.ts): a default here would show in every configuration, re-protection on or not.
   reprotectBackupRetentionDays: optional(integer('REPROTECT_BACKUP_RETENTION_DAYS', { min: 1, max: 35 })),
@@ -110,19 +111,19 @@ export function readOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
   ]);
 }
 
-/** Re-protection settings are all or none; the new replica must not take the old primary's name or the fence group. */
+/** Re-protection settings are all or none; a new replica's client groups must not include its region's deny-all group. */
 function reprotectionProblems(env: NodeJS.ProcessEnv): string[] {
   const set = REPROTECTION_ENV_VARS.filter((name) => env[name]?.trim());
   if (set.length === 0) return [];
   const problems = set.length < REPROTECTION_ENV_VARS.length
     ? [`re-protection needs all of ${REPROTECTION_ENV_VARS.join(', ')}; missing: ${REPROTECTION_ENV_VARS.filter((name) => !set.includes(name)).join(', ')}`]
     : [];
-  if (env.REPROTECT_REPLICA_DB_INSTANCE_ID?.trim() && env.REPROTECT_REPLICA_DB_INSTANCE_ID.trim() === env.PRIMARY_DB_INSTANCE_ID?.trim()) {
-    problems.push('REPROTECT_REPLICA_DB_INSTANCE_ID must differ from PRIMARY_DB_INSTANCE_ID (the old primary keeps its name in that region)');
-  }
-  const groups = (env.REPROTECT_SECURITY_GROUP_IDS ?? '').split(',').map((group) => group.trim());
-  if (env.FENCE_SECURITY_GROUP_ID?.trim() && groups.includes(env.FENCE_SECURITY_GROUP_ID.trim())) {
-    problems.push('REPROTECT_SECURITY_GROUP_IDS must not include FENCE_SECURITY_GROUP_ID (the deny-all group)');
-  }
+  const clientGroupsAvoidFence = (groupsVariable: string, fenceVariable: string) => {
+    const groups = (env[groupsVariable] ?? '').split(',').map((group) => group.trim());
+    const fence = env[fenceVariable]?.trim();
+    if (fence && groups.includes(fence)) problems.push(`${groupsVariable} must not include ${fenceVariable} (the deny-all group)`);
+  };
+  clientGroupsAvoidFence('PRIMARY_DB_SECURITY_GROUP_IDS', 'FENCE_SECURITY_GROUP_ID');
+  clientGroupsAvoidFence('DR_DB_SECURITY_GROUP_IDS', 'DR_FENCE_SECURITY_GROUP_ID');
   return problems;
 }

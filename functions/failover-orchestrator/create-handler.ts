@@ -170,23 +170,30 @@ function buildPorts(
   };
 }
 
-/** Re-protection is on only when every one of its settings is (config.ts checks they come together). */
+/**
+ * Re-protection is on only when every one of its settings is (config.ts checks they come together). Each region's
+ * replica takes the configured instance's name and own parameter group: after a failover the old primary is renamed
+ * and the DR writer's replica becomes `PRIMARY_DB_INSTANCE_ID`; after the fail-back the old DR writer is renamed and
+ * the new primary's replica becomes `REPLICA_DB_INSTANCE_ID` again.
+ */
 function reprotectionOf(config: OrchestratorConfig, regions: Record<'primary' | 'dr', RdsRegion>): RdsReplicaProvisioning | undefined {
-  const { reprotectReplicaInstanceId, reprotectKmsKeyArn, reprotectSubnetGroup, reprotectParameterGroup, reprotectSecurityGroupIds } = config;
-  if (!reprotectReplicaInstanceId || !reprotectKmsKeyArn || !reprotectSubnetGroup || !reprotectParameterGroup || !reprotectSecurityGroupIds?.length
-    || !config.drParameterGroup || !config.drFenceSecurityGroupId) return undefined;
+  const { primaryKmsKeyArn, primarySubnetGroup, primarySecurityGroupIds, drKmsKeyArn, drSubnetGroup, drSecurityGroupIds, drParameterGroup, drFenceSecurityGroupId } = config;
+  if (!primaryKmsKeyArn || !primarySubnetGroup || !primarySecurityGroupIds?.length || !drKmsKeyArn || !drSubnetGroup || !drSecurityGroupIds?.length
+    || !drParameterGroup || !drFenceSecurityGroupId) return undefined;
+  const common = {
+    ...(config.reprotectInstanceClass ? { dbInstanceClass: config.reprotectInstanceClass } : {}),
+    backupRetentionDays: config.reprotectBackupRetentionDays ?? 7,
+  };
   return new RdsReplicaProvisioning({
     regions,
-    // Only the primary region is configured: after a failover the DR instance writes and is re-protected there.
     targets: {
       primary: {
-        instanceId: reprotectReplicaInstanceId,
-        kmsKeyId: reprotectKmsKeyArn,
-        dbSubnetGroupName: reprotectSubnetGroup,
-        dbParameterGroupName: reprotectParameterGroup,
-        vpcSecurityGroupIds: reprotectSecurityGroupIds,
-        ...(config.reprotectInstanceClass ? { dbInstanceClass: config.reprotectInstanceClass } : {}),
-        backupRetentionDays: config.reprotectBackupRetentionDays ?? 7,
+        instanceId: config.primaryInstanceId, fenceSecurityGroupId: config.fenceSecurityGroupId, kmsKeyId: primaryKmsKeyArn,
+        dbSubnetGroupName: primarySubnetGroup, dbParameterGroupName: config.primaryParameterGroup, vpcSecurityGroupIds: primarySecurityGroupIds, ...common,
+      },
+      dr: {
+        instanceId: config.replicaInstanceId, fenceSecurityGroupId: drFenceSecurityGroupId, kmsKeyId: drKmsKeyArn,
+        dbSubnetGroupName: drSubnetGroup, dbParameterGroupName: drParameterGroup, vpcSecurityGroupIds: drSecurityGroupIds, ...common,
       },
     },
   });
@@ -203,10 +210,6 @@ function memberSettings(config: OrchestratorConfig, member: DatabaseMember): Rds
       ...(config.drFenceSecurityGroupId ? { fenceSecurityGroupId: config.drFenceSecurityGroupId } : {}),
       ...(config.drParameterGroup ? { parameterGroup: config.drParameterGroup } : {}),
     };
-  }
-  if (member.side === 'primary' && member.instanceId === config.reprotectReplicaInstanceId) {
-    // In the primary VPC: the same deny-all group fences it; its endpoint is RDS's.
-    return { fenceSecurityGroupId: config.fenceSecurityGroupId, ...(config.reprotectParameterGroup ? { parameterGroup: config.reprotectParameterGroup } : {}) };
   }
   return {};
 }

@@ -55,16 +55,16 @@ const RUN_BUDGET_MS = 60_000;
 /** The monitor's own role when `monitorRole` is set: what it needs for probes, the heartbeat and the lag. */
 const MONITOR_GRANTS = ['GRANT USAGE ON SCHEMA dr_monitor TO {role}', 'GRANT SELECT, INSERT, UPDATE ON dr_monitor.heartbeat TO {role}'];
 
-/** The databases of the local estate by role: the configured pair, and where a re-protection puts a new replica. */
+/**
+ * The databases of the local estate by role: the configured pair. A re-protection renames the old writer away and
+ * creates its successor under the same configured name (a new server behind it), as on AWS.
+ */
 export const LOCAL_MEMBERS = {
   primary: { side: 'primary', instanceId: 'primary' },
   replica: { side: 'dr', instanceId: 'replica' },
 } as const satisfies Record<string, DatabaseMember>;
 export const LOCAL_CONFIGURED_PAIR: DatabasePair = { writer: LOCAL_MEMBERS.primary, replica: LOCAL_MEMBERS.replica };
-export const LOCAL_REPROTECT_TARGETS: Readonly<Record<RegionSide, DatabaseMember>> = {
-  primary: { side: 'primary', instanceId: 'primary-2' },
-  dr: { side: 'dr', instanceId: 'replica-2' },
-};
+const LOCAL_REPROTECT_TARGETS: Readonly<Record<RegionSide, DatabaseMember>> = { primary: LOCAL_MEMBERS.primary, dr: LOCAL_MEMBERS.replica };
 
 /** The core's defaults, scaled to a loopback cluster: probes answer in milliseconds and promotion takes ~0.1 s. */
 export const LOCAL_FAILOVER_SETTINGS: FailoverSettings = {
@@ -181,8 +181,11 @@ export class LocalEstate {
   private stopped = false;
   /** The DR region's "RDS API" (the scenarios never cut it). */
   private readonly drControlPlane = new LocalControlPlane();
-  /** Servers a re-protection created, by instance id. */
-  private readonly createdNodes = new Map<string, NodeHandle>();
+  /**
+   * Which server answers to which instance identifier, as RDS names instances: the configured pair at start; a
+   * re-protection renames the old writer and registers its successor under the freed name.
+   */
+  private readonly instances = new Map<string, LocalInstance>();
 
   private constructor(
     readonly options: EstateOptions,
@@ -196,6 +199,10 @@ export class LocalEstate {
     this.alerts = new RecordingAlerts(options.progress);
     this.metrics = new RecordingMetrics(options.progress, { echo: new Set(['FailoverDurationSeconds']) });
     this.settings = { ...LOCAL_FAILOVER_SETTINGS, ...options.settings };
+    // The replica was built from a base backup of the primary: created after it (RDS's InstanceCreateTime order).
+    const startedAt = Date.now();
+    this.instances.set(LOCAL_MEMBERS.primary.instanceId, { member: LOCAL_MEMBERS.primary, node: cluster.primary, createdAt: startedAt - 1 });
+    this.instances.set(LOCAL_MEMBERS.replica.instanceId, { member: LOCAL_MEMBERS.replica, node: cluster.replica, createdAt: startedAt });
     const { user, password } = cluster.primary.connectionConfig;
     this.monitorSecret = { username: user, password };
   }
@@ -242,21 +249,19 @@ export class LocalEstate {
   }
 
   /**
-   * The server behind a database of the estate, as the orchestrator (DR region) reaches it: the old primary through
-   * `drToPrimary`, the others directly. `undefined` for a re-protection replica not created yet.
+   * The server behind a database of the estate, as the orchestrator (DR region) reaches it: the original primary
+   * through `drToPrimary`, the others directly. `undefined` for a name no server answers to (yet).
    */
   nodeOf(member: DatabaseMember): NodeHandle | undefined {
-    if (member.instanceId === LOCAL_MEMBERS.primary.instanceId) return this.drPrimary;
-    if (member.instanceId === LOCAL_MEMBERS.replica.instanceId) return this.cluster.replica;
-    return this.createdNodes.get(member.instanceId);
+    const node = this.instances.get(member.instanceId)?.node;
+    return node === this.cluster.primary ? this.drPrimary : node;
   }
 
   /** The database whose server (or whose path from the DR region) listens on `port`. */
   memberAt(port: number): DatabaseMember | undefined {
-    if (port === this.cluster.primary.port || port === this.proxies.walStream.port || port === this.proxies.drToPrimary.port) return LOCAL_MEMBERS.primary;
-    if (port === this.cluster.replica.port) return LOCAL_MEMBERS.replica;
-    for (const [instanceId, node] of this.createdNodes) {
-      if (node.port === port) return Object.values(LOCAL_REPROTECT_TARGETS).find((target) => target.instanceId === instanceId);
+    const originalPrimaryPorts = [this.cluster.primary.port, this.proxies.walStream.port, this.proxies.drToPrimary.port];
+    for (const { member, node } of this.instances.values()) {
+      if (node.port === port || (node === this.cluster.primary && originalPrimaryPorts.includes(port))) return member;
     }
     return undefined;
   }
@@ -269,12 +274,16 @@ export class LocalEstate {
     const provisioning = this.reprotection();
     const observe = async (member: DatabaseMember): Promise<ObservedInstance> => {
       const seen = await provisioning.describeTarget(member);
-      if (!seen) return { exists: false };
+      const createdAt = this.instances.get(member.instanceId)?.createdAt;
+      if (!seen || createdAt === undefined) return { exists: false };
       const source = seen.source;
-      return { exists: true, status: seen.status, ...(source ? { replicaOf: 'side' in source ? source.instanceId : source.unknown } : {}) };
+      return {
+        exists: true, status: seen.status, createdAt: new Date(createdAt).toISOString(),
+        ...(source ? { replicaOf: 'side' in source ? source.instanceId : source.unknown } : {}),
+      };
     };
-    const [primary, dr, reprotect] = await Promise.all([observe(LOCAL_MEMBERS.primary), observe(LOCAL_MEMBERS.replica), observe(LOCAL_REPROTECT_TARGETS.primary)]);
-    return { primary, dr, reprotect };
+    const [primary, dr] = await Promise.all([observe(LOCAL_MEMBERS.primary), observe(LOCAL_MEMBERS.replica)]);
+    return { primary, dr };
   }
 
   /** THROWS like DescribeDBInstances for an instance that does not exist (a re-protection replica not created yet). */
@@ -305,10 +314,9 @@ export class LocalEstate {
     };
   }
 
-  /** Where the writer endpoint sends a database's clients. */
+  /** Where the writer endpoint sends a database's clients: the server itself, as applications reach it. */
   private endpointTargetOf(member: DatabaseMember): EndpointTarget {
-    if (member.instanceId === LOCAL_MEMBERS.primary.instanceId) return endpointTarget(this.cluster.primary);
-    const node = this.nodeOf(member);
+    const node = this.instances.get(member.instanceId)?.node;
     if (!node) throw new Error(`no server for ${member.instanceId}`);
     return endpointTarget(node);
   }
@@ -320,8 +328,16 @@ export class LocalEstate {
       memberAt: (port) => this.memberAt(port),
       targets: LOCAL_REPROTECT_TARGETS,
       onCreated: (member, node) => {
-        this.createdNodes.set(member.instanceId, node);
-        this.options.progress(`re-protection: ${member.instanceId} (${member.side} region) runs on 127.0.0.1:${node.port}, streaming from the writer`);
+        this.instances.set(member.instanceId, { member, node, createdAt: Date.now() });
+        this.options.progress(`re-protection: ${member.instanceId} (${member.side} region) is server ${node.name} on 127.0.0.1:${node.port}, streaming from the writer`);
+      },
+      rename: (member, newId) => {
+        const entry = this.instances.get(member.instanceId);
+        if (!entry) throw new Error(`DBInstanceNotFound: ${member.instanceId}`);
+        if (this.instances.has(newId)) throw new Error(`DBInstanceAlreadyExists: ${newId}`);
+        this.instances.delete(member.instanceId);
+        this.instances.set(newId, { ...entry, member: { side: member.side, instanceId: newId } });
+        this.options.progress(`re-protection: ${member.instanceId} (server ${entry.node.name}) renamed ${newId}`);
       },
       // Once it writes, a re-protection replica keeps its own WAL (its backups are a later re-protection's business).
       replicaSettings: { archive_command: '/bin/true' },
@@ -433,10 +449,11 @@ export class LocalEstate {
     await this.cluster.stop().catch(() => undefined);
   }
 
+  /** The configured pair's control, on the servers that answer to its names now (the original ones until a re-protection replaced one). */
   private databaseControl(): LocalDatabaseControl {
     return new LocalDatabaseControl({
-      primary: this.drPrimary,
-      replica: this.cluster.replica,
+      primary: this.nodeOf(LOCAL_MEMBERS.primary) ?? this.drPrimary,
+      replica: this.nodeOf(LOCAL_MEMBERS.replica) ?? this.cluster.replica,
       monitorHistory: () => this.metrics.recorded,
       probeIntervalSeconds: (this.options.monitorIntervalMs ?? 250) / 1000,
       lagLookbackMs: LAG_LOOKBACK_MS,
@@ -447,7 +464,12 @@ export class LocalEstate {
   private ports(): FailoverPorts {
     return {
       database: this.databaseControl(),
-      dns: new LocalDns(this.endpoint, endpointTarget(this.cluster.replica), endpointTarget(this.cluster.primary), (member) => this.endpointTargetOf(member)),
+      dns: new LocalDns(
+        this.endpoint,
+        endpointTarget(this.instances.get(LOCAL_MEMBERS.replica.instanceId)?.node ?? this.cluster.replica),
+        endpointTarget(this.instances.get(LOCAL_MEMBERS.primary.instanceId)?.node ?? this.cluster.primary),
+        (member) => this.endpointTargetOf(member),
+      ),
       lease: this.drLease,
       fleet: this.fleet,
       reprotection: this.reprotection(),
@@ -516,6 +538,13 @@ export class LocalEstate {
     this.monitorLoop.start();
     await this.monitorLoop.waitForCycles(2);
   }
+}
+
+/** One database of the estate: the server answering to its identifier, and when the estate created it (RDS `InstanceCreateTime`). */
+interface LocalInstance {
+  readonly member: DatabaseMember;
+  readonly node: NodeHandle;
+  readonly createdAt: number;
 }
 
 export function endpointTarget(node: NodeHandle): EndpointTarget {

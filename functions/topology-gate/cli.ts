@@ -5,7 +5,6 @@
  * role of the workload account first, read-only).
  *
  *   tsx functions/topology-gate/cli.ts --expected primary|dr --primary-region R --primary-instance ID --dr-region R --dr-instance ID
- *     --reprotect-instance ID
  */
 import { parseArgs } from 'node:util';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -18,7 +17,7 @@ export async function runTopologyGate(argv: string[], rdsIn: (region: string) =>
     args: argv,
     options: {
       expected: { type: 'string' }, 'primary-region': { type: 'string' }, 'primary-instance': { type: 'string' },
-      'dr-region': { type: 'string' }, 'dr-instance': { type: 'string' }, 'reprotect-instance': { type: 'string' },
+      'dr-region': { type: 'string' }, 'dr-instance': { type: 'string' },
     },
   });
   const required = (name: keyof typeof values) => {
@@ -28,13 +27,9 @@ export async function runTopologyGate(argv: string[], rdsIn: (region: string) =>
   };
   const expected = required('expected');
   if (!(WRITER_REGIONS as readonly string[]).includes(expected)) throw new Error(`--expected must be one of ${WRITER_REGIONS.join(', ')}`);
-  const [primaryRegion, primaryInstanceId, drRegion, drInstanceId, reprotectInstanceId] = [
-    required('primary-region'), required('primary-instance'), required('dr-region'), required('dr-instance'), required('reprotect-instance')];
-  const [primary, dr, reprotect] = await Promise.all([
-    observeInstance(rdsIn(primaryRegion), primaryInstanceId), observeInstance(rdsIn(drRegion), drInstanceId), observeInstance(rdsIn(primaryRegion), reprotectInstanceId)]);
-  const verdict = topologyGateVerdict({
-    expected: expected as WriterRegion, observed: { primary, dr, reprotect }, primaryInstanceId, drInstanceId, reprotectInstanceId, primaryRegion, drRegion,
-  });
+  const [primaryRegion, primaryInstanceId, drRegion, drInstanceId] = [required('primary-region'), required('primary-instance'), required('dr-region'), required('dr-instance')];
+  const [primary, dr] = await Promise.all([observeInstance(rdsIn(primaryRegion), primaryInstanceId), observeInstance(rdsIn(drRegion), drInstanceId)]);
+  const verdict = topologyGateVerdict({ expected: expected as WriterRegion, observed: { primary, dr }, primaryInstanceId, drInstanceId, primaryRegion, drRegion });
   (verdict.allow ? console.log : console.error)(`Topology gate: ${verdict.message}`);
   return verdict.allow ? 0 : 1;
 }

@@ -10,17 +10,21 @@ export { METRIC_NAMESPACE } from '../../functions/core/metric-names';
 export function drResourceNames(config: Pick<DrConfig, 'serviceName' | 'environmentSuffix'>) {
   const name = (purpose: string) => resourceName(config, purpose);
   const hostedZoneName = `db.${config.serviceName}-${config.environmentSuffix}.internal`;
-  const reprotectReplicaDbInstance = name('primary-reprotect-db');
+  const primaryDbInstance = name('primary-db');
+  const replicaDbInstance = name('dr-replica-db');
   return {
-    primaryDbInstance: name('primary-db'),
-    replicaDbInstance: name('dr-replica-db'),
-    /** The replica a re-protection creates in the PRIMARY region from the promoted DR instance (the old primary keeps its own name). */
-    reprotectReplicaDbInstance,
+    primaryDbInstance,
+    replicaDbInstance,
     /**
-     * The DB subnet group that replica is created in: the primary VPC's database subnets. Its own, with a name the
-     * orchestrator can be told (the primary instance's subnet group is CDK's, with a generated name).
+     * The DB subnet group a re-protection creates the primary-region replica in (under `primaryDbInstance`, the old
+     * primary renamed away first): the primary VPC's database subnets. Its own, with a name the orchestrator can be told
+     * (the primary instance's subnet group is CDK's, with a generated name). The name is the one it was created with,
+     * when the replica had an identifier of its own: a new name would replace the group, which fails while an instance
+     * is in it.
      */
-    reprotectSubnetGroup: `${reprotectReplicaDbInstance}-subnets`,
+    reprotectSubnetGroup: subnetGroupNameOf(name('primary-reprotect-db')),
+    /** The DR instance's DB subnet group: the template's, and the one a re-protection back creates its successor in. */
+    replicaSubnetGroup: subnetGroupNameOf(replicaDbInstance),
     dbSecret: name('db-credentials'),
     failoverStateTable: name('failover-state'),
     /** The write lease: a DynamoDB MRSC global table with replicas in both database regions (failoverMode automatic). */
@@ -73,6 +77,11 @@ export function drResourceNames(config: Pick<DrConfig, 'serviceName' | 'environm
 
 export type DrResourceNames = ReturnType<typeof drResourceNames>;
 
+/** `<instance>-subnets`: the DB subnet group with a fixed name that an instance of the estate is (re)created in. */
+export function subnetGroupNameOf(instanceName: string): string {
+  return `${instanceName}-subnets`;
+}
+
 /**
  * What tells the estate's DB parameter groups of one PostgreSQL major from those of another, in their names and construct
  * IDs: nothing for the original major (the groups keep the names and logical IDs they were created with), the family
@@ -91,14 +100,6 @@ export function parameterGroupFamilyQualifier(config: Pick<DrConfig, 'database'>
 export function parameterGroupNameOf(instanceName: string, config: Pick<DrConfig, 'database'>): string {
   const qualifier = parameterGroupFamilyQualifier(config);
   return qualifier === '' ? `${instanceName}-params` : `${instanceName}-params-${qualifier}`;
-}
-
-/**
- * The re-protection replica's own DB parameter group in the primary region, of the configured major: the writer after a
- * fail-back, whose write freeze (a later switchover) sets the read-only default there.
- */
-export function reprotectParameterGroupName(config: Pick<DrConfig, 'serviceName' | 'environmentSuffix' | 'database'>): string {
-  return parameterGroupNameOf(drResourceNames(config).reprotectReplicaDbInstance, config);
 }
 
 /** The DB parameter groups of the two instances. The lease keeper and a planned switchover set the read-only default in the primary's. */

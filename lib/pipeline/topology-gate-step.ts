@@ -32,7 +32,7 @@ export function topologyGateStep(scope: Stack, config: DrConfig, source: IFileSe
       `eval "$(${assumeLookupRole} | awk '{print "export AWS_ACCESS_KEY_ID=" $1 " AWS_SECRET_ACCESS_KEY=" $2 " AWS_SESSION_TOKEN=" $3}')" && ` +
         `npx tsx functions/topology-gate/cli.ts --expected ${config.topology.writerRegion} ` +
         `--primary-region ${config.regions.primary} --primary-instance ${names.primaryDbInstance} ` +
-        `--dr-region ${config.regions.dr} --dr-instance ${names.replicaDbInstance} --reprotect-instance ${names.reprotectReplicaDbInstance}`,
+        `--dr-region ${config.regions.dr} --dr-instance ${names.replicaDbInstance}`,
     ],
     rolePolicyStatements: [new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [workloadLookupRoleArn(scope, config)] })],
   });

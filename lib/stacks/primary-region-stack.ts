@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { backupBucketName, DrConfig, resourceName } from '../config/dr-config';
 import { acknowledgeFindings, controlTowerFinding } from '../compliance/nag';
 import { drResourceNames } from '../config/resource-names';
-import { PrimaryDatabase, silentSessionParameters, writerSilentSessionTimeout } from '../constructs/database/primary-database';
+import { PrimaryDatabase, writerSilentSessionTimeout } from '../constructs/database/primary-database';
 import { ReprotectionTarget } from '../constructs/database/reprotection-target';
 import { RegionalKey } from '../constructs/encryption/regional-key';
 import { AlertTopic } from '../constructs/monitoring/alert-topic';
@@ -45,7 +45,7 @@ export class PrimaryRegionStack extends PinnedZonesStack {
    * it cannot renew): it admits no client, only the lease keeper (failoverMode `automatic`).
    */
   readonly fenceSecurityGroup: ec2.SecurityGroup;
-  /** Where the orchestrator re-protects the promoted DR instance: the replica's subnet group and own parameter group. */
+  /** Where the orchestrator re-protects the promoted DR instance: the subnet group the new primary-region replica is created in. */
   readonly reprotection: ReprotectionTarget;
 
   constructor(scope: Construct, id: string, props: PrimaryRegionStackProps) {
@@ -89,12 +89,10 @@ export class PrimaryRegionStack extends PinnedZonesStack {
       silentSessionTimeout,
     });
     this.reprotection = new ReprotectionTarget(this, 'ReprotectionTarget', {
-      instanceIdentifier: names.reprotectReplicaDbInstance,
+      instanceIdentifier: names.primaryDbInstance,
       subnetGroupName: names.reprotectSubnetGroup,
-      database: config.database,
       vpc: this.network.vpc,
       subnets: this.network.databaseSubnets,
-      writerParameters: silentSessionParameters(silentSessionTimeout),
     });
     this.fenceSecurityGroup = new ec2.SecurityGroup(this, 'FenceSecurityGroup', {
       vpc: this.network.vpc,

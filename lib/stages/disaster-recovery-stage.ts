@@ -101,6 +101,7 @@ export class DisasterRecoveryStage extends Stage {
       reprotection: {
         primaryKeyArn: this.primaryRegion.key.keyArn,
         primaryDatabaseSecurityGroupId: this.primaryRegion.database.securityGroup.securityGroupId,
+        drDatabaseSecurityGroupId: this.drDatabase.replica.securityGroup.securityGroupId,
         drFenceSecurityGroupId: this.drDatabase.fenceSecurityGroup.securityGroupId,
       },
     });

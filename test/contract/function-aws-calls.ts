@@ -1,5 +1,5 @@
 import type { DrConfig } from '../../lib/config/dr-config';
-import { drResourceNames, estateHealthAlarmNames, METRIC_NAMESPACE, parameterGroupNames, reprotectParameterGroupName } from '../../lib/config/resource-names';
+import { drResourceNames, estateHealthAlarmNames, METRIC_NAMESPACE, parameterGroupNames } from '../../lib/config/resource-names';
 
 /**
  * Every AWS call each DR function makes, as IAM sees it (action → resource, with the request context AWS documents for
@@ -90,32 +90,41 @@ export function functionAwsCalls(lookup: EstateLookup): FunctionCalls[] {
   const deny = (action: string, resource: string, why: string, context?: Record<string, string | string[]>): DeniedCall => ({ action, resource, why, ...(context ? { context } : {}) });
   const writeState = (why: string) => ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'].map((action) => deny(action, stateTable, why));
 
-  // Re-protection and fail-back (issue 11, functions/adapters/aws/rds-replica-provisioning.ts, rds-database-fleet.ts): the
-  // names are those the orchestrator's REPROTECT_* / DR_* variables carry (lib/constructs/failover/failover-orchestration.ts).
-  const reprotectDb = db(primary, names.reprotectReplicaDbInstance);
+  // Re-protection, both ways, and fail-back (issue 11, functions/adapters/aws/rds-replica-provisioning.ts,
+  // rds-database-fleet.ts): the names are those the orchestrator's PRIMARY_* / DR_* variables carry
+  // (lib/constructs/failover/failover-orchestration.ts). Every replica takes a configured instance's name; the old
+  // writer that held it is started (inside its fence), modified (fence group, rename) and read under its retired name.
   const rdsIn = (region: string, type: string, name: string) => `arn:aws:rds:${region}:${account}:${type}:${name}`;
   // The orchestrator asks for a private replica (PubliclyAccessible false): rds:PubliclyAccessible of the request.
   const privateReplica = { 'rds:PubliclyAccessible': 'false' };
-  const rdsGrant = { 'kms:GrantIsForAWSResource': 'true', ...via('rds', primary) };
+  const engineMajorOf = config.database.engineVersion.split('.')[0];
+  const reprotectionInto = (region: string, key: 'primary' | 'dr', subnetGroup: string, parameterGroup: string): AwsCall[] => [
+    { action: 'rds:CreateDBInstanceReadReplica', resource: rdsIn(region, 'subgrp', subnetGroup), context: privateReplica },
+    { action: 'rds:CreateDBInstanceReadReplica', resource: rdsIn(region, 'pg', parameterGroup), context: privateReplica },
+    { action: 'rds:CreateDBInstanceReadReplica', resource: rdsIn(region, 'og', `default:postgres-${engineMajorOf}`), context: privateReplica },
+    { action: 'rds:StartDBInstanceAutomatedBackupsReplication', resource: rdsIn(region, 'auto-backup', '*') },
+    { action: 'rds:DescribeDBInstanceAutomatedBackups', resource: rdsIn(region, 'auto-backup', '*') },
+    // Lifting the write freeze the old writer left in the group the new replica inherits.
+    { action: 'rds:ModifyDBParameterGroup', resource: rdsIn(region, 'pg', parameterGroup) },
+    { action: 'kms:CreateGrant', resource: lookup.keyArn(key), context: { 'kms:GrantIsForAWSResource': 'true', ...via('rds', region) }, implied: `RDS encrypts the replica and the replicated backups with the ${key} region's key on the caller's behalf` },
+    { action: 'kms:DescribeKey', resource: lookup.keyArn(key), context: via('rds', region), implied: `RDS encrypts the replica and the replicated backups with the ${key} region's key on the caller's behalf` },
+  ];
   const reprotection: AwsCall[] = [
-    { action: 'rds:DescribeDBInstances', resource: reprotectDb },
-    { action: 'rds:CreateDBInstanceReadReplica', resource: reprotectDb, context: privateReplica },
-    { action: 'rds:CreateDBInstanceReadReplica', resource: replicaDb, context: privateReplica },
-    { action: 'rds:CreateDBInstanceReadReplica', resource: rdsIn(primary, 'subgrp', names.reprotectSubnetGroup), context: privateReplica },
-    { action: 'rds:CreateDBInstanceReadReplica', resource: rdsIn(primary, 'pg', reprotectParameterGroupName(config)), context: privateReplica },
-    { action: 'rds:CreateDBInstanceReadReplica', resource: rdsIn(primary, 'og', `default:postgres-${config.database.engineVersion.split('.')[0]}`), context: privateReplica },
-    { action: 'rds:StartDBInstanceAutomatedBackupsReplication', resource: replicaDb },
-    { action: 'rds:StartDBInstanceAutomatedBackupsReplication', resource: rdsIn(primary, 'auto-backup', '*') },
-    { action: 'rds:DescribeDBInstanceAutomatedBackups', resource: rdsIn(primary, 'auto-backup', '*') },
-    { action: 'kms:CreateGrant', resource: lookup.keyArn('primary'), context: rdsGrant, implied: 'RDS encrypts the replica and the replicated backups with the primary region\'s key on the caller\'s behalf' },
-    { action: 'kms:DescribeKey', resource: lookup.keyArn('primary'), context: via('rds', primary), implied: 'RDS encrypts the replica and the replicated backups with the primary region\'s key on the caller\'s behalf' },
+    ...[primaryDb, replicaDb].flatMap((instance): AwsCall[] => [
+      { action: 'rds:CreateDBInstanceReadReplica', resource: instance, context: privateReplica },
+      { action: 'rds:StartDBInstanceAutomatedBackupsReplication', resource: instance },
+      { action: 'rds:StartDBInstance', resource: instance },
+    ]),
+    { action: 'rds:DescribeDBInstances', resource: db(primary, `${names.primaryDbInstance}-retired-202612010507`) },
+    { action: 'rds:DescribeDBInstances', resource: db(dr, `${names.replicaDbInstance}-retired-202612020101`) },
+    ...reprotectionInto(primary, 'primary', names.reprotectSubnetGroup, parameterGroupNames(config).primary),
+    ...reprotectionInto(dr, 'dr', names.replicaSubnetGroup, parameterGroupNames(config).replica),
     // The fail-back freezes the promoted DR instance (its own parameter group) and fences it (ModifyDBInstance into the
     // DR fence group, StopDBInstance). Decided: these replace the former denials "fences (stops) only the old primary";
     // the DR instance is fenced only as the writer a fail-back replaces, and is never deleted (below).
-    { action: 'rds:ModifyDBParameterGroup', resource: rdsIn(dr, 'pg', parameterGroupNames(config).replica) },
     { action: 'rds:ModifyDBInstance', resource: replicaDb },
     { action: 'rds:StopDBInstance', resource: replicaDb },
-    { action: 'rds:PromoteReadReplica', resource: reprotectDb },
+    { action: 'rds:PromoteReadReplica', resource: primaryDb },
   ];
 
   const orchestrator: FunctionCalls = {
@@ -144,14 +153,14 @@ export function functionAwsCalls(lookup: EstateLookup): FunctionCalls[] {
     mustBeDenied: [
       deny('rds:DeleteDBInstance', replicaDb, 'the orchestrator never deletes a database'),
       deny('rds:DeleteDBInstance', primaryDb, 'the orchestrator never deletes a database'),
-      deny('rds:PromoteReadReplica', primaryDb, 'only the DR replica is promoted'),
-      deny('rds:DeleteDBInstance', reprotectDb, 'the orchestrator never deletes a database'),
-      deny('rds:CreateDBInstanceReadReplica', reprotectDb, 'the re-protection replica is private', { 'rds:PubliclyAccessible': 'true' }),
-      deny('rds:CreateDBInstanceReadReplica', primaryDb, 'a re-protection replica must not take the old primary\'s name, nor replicate it', privateReplica),
-      deny('rds:StartDBInstanceAutomatedBackupsReplication', primaryDb, 'only the DR instance\'s backups are replicated by the orchestrator'),
+      deny('rds:DeleteDBInstance', db(primary, `${names.primaryDbInstance}-retired-202612010507`), 'the orchestrator never deletes a database, a retired old writer included'),
+      deny('rds:ModifyDBInstance', db(primary, `${names.primaryDbInstance}-retired-202612010507`), 'a retired old writer is left as it is, isolated'),
+      deny('rds:StartDBInstance', db(primary, 'paydb-someone-elses-db'), 'only the estate\'s own instances are started'),
+      deny('rds:CreateDBInstanceReadReplica', primaryDb, 'a re-protection replica is private', { 'rds:PubliclyAccessible': 'true' }),
+      deny('rds:CreateDBInstanceReadReplica', db(primary, 'paydb-someone-elses-db'), 'replicas only under the configured names', privateReplica),
       deny('kms:CreateGrant', lookup.keyArn('primary'), 'grants on the primary key only for RDS resources', { 'kms:GrantIsForAWSResource': 'false', ...via('rds', primary) }),
       deny('kms:CreateGrant', lookup.keyArn('primary'), 'grants on the primary key only through RDS', { 'kms:GrantIsForAWSResource': 'true', ...via('dynamodb', primary) }),
-      deny('kms:CreateGrant', lookup.keyArn('dr'), 'RDS needs no grant on the DR key from the orchestrator', rdsGrant),
+      deny('kms:CreateGrant', lookup.keyArn('dr'), 'grants on the DR key only through RDS', { 'kms:GrantIsForAWSResource': 'true', ...via('dynamodb', dr) }),
       deny('ec2:RevokeSecurityGroupIngress', lookup.securityGroupArn('primary-fence'), 'the fence group\'s rules are the infrastructure\'s, never the orchestrator\'s'),
       deny('ec2:AuthorizeSecurityGroupIngress', lookup.securityGroupArn('primary-fence'), 'the fence group\'s rules are the infrastructure\'s, never the orchestrator\'s'),
       deny('ec2:AuthorizeSecurityGroupIngress', lookup.securityGroupArn('dr-fence'), 'the fence group\'s rules are the infrastructure\'s, never the orchestrator\'s'),

@@ -42,9 +42,10 @@ describe('function environments set by the infrastructure satisfy the handlers',
   it('failover orchestrator: re-protection and fail-back are configured (without them `reprotect` is refused as not configured)', () => {
     const env = environmentOf(stage.failoverOrchestration, names.failoverOrchestratorFunction);
     expect(readOrchestratorConfig(env)).toMatchObject({
-      reprotectReplicaInstanceId: names.reprotectReplicaDbInstance, reprotectSubnetGroup: names.reprotectSubnetGroup,
-      reprotectParameterGroup: `${names.reprotectReplicaDbInstance}-params`, drParameterGroup: `${names.replicaDbInstance}-params`,
-      reprotectKmsKeyArn: deployTimeValue('REPROTECT_KMS_KEY_ARN'), reprotectSecurityGroupIds: [deployTimeValue('REPROTECT_SECURITY_GROUP_IDS')],
+      primarySubnetGroup: names.reprotectSubnetGroup, primaryParameterGroup: `${names.primaryDbInstance}-params`,
+      primaryKmsKeyArn: deployTimeValue('PRIMARY_KMS_KEY_ARN'), primarySecurityGroupIds: [deployTimeValue('PRIMARY_DB_SECURITY_GROUP_IDS')],
+      drSubnetGroup: `${names.replicaDbInstance}-subnets`, drParameterGroup: `${names.replicaDbInstance}-params`,
+      drKmsKeyArn: deployTimeValue('DR_KMS_KEY_ARN'), drSecurityGroupIds: [deployTimeValue('DR_DB_SECURITY_GROUP_IDS')],
       drFenceSecurityGroupId: deployTimeValue('DR_FENCE_SECURITY_GROUP_ID'),
       reprotectInstanceClass: config.database.instanceClass, reprotectBackupRetentionDays: config.database.backupRetentionDays,
     });

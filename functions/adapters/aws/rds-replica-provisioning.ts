@@ -1,6 +1,22 @@
 /**
- * Re-protection on AWS: a cross-region read replica of the writer, and the cross-region replication of the writer's
- * automated backups, both requested in the DESTINATION region (SDK v3, RDS API 2014-10-31).
+ * Re-protection on AWS: the old writer that holds the configured name of the destination region renamed away, a
+ * cross-region read replica of the writer under that name, and the cross-region replication of the writer's automated
+ * backups, all requested in the DESTINATION region (SDK v3, RDS API 2014-10-31).
+ *
+ * - Retiring the old writer follows RDS's "Renaming to replace an existing DB instance": stop its traffic, rename it "to
+ *   a name that indicates it is no longer the primary", give the new instance the old name
+ *   (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RenameInstance.html). ModifyDBInstance
+ *   `NewDBInstanceIdentifier` with `ApplyImmediately` reboots the instance at once; "the old DNS name … is immediately
+ *   deleted", the new one takes about 10 minutes, during which the instance is not available
+ *   (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html). A stopped instance cannot be
+ *   modified ("You can't modify a stopped DB instance", https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_StopInstance.html),
+ *   so a stopped old writer is started first, but only inside its fence security group (the failover's fence step put
+ *   it there, `networkFenceOf`): started anywhere else it could take writes from clients that still reach it. A running
+ *   one outside the fence is moved into it before the rename. The renamed instance is kept: it may hold writes that
+ *   never reached the replica.
+ * - The new replica's own parameter group is the one the old writer used, and a write freeze (the keeper's fence, a
+ *   switchover) left `default_transaction_read_only` on there: it is lifted before the replica is created, once the old
+ *   writer is renamed inside its fence, or the replica, once promoted, would refuse every write.
  *
  * - CreateDBInstanceReadReplica, called in the target region with `SourceDBInstanceIdentifier` = the writer's ARN:
  *   a replica in another region must name its source by ARN ("when you create an RDS DB instance read replica, you must
@@ -30,7 +46,9 @@
  *   replication" (API_DBInstance.html, as `rds-database-control.ts` reads them).
  *
  * IAM (the caller's role; the SDK's presigned source-region request is evaluated against the same role):
- * - `rds:DescribeDBInstances` on the writer's `db:` ARN and the target's `db:` ARN;
+ * - `rds:DescribeDBInstances` on the writer's `db:` ARN, the target's and its retired names' (`<target>-retired-*`);
+ * - `rds:StartDBInstance` and `rds:ModifyDBInstance` on the target's `db:` ARN (the old writer), the fence `secgrp:`;
+ * - `rds:ModifyDBParameterGroup` on the target's own `pg:` ARN;
  * - `rds:CreateDBInstanceReadReplica` on the target `db:` ARN, the writer's (source) `db:` ARN, the target region's
  *   `subgrp:` and `pg:` ARNs (and its default `og:` of the engine);
  * - `rds:StartDBInstanceAutomatedBackupsReplication` on the writer's `db:` ARN (and the destination's `auto-backup:*`);
@@ -39,12 +57,14 @@
  */
 import {
   CreateDBInstanceReadReplicaCommand, DBInstanceAlreadyExistsFault, DBInstanceNotFoundFault, DescribeDBInstanceAutomatedBackupsCommand,
-  DescribeDBInstancesCommand, StartDBInstanceAutomatedBackupsReplicationCommand, type DBInstance, type RDSClient,
+  DescribeDBInstancesCommand, ModifyDBInstanceCommand, StartDBInstanceAutomatedBackupsReplicationCommand, StartDBInstanceCommand,
+  type DBInstance, type RDSClient,
 } from '@aws-sdk/client-rds';
 import { describeMember, type DatabaseMember, type RegionSide } from '../../core/estate-roles';
 import {
-  ReplicaTargetConflictError, type BackupReplicationStatus, type ReplicaProvisioning, type ReplicaTargetStatus,
+  ReplicaTargetConflictError, type BackupReplicationStatus, type ReplicaProvisioning, type ReplicaTargetStatus, type RetirementProgress,
 } from '../../core/ports';
+import { hasExactlySecurityGroups, networkFenceOf, setReadOnlyDefault } from './rds-write-fence';
 
 const REPLICATION_STATUS_TYPE = 'read replication';
 
@@ -56,12 +76,14 @@ export interface RdsRegion {
 
 /** Where and how the re-protection replica of a writer in the OTHER region is created (infrastructure settings). */
 export interface ReplicaTargetSettings {
-  /** DB instance identifier of the replica in this region. */
+  /** DB instance identifier of the replica in this region: the configured instance of the region. */
   readonly instanceId: string;
+  /** The region's deny-all security group: the old writer is renamed only inside it. */
+  readonly fenceSecurityGroupId: string;
   /** ARN of this region's KMS key (the replica and the replicated backups are encrypted with it). */
   readonly kmsKeyId: string;
   readonly dbSubnetGroupName: string;
-  /** The replica's own DB parameter group in this region (a later switchover's write freeze sets its read-only default). */
+  /** The replica's own DB parameter group in this region (a later write freeze sets its read-only default; lifted before creating). */
   readonly dbParameterGroupName: string;
   readonly vpcSecurityGroupIds: readonly string[];
   /** Default: the source's class. */
@@ -104,6 +126,7 @@ export class RdsReplicaProvisioning implements ReplicaProvisioning {
     if (settings.instanceId !== target.instanceId) throw new Error(`${describeMember(target)} is not the configured re-protection replica (${settings.instanceId})`);
     const source = await this.describe(writer);
     if (!source?.DBInstanceArn) throw new Error(`the writer ${describeMember(writer)} was not found in ${this.regionOf(writer.side).region}`);
+    if (!(await this.describe(target))) await setReadOnlyDefault(this.regionOf(target.side).rds, settings.dbParameterGroupName, false);
     try {
       await this.regionOf(target.side).rds.send(new CreateDBInstanceReadReplicaCommand({
         DBInstanceIdentifier: target.instanceId,
@@ -154,6 +177,44 @@ export class RdsReplicaProvisioning implements ReplicaProvisioning {
     }));
     const backup = response.DBInstanceAutomatedBackup;
     return { state: 'pending', detail: `${backup?.DBInstanceAutomatedBackupsArn ?? 'replication'} ${backup?.Status ?? 'requested'}` };
+  }
+
+  async retireOldWriter(oldWriter: DatabaseMember, retiredId: string): Promise<RetirementProgress> {
+    const { fenceSecurityGroupId } = this.settingsIn(oldWriter.side);
+    const rds = this.regionOf(oldWriter.side).rds;
+    const old = await this.describe(oldWriter);
+    if (!old) {
+      const renamed = await this.describe({ side: oldWriter.side, instanceId: retiredId });
+      return { done: true, detail: renamed ? `${retiredId} is ${renamed.DBInstanceStatus ?? 'described'}; nothing answers to ${oldWriter.instanceId} any more` : `neither ${oldWriter.instanceId} nor ${retiredId} exists (deleted?): the name is free` };
+    }
+    if (old.ReadReplicaSourceDBInstanceIdentifier) {
+      throw new ReplicaTargetConflictError(`${describeMember(oldWriter)} is a read replica of ${old.ReadReplicaSourceDBInstanceIdentifier}, not an old writer: nothing renamed`);
+    }
+    const status = old.DBInstanceStatus ?? 'unknown';
+    const fence = networkFenceOf(old, fenceSecurityGroupId);
+    if (status === 'stopped') {
+      if (!hasExactlySecurityGroups(old, [fenceSecurityGroupId])) {
+        throw new ReplicaTargetConflictError(`${describeMember(oldWriter)} is stopped outside its fence (${fence.detail}): started to be renamed, it could take `
+          + 'writes from clients that still reach it. Nothing renamed or created; isolate it yourself (start it in a maintenance window and fence it, or delete it '
+          + 'after a final snapshot), then re-protect again');
+      }
+      await rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: oldWriter.instanceId }));
+      return { done: false, detail: `stopped inside its fence security group: start requested (a stopped instance cannot be renamed)` };
+    }
+    if (status !== 'available') return { done: false, detail: `status ${status}: waiting until it is available` };
+    if (!fence.fenced) {
+      if (!hasExactlySecurityGroups(old, [fenceSecurityGroupId])) {
+        await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: oldWriter.instanceId, VpcSecurityGroupIds: [fenceSecurityGroupId], ApplyImmediately: true }));
+      }
+      return { done: false, detail: `isolating it before the rename: ${fence.detail}` };
+    }
+    try {
+      await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: oldWriter.instanceId, NewDBInstanceIdentifier: retiredId, ApplyImmediately: true }));
+    } catch (error) {
+      // A rename that went through on an earlier call while the old name still answered: the new one is taken by it.
+      if (!(error instanceof DBInstanceAlreadyExistsFault)) throw error;
+    }
+    return { done: false, detail: `isolated (${fence.detail}); rename to ${retiredId} requested (RDS reboots it; the new name takes about 10 minutes)` };
   }
 
   /** `undefined` when RDS has no such instance in that region (DBInstanceNotFound, HTTP 404). */

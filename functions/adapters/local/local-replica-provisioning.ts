@@ -1,7 +1,13 @@
 /**
- * Re-protection on the local estate: the "other region" gets a NEW PostgreSQL server, a base backup of the writer
- * streaming from it through its own replication slot (`PostgresCluster.addStandby`), as RDS builds a cross-region read
- * replica from a snapshot of its source and then streams. The writer's "automated backups replicated to the other
+ * Re-protection on the local estate: the old writer holding the configured name of the "other region" is renamed away
+ * (the estate's name registry: a server keeps its data directory, only the identifier the estate knows it by changes,
+ * as an RDS rename keeps the instance), then that region gets a NEW PostgreSQL server under the configured name, a base
+ * backup of the writer streaming from it through its own replication slot (`PostgresCluster.addStandby`), as RDS builds
+ * a cross-region read replica from a snapshot of its source and then streams. The old writer is renamed only once it
+ * is isolated by the local fence (`LocalDatabaseControl.fencePrimary`: the read-only default persisted, the server
+ * down), the local counterpart of "stopped inside its fence security group"; a running one must refuse writes.
+ * There is no shared parameter group locally (each server's settings are its own), so nothing is lifted: the new
+ * server's settings come from the writer's base backup, which no fence touched. The writer's "automated backups replicated to the other
  * region" are a base backup of the writer plus continuous WAL archiving (`archive_command`) into that region's backup
  * directory: what a point-in-time restore there needs, as RDS replicates snapshots and transaction logs.
  *
@@ -12,8 +18,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeMember, type DatabaseMember, type RegionSide } from '../../core/estate-roles';
 import {
-  ReplicaTargetConflictError, type BackupReplicationStatus, type ReplicaProvisioning, type ReplicaTargetStatus,
+  ReplicaTargetConflictError, type BackupReplicationStatus, type ReplicaProvisioning, type ReplicaTargetStatus, type RetirementProgress,
 } from '../../core/ports';
+import { FENCE_SETTINGS } from './local-database-control';
 import type { NodeHandle, PostgresCluster } from './postgres-cluster';
 
 export interface LocalReplicaProvisioningOptions {
@@ -22,10 +29,12 @@ export interface LocalReplicaProvisioningOptions {
   readonly nodeOf: (member: DatabaseMember) => NodeHandle | undefined;
   /** The database listening on a local port (a replica's upstream, read from its WAL receiver). */
   readonly memberAt: (port: number) => DatabaseMember | undefined;
-  /** The replica a re-protection creates in each region (configuration). */
+  /** The replica a re-protection creates in each region: the configured database of the region. */
   readonly targets: Partial<Record<RegionSide, DatabaseMember>>;
-  /** Called once a new replica runs, so the estate can route to it. */
+  /** Called once a new replica runs, so the estate knows it under `member`'s identifier. */
   readonly onCreated: (member: DatabaseMember, node: NodeHandle) => void;
+  /** The estate's rename: the server known as `member` is known as `newId` from now on (in `member`'s region). */
+  readonly rename: (member: DatabaseMember, newId: string) => void;
   /** postgresql.auto.conf settings of a new replica (e.g. its own archive_command once it writes). */
   readonly replicaSettings?: Record<string, string>;
 }
@@ -74,8 +83,34 @@ export class LocalReplicaProvisioning implements ReplicaProvisioning {
     }
     const writerNode = this.options.nodeOf(writer);
     if (!writerNode?.isRunning()) throw new Error(`the writer ${describeMember(writer)} is not running`);
-    const node = await this.options.cluster.addStandby(target.instanceId, writerNode, this.options.replicaSettings);
+    const node = await this.options.cluster.addStandby(this.newServerName(target), writerNode, this.options.replicaSettings);
     this.options.onCreated(target, node);
+  }
+
+  async retireOldWriter(oldWriter: DatabaseMember, retiredId: string): Promise<RetirementProgress> {
+    const node = this.options.nodeOf(oldWriter);
+    if (!node) {
+      const renamed = this.options.nodeOf({ side: oldWriter.side, instanceId: retiredId });
+      return { done: true, detail: renamed ? `${retiredId} is server ${renamed.name}; nothing answers to ${oldWriter.instanceId} any more` : `neither ${oldWriter.instanceId} nor ${retiredId} exists: the name is free` };
+    }
+    const seen = await this.describeTarget(oldWriter);
+    if (seen?.source !== undefined) throw new ReplicaTargetConflictError(`${describeMember(oldWriter)} is a standby, not an old writer: nothing renamed`);
+    const isolation = await isolationOf(node);
+    if (!isolation.isolated) {
+      throw new ReplicaTargetConflictError(`${describeMember(oldWriter)} is not fenced (${isolation.detail}): renamed, it could still take writes from clients `
+        + 'that reach it. Nothing renamed or created; fence it, then re-protect again');
+    }
+    this.options.rename(oldWriter, retiredId);
+    return { done: true, detail: `server ${node.name} (${isolation.detail}) is known as ${retiredId} now` };
+  }
+
+  /** A server name not used yet in the cluster: `<instance>-2`, `<instance>-3` … (the instance name stays the estate's). */
+  private newServerName(target: DatabaseMember): string {
+    const taken = new Set(this.options.cluster.nodes.map((node) => node.name));
+    for (let generation = 2; ; generation++) {
+      const name = `${target.instanceId}-${generation}`;
+      if (!taken.has(name)) return name;
+    }
   }
 
   /** Enabled when the writer archives into the destination's directory; replicating once a segment arrived there. */
@@ -125,4 +160,17 @@ export class LocalReplicaProvisioning implements ReplicaProvisioning {
     if (!node?.isRunning()) throw new Error(`the writer ${describeMember(writer)} is not running`);
     return node;
   }
+}
+
+/** The local fence in effect: a stopped server whose data directory persists the read-only default, or a running one that refuses writes. */
+async function isolationOf(node: NodeHandle): Promise<{ isolated: boolean; detail: string }> {
+  const [[setting, value]] = Object.entries(FENCE_SETTINGS);
+  if (!node.isRunning()) {
+    // ALTER SYSTEM / configure() append: the last line of a setting is the one the server starts with.
+    const lines = fs.readFileSync(path.join(node.dataDir, 'postgresql.auto.conf'), 'utf8').split('\n');
+    const last = lines.map((line) => line.match(/^\s*([a-z_]+)\s*=\s*'?([^'\s]*)'?\s*$/)).filter((match) => match?.[1] === setting).at(-1)?.[2];
+    return { isolated: last === value, detail: `server down, ${setting}=${last ?? 'default'} in its postgresql.auto.conf` };
+  }
+  const [row] = await node.query<{ value: string }>('SELECT current_setting($1) AS value', [setting]);
+  return { isolated: row.value === value, detail: `server running, ${setting}=${row.value}` };
 }

@@ -5,6 +5,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from '../../compliance/nag';
 import { DatabaseConfig } from '../../config/dr-config';
+import { subnetGroupNameOf } from '../../config/resource-names';
 import { DatabaseSecurityGroup } from './database-security-group';
 import { createEnhancedMonitoringRole } from './enhanced-monitoring-role';
 import { acknowledgeEstateDatabaseFindings, createPostgresParameterGroup, keepSnapshotWhenReplaced } from './postgres-engine';
@@ -61,7 +62,7 @@ export class ReplicaDatabase extends Construct {
       vpc: props.vpc,
       vpcSubnets: props.subnets,
       description: `Isolated subnets of ${props.instanceIdentifier}`,
-      subnetGroupName: `${props.instanceIdentifier}-subnets`,
+      subnetGroupName: subnetGroupNameOf(props.instanceIdentifier),
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const parameterGroup = createPostgresParameterGroup(this, props.instanceIdentifier, database, props.promoted ? props.writerParameters : {});

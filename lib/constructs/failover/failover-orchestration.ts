@@ -9,8 +9,8 @@ import { engineMajor, reservedConcurrencyOf } from '../../config/dr-config';
 import { runbookUrl } from '../monitoring/alarm-runbook-links';
 import { acknowledgeFindings, acknowledgeImportedValueFindings, controlTowerFinding, wildcardResourceFinding } from '../../compliance/nag';
 import { ALARM_STATE_CHANGE_EVENT } from '../../../functions/core/metric-names';
-import { METRIC_NAMESPACE, parameterGroupNames, reprotectParameterGroupName } from '../../config/resource-names';
-import { DatabasePairFunctionProps, databaseEnvironment, databaseInstanceArn, grantDatabaseAccess, primaryParameterGroupArn, reprotectionReplicaArn } from '../functions/database-access';
+import { METRIC_NAMESPACE, parameterGroupNames } from '../../config/resource-names';
+import { DatabasePairFunctionProps, databaseEnvironment, databaseInstanceArn, grantDatabaseAccess, primaryParameterGroupArn } from '../functions/database-access';
 import { DrFunction } from '../functions/dr-function';
 import { grantFailoverStateAccess } from './failover-state-table';
 import { grantWriteLeaseAccess } from './write-lease-table';
@@ -31,16 +31,19 @@ export interface FailoverOrchestrationProps extends DatabasePairFunctionProps {
 }
 
 /**
- * Re-protection of the promoted DR instance by a replica in the primary region, and the fail-back to that replica
- * (runbooks/reprotect-and-failback.md). The names (replica, its subnet group and parameter group, the DR instance's
- * parameter group) are fixed (`drResourceNames`); these are not.
+ * Re-protection in both directions (after the failover, a replica of the DR writer under the primary instance's name;
+ * after the fail-back, a replica of the new primary under the DR instance's name) and the fail-back between them
+ * (runbooks/reprotect-and-failback.md). The names (instances, subnet groups, parameter groups) are fixed
+ * (`drResourceNames`); these are not.
  */
 export interface ReprotectionReferences {
-  /** The primary region's key: encrypts the replica and its replicated automated backups. */
+  /** The primary region's key: encrypts the primary-region replica and the backups replicated there. */
   readonly primaryKeyArn: string;
   /** The primary database's client group: admits the primary VPC and the DR VPC (the orchestrator's SQL over peering). Not the fence group. */
   readonly primaryDatabaseSecurityGroupId: string;
-  /** Deny-all group of the DR VPC (DR database stack): the fail-back's fence of the DR instance. */
+  /** The DR database's client group (DR database stack). Not the fence group. */
+  readonly drDatabaseSecurityGroupId: string;
+  /** Deny-all group of the DR VPC (DR database stack): the fail-back's fence of the DR instance, and where it is renamed. */
   readonly drFenceSecurityGroupId: string;
 }
 
@@ -108,12 +111,13 @@ export class FailoverOrchestration extends Construct {
         LEASE_TAKEOVER_MARGIN_SECONDS: String(lease.takeoverMarginSeconds),
         SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS: String(SWITCHOVER_CATCH_UP_TIMEOUT.toSeconds()),
         PRIMARY_DB_PARAMETER_GROUP: parameterGroupNames(config).primary,
-        // Re-protection and fail-back (all seven or none: functions/failover-orchestrator/config.ts).
-        REPROTECT_REPLICA_DB_INSTANCE_ID: names.reprotectReplicaDbInstance,
-        REPROTECT_KMS_KEY_ARN: props.reprotection.primaryKeyArn,
-        REPROTECT_DB_SUBNET_GROUP: names.reprotectSubnetGroup,
-        REPROTECT_DB_PARAMETER_GROUP: reprotectParameterGroupName(config),
-        REPROTECT_SECURITY_GROUP_IDS: props.reprotection.primaryDatabaseSecurityGroupId,
+        // Re-protection, both ways, and fail-back (all eight or none: functions/failover-orchestrator/config.ts).
+        PRIMARY_KMS_KEY_ARN: props.reprotection.primaryKeyArn,
+        PRIMARY_DB_SUBNET_GROUP: names.reprotectSubnetGroup,
+        PRIMARY_DB_SECURITY_GROUP_IDS: props.reprotection.primaryDatabaseSecurityGroupId,
+        DR_KMS_KEY_ARN: props.key.keyArn,
+        DR_DB_SUBNET_GROUP: names.replicaSubnetGroup,
+        DR_DB_SECURITY_GROUP_IDS: props.reprotection.drDatabaseSecurityGroupId,
         DR_DB_PARAMETER_GROUP: parameterGroupNames(config).replica,
         DR_FENCE_SECURITY_GROUP_ID: props.reprotection.drFenceSecurityGroupId,
         // The replica is what the primary was: its class and backup retention (of the backups replicated to the primary region).
@@ -207,38 +211,49 @@ export class FailoverOrchestration extends Construct {
   }
 
   /**
-   * Re-protection (`{"action":"reprotect"}`): a cross-region read replica of the promoted DR instance in the primary
-   * region, and the replication of the DR instance's automated backups to the primary region, both requested there
-   * (functions/adapters/aws/rds-replica-provisioning.ts). Fail-back (a planned switchover toward that replica): the DR
-   * writer is frozen in its own parameter group and fenced (deny-all group, then a stop); the replica is promoted.
-   * Resource types per action: "Actions, resources, and condition keys for Amazon RDS",
-   * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html .
+   * Re-protection (`{"action":"reprotect"}`), both ways (functions/adapters/aws/rds-replica-provisioning.ts): the old
+   * writer holding the configured name of the other region is started inside its fence group if stopped, and renamed;
+   * a cross-region read replica of the writer is created under that name, with that region's subnet group, parameter
+   * group (its write freeze lifted first) and key; the writer's automated backups are replicated there. Fail-back (a
+   * planned switchover toward the primary-region replica): the DR writer is frozen in its own parameter group and
+   * fenced (deny-all group, then a stop); the primary-region replica is promoted. Every resource is one of the two
+   * configured instances, their retired names, their groups, or the two keys. Resource types per action: "Actions,
+   * resources, and condition keys for Amazon RDS", https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html .
    */
   private grantReprotectionAndFailBack(role: iam.IRole, props: FailoverOrchestrationProps): void {
     const { config, names } = props;
     const { primary, dr } = config.regions;
     const rdsArn = (region: string, type: string, name: string) => `arn:${Aws.PARTITION}:rds:${region}:${config.workloadAccount}:${type}:${name}`;
-    const reprotectDb = reprotectionReplicaArn(config, names);
+    const primaryDb = databaseInstanceArn(config, 'primary', names);
     const drDb = databaseInstanceArn(config, 'dr', names);
-    const primaryBackups = rdsArn(primary, 'auto-backup', '*');
+    const retiredNames = [rdsArn(primary, 'db', `${names.primaryDbInstance}-retired-*`), rdsArn(dr, 'db', `${names.replicaDbInstance}-retired-*`)];
+    const backups = [rdsArn(primary, 'auto-backup', '*'), rdsArn(dr, 'auto-backup', '*')];
+    const groups = parameterGroupNames(config);
     const allow = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
 
-    allow('ReadTheReprotectionReplica', ['rds:DescribeDBInstances'], [reprotectDb]);
-    // CreateDBInstanceReadReplica requires every resource of the request: the new instance (db), its source (db, here
-    // the DR instance in the other region), its DB subnet group (subgrp), DB parameter group (pg) and option group (og:
-    // the engine's default in the destination region). rds:PubliclyAccessible is a condition key of the action (same
-    // page); the orchestrator asks for a private replica, so a request for a public one is not allowed. IfExists: the
-    // key is the request's PubliclyAccessible, which a request may omit.
-    allow('CreateOnlyTheReprotectionReplicaOfTheDrInstance', ['rds:CreateDBInstanceReadReplica'], [
-      reprotectDb, drDb, rdsArn(primary, 'subgrp', names.reprotectSubnetGroup), rdsArn(primary, 'pg', reprotectParameterGroupName(config)),
-      rdsArn(primary, 'og', `default:postgres-${engineMajor(config)}`),
+    // A renamed old writer answers to its new name only: the retirement reads it there until RDS reports it.
+    allow('ReadTheRetiredOldWriters', ['rds:DescribeDBInstances'], retiredNames);
+    // Retiring the old writer: a stopped instance cannot be modified (USER_StopInstance.html), so it is started inside
+    // its fence group first; ModifyDBInstance (fence group, rename) is already allowed on both instances below and in
+    // FenceOnlyTheOldPrimary.
+    allow('StartTheOldWriterInsideItsFenceToRenameIt', ['rds:StartDBInstance'], [primaryDb, drDb]);
+    // CreateDBInstanceReadReplica requires every resource of the request: the new instance (db), its source (db, the
+    // writer in the other region), its DB subnet group (subgrp), DB parameter group (pg) and option group (og: the
+    // engine's default in the destination region). rds:PubliclyAccessible is a condition key of the action (same page);
+    // the orchestrator asks for a private replica, so a request for a public one is not allowed. IfExists: the key is
+    // the request's PubliclyAccessible, which a request may omit.
+    allow('CreateReplicasOnlyUnderTheConfiguredNames', ['rds:CreateDBInstanceReadReplica'], [
+      primaryDb, drDb,
+      rdsArn(primary, 'subgrp', names.reprotectSubnetGroup), rdsArn(dr, 'subgrp', names.replicaSubnetGroup),
+      rdsArn(primary, 'pg', groups.primary), rdsArn(dr, 'pg', groups.replica),
+      rdsArn(primary, 'og', `default:postgres-${engineMajor(config)}`), rdsArn(dr, 'og', `default:postgres-${engineMajor(config)}`),
     ], { BoolIfExists: { 'rds:PubliclyAccessible': 'false' } });
     // StartDBInstanceAutomatedBackupsReplication requires the source instance (db) and the replicated backups
     // (auto-backup, `auto-backup:${DbInstanceAutomatedBackupId}` on the same page), whose identifier RDS assigns when the
-    // replication starts: only this action and the describe below get the wildcard, in the primary region only.
-    allow('ReplicateTheDrInstancesBackupsToThePrimaryRegion', ['rds:StartDBInstanceAutomatedBackupsReplication'], [drDb, primaryBackups]);
-    allow('ReadTheReplicatedBackups', ['rds:DescribeDBInstanceAutomatedBackups'], [primaryBackups]);
+    // replication starts: only this action and the describe below get the wildcard.
+    allow('ReplicateTheWritersBackupsToTheOtherRegion', ['rds:StartDBInstanceAutomatedBackupsReplication'], [primaryDb, drDb, ...backups]);
+    allow('ReadTheReplicatedBackups', ['rds:DescribeDBInstanceAutomatedBackups'], backups);
     // "To create an RDS resource using a customer managed key, a user must have permissions to call ... kms:CreateGrant,
     // kms:DescribeKey" on that key, and the tip there: grants only when created on the user's behalf by an AWS service,
     // with kms:ViaService ("AWS KMS key management", Authorizing use of a customer managed key,
@@ -246,26 +261,26 @@ export class FailoverOrchestration extends Construct {
     // destination's: a replica in another region "must specify a KMS key identifier for the destination AWS Region"
     // (KmsKeyId, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html), as
     // are the replicated backups (KmsKeyId, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_StartDBInstanceAutomatedBackupsReplication.html).
-    // No grant on the DR key: the source's key is named in neither request, and no RDS page asks the caller for
-    // permissions on it ("Creating a read replica in a different AWS Region",
-    // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.XRgn.html); RDS uses it under the grant it
-    // holds for the DR instance. kms:GrantIsForAWSResource is also what the key policy's deny requires
+    // The source's key is named in neither request, and no RDS page asks the caller for permissions on it ("Creating a
+    // read replica in a different AWS Region", https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.XRgn.html).
+    // kms:GrantIsForAWSResource is also what the key policy's deny requires
     // (lib/constructs/encryption/grants-for-aws-services-only.ts); it exists only in grant requests, so DescribeKey is
     // scoped by kms:ViaService alone (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html).
-    allow('LetRdsEncryptTheReplicaWithThePrimaryKey', ['kms:CreateGrant'], [props.reprotection.primaryKeyArn], {
-      Bool: { 'kms:GrantIsForAWSResource': 'true' },
-      ...keyUseViaService('rds', primary),
-    });
-    allow('LetRdsDescribeThePrimaryKey', ['kms:DescribeKey'], [props.reprotection.primaryKeyArn], keyUseViaService('rds', primary));
+    for (const [region, keyArn, which] of [[primary, props.reprotection.primaryKeyArn, 'Primary'], [dr, props.key.keyArn, 'Dr']] as const) {
+      allow(`LetRdsEncryptAReplicaWithThe${which}Key`, ['kms:CreateGrant'], [keyArn], { Bool: { 'kms:GrantIsForAWSResource': 'true' }, ...keyUseViaService('rds', region) });
+      allow(`LetRdsDescribeThe${which}Key`, ['kms:DescribeKey'], [keyArn], keyUseViaService('rds', region));
+    }
     // Fail-back: the DR instance is the writer being replaced. Its write freeze sets the read-only default in its own
-    // parameter group; its fence moves it into the DR VPC's deny-all group and asks RDS to stop it, as a failover does
-    // to the old primary (FenceOnlyTheOldPrimary). Decided: the orchestrator may now modify and stop the DR instance,
-    // never delete it; it fences only the writer it replaces (functions/core/failover-orchestrator.ts).
-    allow('FreezeWritesOfTheDrInstanceForAFailBack', ['rds:ModifyDBParameterGroup'], [rdsArn(dr, 'pg', parameterGroupNames(config).replica)]);
+    // parameter group (and a re-protection back lifts it there before its successor is created); its fence moves it
+    // into the DR VPC's deny-all group and asks RDS to stop it, as a failover does to the old primary
+    // (FenceOnlyTheOldPrimary). Decided: the orchestrator may modify, stop, start and rename the DR instance, never
+    // delete it; it fences only the writer it replaces (functions/core/failover-orchestrator.ts).
+    allow('FreezeWritesOfTheDrInstanceForAFailBack', ['rds:ModifyDBParameterGroup'], [rdsArn(dr, 'pg', groups.replica)]);
     allow('FenceTheDrInstanceInAFailBack', ['rds:ModifyDBInstance', 'rds:StopDBInstance'], [drDb]);
-    allow('PromoteTheReprotectionReplicaInAFailBack', ['rds:PromoteReadReplica'], [reprotectDb]);
-    acknowledgeFindings(role, 'The automated backups RDS replicates to the primary region get an identifier RDS assigns when the replication starts (auto-backup:<id>); '
-      + 'StartDBInstanceAutomatedBackupsReplication and DescribeDBInstanceAutomatedBackups need them, in the primary region only, '
-      + 'and the start also requires the DR instance as its source.', [wildcardResourceFinding(role, primaryBackups)]);
+    allow('PromoteThePrimaryRegionReplicaInAFailBack', ['rds:PromoteReadReplica'], [primaryDb]);
+    acknowledgeFindings(role, 'The automated backups RDS replicates to the other region get an identifier RDS assigns when the replication starts (auto-backup:<id>); '
+      + 'StartDBInstanceAutomatedBackupsReplication and DescribeDBInstanceAutomatedBackups need them, and the start also requires the source instance. '
+      + 'A retired old writer gets a dated name (<instance>-retired-<UTC minute>) chosen when its re-protection starts; only DescribeDBInstances reads it.',
+    [...backups, ...retiredNames].map((resource) => wildcardResourceFinding(role, resource)));
   }
 }

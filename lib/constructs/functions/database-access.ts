@@ -53,14 +53,6 @@ export function databaseInstanceArn(config: DrConfig, side: 'primary' | 'dr', na
   return `arn:${Aws.PARTITION}:rds:${region}:${config.workloadAccount}:db:${instance}`;
 }
 
-/**
- * The replica a re-protection creates in the primary region (outside the templates): the monitor measures it and the
- * orchestrator creates, reads and promotes it.
- */
-export function reprotectionReplicaArn(config: DrConfig, names: DrResourceNames): string {
-  return `arn:${Aws.PARTITION}:rds:${config.regions.primary}:${config.workloadAccount}:db:${names.reprotectReplicaDbInstance}`;
-}
-
 /** `arn:<partition>:rds:<primary region>:<account>:pg:<name>`: the primary's own DB parameter group of the configured major (the read-only default is set there). */
 export function primaryParameterGroupArn(config: DrConfig): string {
   return `arn:${Aws.PARTITION}:rds:${config.regions.primary}:${config.workloadAccount}:pg:${parameterGroupNames(config).primary}`;

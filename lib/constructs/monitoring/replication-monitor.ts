@@ -11,7 +11,7 @@ import { acknowledgeFindings, controlTowerFinding } from '../../compliance/nag';
 import { METRIC_NAMESPACE } from '../../config/resource-names';
 import { grantFailoverStateAccess } from '../failover/failover-state-table';
 import { DrFunction } from '../functions/dr-function';
-import { DatabasePairFunctionProps, databaseEnvironment, grantDatabaseAccess, reprotectionReplicaArn } from '../functions/database-access';
+import { DatabasePairFunctionProps, databaseEnvironment, grantDatabaseAccess } from '../functions/database-access';
 
 export type ReplicationMonitorProps = DatabasePairFunctionProps;
 
@@ -56,12 +56,6 @@ export class ReplicationMonitor extends Construct {
       },
     });
     grantDatabaseAccess(this.function.role, config, names, props.key);
-    // After a failover and a re-protection the monitor measures the new pair (the failover state names it): the promoted
-    // DR instance and its replica in the primary region, whose endpoint only RDS knows.
-    this.function.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['rds:DescribeDBInstances'],
-      resources: [reprotectionReplicaArn(config, names)],
-    }));
     grantFailoverStateAccess(this.function.role, props.stateTable, props.key, 'read');
     grantPutMetrics(this.function.role);
 

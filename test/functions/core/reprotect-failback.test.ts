@@ -1,24 +1,25 @@
 /**
- * Issue 11, items 3 and 4 in the core: re-protection after a failover (a replica of the promoted writer in the other
- * region, its automated backups replicated there, waited for across resumes), and the deliberate fail-back: the same
- * zero-loss planned switchover, on the pair the re-protection left (the promoted DR database → its replica in the
- * primary region). Fakes only (./reprotect-fakes.ts): the orchestrator's ports, the fleet of databases by role, and the
+ * Issue 11, items 3 and 4 in the core: re-protection after a failover (the old writer renamed away, a replica of the
+ * promoted writer under the configured name of the other region, its automated backups replicated there, waited for
+ * across resumes), and the deliberate fail-back: the same zero-loss planned switchover, on the pair the re-protection
+ * left (the promoted DR database → the new primary-region database), then the re-protection back, which returns the
+ * estate to its configured pair. Fakes only (./reprotect-fakes.ts): the orchestrator's ports, the fleet of databases by role, and the
  * other region's control plane.
  */
-import { rolesAfter, writerNameFailedOver } from '../../../functions/core/estate-roles';
-import { readFailoverStatus, runFailover } from '../../../functions/core/failover-orchestrator';
+import { rolesAfter, whyNotOnConfiguredPair, writerNameFailedOver } from '../../../functions/core/estate-roles';
+import { readFailoverStatus, retiredIdentifier, runFailover } from '../../../functions/core/failover-orchestrator';
 import type { FailoverRequest } from '../../../functions/core/failover-request';
 import { LeaseKeeper } from '../../../functions/core/lease-keeper';
 import { HELD_UNTIL_RELEASED, keeperMayHold, type WriteLease } from '../../../functions/core/write-lease';
 import { FakeAlerts, FakeClock, FakeLeaseStore, SETTINGS, SilentLogger, START } from './fakes';
-import { conflict, CONFIGURED, DR, fleetWorld, REPROTECTED } from './reprotect-fakes';
+import { conflict, CONFIGURED, DR, fleetWorld, PRIMARY } from './reprotect-fakes';
 
 const ALARM: FailoverRequest = { trigger: 'alarm', alarmName: 'paydb-primary-region-failed-dev', reason: 'composite alarm' };
 const RESUME: FailoverRequest = { trigger: 'resume' };
 const REPROTECT: FailoverRequest = { trigger: 'reprotect', reason: 'protect the promoted writer' };
 const SWITCHBACK: FailoverRequest = { trigger: 'operator', reason: 'fail back to the primary region', force: false, switchover: true, confirmPrimaryDead: false };
 const FAILOVER: FailoverRequest = { trigger: 'operator', reason: 'unplanned', force: false, switchover: false, confirmPrimaryDead: true };
-const BACK = { writer: DR, replica: REPROTECTED };
+const BACK = { writer: DR, replica: PRIMARY };
 /** Re-protection runs that return quickly (a waiting step polls until the run's deadline). */
 const SHORT_RUN_MS = 60_000;
 
@@ -81,7 +82,8 @@ describe('re-protection: only after a failover, only for the writer that holds t
     expect(result.outcome).toBe('refused');
     expect(result.message).toMatch(/the writer paydb-dr-replica-db-dev \(DR region\) does not hold the write lease/);
     expect(w.reprotection.creates).toBe(0);
-    expect(w.calls).not.toContain('describeTarget(paydb-primary-db-dev-r2)');
+    expect(w.calls).not.toContain('describeTarget(paydb-primary-db-dev)');
+    expect(w.reprotection.retirements).toEqual([]);
     expect((await w.ports.store.read())).toMatchObject({ runId: 'run-failover', mode: 'failover', status: 'completed' });
   });
 
@@ -97,7 +99,7 @@ describe('re-protection: only after a failover, only for the writer that holds t
 });
 
 describe('re-protection: create, replicate backups, wait across resumes', () => {
-  test('happy path: replica requested in the primary region from the DR writer, backups replicated there, waited for across resumes', async () => {
+  test('happy path: the old primary renamed away, its name given to a replica of the DR writer, backups replicated there, waited for across resumes', async () => {
     const w = await failedOver();
     // The new replica is still being created when the first run reaches its deadline.
     w.reprotection.progress = [
@@ -111,11 +113,16 @@ describe('re-protection: create, replicate backups, wait across resumes', () => 
     const first = await runFailover(REPROTECT, w.ports, settings, w.run('run-2', SHORT_RUN_MS));
 
     expect(first.outcome).toBe('pending');
-    expect(w.calls.filter((call) => /^(createReplica|startBackupReplication)/.test(call))).toEqual([
-      'createReplica(paydb-dr-replica-db-dev→paydb-primary-db-dev-r2)', 'startBackupReplication(paydb-dr-replica-db-dev→primary)',
-    ]);
     const pending = (await w.ports.store.read())!;
-    expect(pending).toMatchObject({ mode: 'reprotect', status: 'in_progress', follows: 'run-failover', failedOver: true, reprotect: { writer: DR, target: REPROTECTED } });
+    expect(pending).toMatchObject({
+      mode: 'reprotect', status: 'in_progress', follows: 'run-failover', failedOver: true, reprotect: { writer: DR, target: PRIMARY },
+    });
+    expect(pending.reprotect?.retiredAs).toMatch(/^paydb-primary-db-dev-retired-20261121\d{4}$/);
+    expect(w.calls.filter((call) => /^(retireOldWriter|createReplica|startBackupReplication)/.test(call))).toEqual([
+      `retireOldWriter(paydb-primary-db-dev→${pending.reprotect?.retiredAs})`, `retireOldWriter(paydb-primary-db-dev→${pending.reprotect?.retiredAs})`,
+      'createReplica(paydb-dr-replica-db-dev→paydb-primary-db-dev)', 'startBackupReplication(paydb-dr-replica-db-dev→primary)',
+    ]);
+    expect(pending.steps.retireOldWriter.detail).toMatch(/the old writer paydb-primary-db-dev \(primary region\) is isolated and renamed paydb-primary-db-dev-retired-\d{12}/);
     expect(pending.reprotect?.createRequestedAt).toBeDefined();
     expect(pending.steps.waitForReplica).toMatchObject({ status: 'pending' });
     expect(rolesAfter(pending, CONFIGURED)).toEqual({ writer: DR });
@@ -127,7 +134,7 @@ describe('re-protection: create, replicate backups, wait across resumes', () => 
     expect(w.reprotection.backupStarts).toBe(1);
     const done = (await w.ports.store.read())!;
     expect(done.reprotect?.protectedAt).toBeDefined();
-    expect(rolesAfter(done, CONFIGURED)).toEqual({ writer: DR, replica: REPROTECTED });
+    expect(rolesAfter(done, CONFIGURED)).toEqual({ writer: DR, replica: PRIMARY });
     expect(done.history?.map((entry) => [entry.runId, entry.mode, entry.status])).toEqual([['run-failover', 'failover', 'completed']]);
     // Re-protection changes neither the writer nor the writer name nor the lease.
     expect(writerNameFailedOver(done)).toBe(true);
@@ -187,34 +194,71 @@ describe('re-protection: create, replicate backups, wait across resumes', () => 
     expect(resumed.state?.reprotect?.adopted).toBeUndefined();
   });
 
-  test('the target name taken by a database that does not replicate from the writer: refused loudly, nothing created, roles unchanged', async () => {
+  test('the target name taken by a replica of another database: neither the old writer nor ours, refused loudly, nothing renamed or created', async () => {
     const w = await failedOver();
     w.reprotection.existing = { status: 'available', available: true, source: { unknown: 'arn:aws:rds:us-west-2:111111111111:db:someone-else' }, replicationState: 'replicating' };
 
     const result = await runFailover(REPROTECT, w.ports, SETTINGS, w.run('run-2'));
 
     expect(result.outcome).toBe('refused');
-    expect(result.message).toMatch(/paydb-primary-db-dev-r2 \(primary region\) already exists .* replicates from arn:aws:rds:us-west-2:111111111111:db:someone-else/);
+    expect(result.message).toMatch(/paydb-primary-db-dev \(primary region\) replicates from arn:aws:rds:us-west-2:111111111111:db:someone-else .*neither the old writer nor a replica/);
     expect(w.reprotection.creates).toBe(0);
+    expect(w.reprotection.retirements).toEqual([]);
     expect(w.ports.alerts.subjects).toContain('DR failover: re-protection refused');
     const state = (await w.ports.store.read())!;
     expect(state).toMatchObject({ mode: 'reprotect', status: 'aborted' });
     expect(rolesAfter(state, CONFIGURED)).toEqual({ writer: DR });
   });
 
-  test('a standalone database under the target name (not a replica at all) is refused the same way', async () => {
+  test('an old writer the adapter cannot retire safely (stopped outside its fence): refused, nothing created, the old writer keeps its name', async () => {
     const w = await failedOver();
-    w.reprotection.existing = { status: 'available', available: true };
+    w.reprotection.retireFailure = conflict('paydb-primary-db-dev is stopped outside its fence security group');
 
     const result = await runFailover(REPROTECT, w.ports, SETTINGS, w.run('run-2'));
 
     expect(result.outcome).toBe('refused');
-    expect(result.message).toMatch(/already exists \(status available\) and is not a replica/);
+    expect(result.message).toMatch(/stopped outside its fence security group/);
+    expect(w.reprotection.creates).toBe(0);
+    expect(w.reprotection.retirements).toHaveLength(1);
+  });
+
+  test('the old writer already gone (deleted by an operator): nothing to retire, the replica is created under the free name', async () => {
+    const w = await failedOver();
+    w.reprotection.existing = undefined;
+
+    const result = await runFailover(REPROTECT, w.ports, SETTINGS, w.run('run-2'));
+
+    expect(result.outcome).toBe('completed');
+    expect(w.reprotection.retirements).toEqual([]);
+    expect(result.state?.steps.retireOldWriter.detail).toMatch(/no database holds the name paydb-primary-db-dev: nothing to retire/);
+    expect(w.reprotection.creates).toBe(1);
+  });
+
+  test('a rename still under way when the run ends is finished by the resume, under the name chosen first (written before the request)', async () => {
+    const w = await failedOver();
+    w.reprotection.retireProgress = [
+      { done: false, detail: 'start requested' }, { done: false, detail: 'rename requested' }, { done: false, detail: 'renaming' }, { done: true, detail: 'renamed' },
+    ];
+    const settings = { ...SETTINGS, replicaPollIntervalMs: 40_000 };
+
+    const first = await runFailover(REPROTECT, w.ports, settings, w.run('run-2', SHORT_RUN_MS));
+    expect(first.outcome).toBe('pending');
+    expect(first.state?.steps.retireOldWriter).toMatchObject({ status: 'pending' });
+    expect(first.state?.steps.retireOldWriter?.detail).toMatch(/renaming the old writer .* resume continues/);
+    expect(w.reprotection.creates).toBe(0);
+    w.clock.time += 3_600_000;
+
+    const resumed = await runFailover(RESUME, w.ports, settings, w.run('run-3'));
+
+    expect(resumed.outcome).toBe('completed');
+    const names = new Set(w.reprotection.retirements);
+    expect(names.size).toBe(1);
+    expect([...names][0]).toBe(`paydb-primary-db-dev→${first.state?.reprotect?.retiredAs}`);
   });
 
   test('the name taken between the look and the create (the adapter reports the conflict): refused, not retried', async () => {
     const w = await failedOver();
-    w.reprotection.createFailure = conflict('DBInstanceAlreadyExists: paydb-primary-db-dev-r2 replicates from another source');
+    w.reprotection.createFailure = conflict('DBInstanceAlreadyExists: paydb-primary-db-dev replicates from another source');
 
     const result = await runFailover(REPROTECT, w.ports, SETTINGS, w.run('run-2'));
 
@@ -224,9 +268,9 @@ describe('re-protection: create, replicate backups, wait across resumes', () => 
 
   test('after a refusal the operator can re-protect again once the name is free', async () => {
     const w = await failedOver();
-    w.reprotection.existing = { status: 'available', available: true };
+    w.reprotection.retireFailure = conflict('stopped outside its fence');
     expect((await runFailover(REPROTECT, w.ports, SETTINGS, w.run('run-2'))).outcome).toBe('refused');
-    w.reprotection.existing = undefined;
+    w.reprotection.retireFailure = undefined;
 
     const again = await runFailover(REPROTECT, w.ports, SETTINGS, w.run('run-3'));
 
@@ -242,7 +286,7 @@ describe('re-protection: create, replicate backups, wait across resumes', () => 
     const cancelled = await runFailover({ trigger: 'cancel', reason: 'wrong window' }, w.ports, SETTINGS, w.run('run-3'));
 
     expect(cancelled.outcome).toBe('aborted');
-    expect(cancelled.message).toMatch(/paydb-primary-db-dev-r2 \(primary region\) was requested at .* left as it is/);
+    expect(cancelled.message).toMatch(/paydb-primary-db-dev \(primary region\) was requested at .* left as it is/);
     expect(w.calls).not.toContain('withdrawFailoverSignal');
     expect(w.ports.lease.lease).toMatchObject({ holder: 'dr', epoch: 4 });
     w.reprotection.progress = [{ status: 'available', available: true, source: DR, replicationState: 'replicating' }];
@@ -266,7 +310,7 @@ describe('re-protection: create, replicate backups, wait across resumes', () => 
   test('status names the roles', async () => {
     const w = await reprotected();
     const status = await readFailoverStatus(w.ports);
-    expect(status.message).toMatch(/^Re-protection run-reprotect is completed; .* Roles: writer paydb-dr-replica-db-dev \(DR region\), replica paydb-primary-db-dev-r2 \(primary region\)\./);
+    expect(status.message).toMatch(/^Re-protection run-reprotect is completed; .* Roles: writer paydb-dr-replica-db-dev \(DR region\), replica paydb-primary-db-dev \(primary region\)\./);
   });
 });
 
@@ -280,21 +324,22 @@ describe('fail-back: the zero-loss switchover on the pair the re-protection left
     // Every database call went to the fail-back pair: the configured pair's control was not used at all.
     expect(calls.filter((call) => /^(probePrimary|freezePrimary|promoteReplica|fencePrimary)/.test(call))).toEqual([]);
     const order = calls.filter((call) => /casLease|freezePrimary|replicaReplayLsn|moveWriterTo|promoteReplica|verifyWriter|pinWriterTo|fencePrimary|publishFailoverSignal|pinWriterToDr/.test(call));
-    const pairCall = (call: string) => `[paydb-dr-replica-db-dev→paydb-primary-db-dev-r2] ${call}`;
+    const pairCall = (call: string) => `[paydb-dr-replica-db-dev→paydb-primary-db-dev] ${call}`;
     expect(order).toEqual([
       'casLease(primary#5)', pairCall('freezePrimary'), pairCall('replicaReplayLsn'), pairCall('replicaReplayLsn'),
-      'moveWriterTo(paydb-primary-db-dev-r2)', pairCall('promoteReplica'), pairCall('verifyWriter'), 'pinWriterTo(paydb-primary-db-dev-r2)', pairCall('fencePrimary'),
+      'moveWriterTo(paydb-primary-db-dev)', pairCall('promoteReplica'), pairCall('verifyWriter'), 'pinWriterTo(paydb-primary-db-dev)', pairCall('fencePrimary'),
     ]);
     expect(back.promoteCalls).toBe(1);
     expect(fleet.callsOf(BACK)).toContain('probePrimary(5000)');
-    // The lease names the new writer: the primary region's keeper guards only the configured primary and must not renew it.
-    expect(ports.lease.lease).toEqual({ holder: 'primary', writer: 'paydb-primary-db-dev-r2', epoch: 5, expiresAt: HELD_UNTIL_RELEASED, writtenBy: 'run-back', writtenAt: expect.any(Number) });
-    expect(keeperMayHold(ports.lease.lease)).toBe(false);
+    // The new writer carries the configured primary's name: the lease is that instance's, which its keeper renews (and so
+    // lifts its fence: the parameter group the database shares with the old primary it replaced).
+    expect(ports.lease.lease).toEqual({ holder: 'primary', epoch: 5, expiresAt: HELD_UNTIL_RELEASED, writtenBy: 'run-back', writtenAt: expect.any(Number) });
+    expect(keeperMayHold(ports.lease.lease)).toBe(true);
     const state = (await ports.store.read())!;
     expect(state).toMatchObject({ mode: 'switchover', status: 'completed', pair: BACK, follows: 'run-reprotect', frozenAtLsn: '0/9000', failedOver: false });
-    expect(rolesAfter(state, CONFIGURED)).toEqual({ writer: REPROTECTED });
+    expect(rolesAfter(state, CONFIGURED)).toEqual({ writer: PRIMARY });
     expect(writerNameFailedOver(state)).toBe(false);
-    expect(dns.target).toBe('paydb-primary-db-dev-r2');
+    expect(dns.target).toBe('paydb-primary-db-dev');
     expect(state.history?.map((entry) => entry.mode)).toEqual(['failover', 'reprotect']);
   });
 
@@ -329,7 +374,7 @@ describe('fail-back: the zero-loss switchover on the pair the re-protection left
     // Handed back as the DR writer held it: until an operator moves it (no keeper renews it), naming no other database.
     expect(ports.lease.lease).toEqual({ holder: 'dr', epoch: 6, expiresAt: HELD_UNTIL_RELEASED, writtenBy: 'run-back', writtenAt: expect.any(Number) });
     const state = (await ports.store.read())!;
-    expect(rolesAfter(state, CONFIGURED)).toEqual({ writer: DR, replica: REPROTECTED });
+    expect(rolesAfter(state, CONFIGURED)).toEqual({ writer: DR, replica: PRIMARY });
     expect(writerNameFailedOver(state)).toBe(true);
 
     // Still re-protected: the operator may try again.
@@ -357,7 +402,7 @@ describe('fail-back: the zero-loss switchover on the pair the re-protection left
     const cancelled = await runFailover({ trigger: 'cancel', reason: 'not tonight' }, ports, SETTINGS, run('run-cancel'));
 
     expect(cancelled.outcome).toBe('aborted');
-    expect(dns.moves).toEqual(['paydb-primary-db-dev-r2', 'paydb-dr-replica-db-dev']);
+    expect(dns.moves).toEqual(['paydb-primary-db-dev', 'paydb-dr-replica-db-dev']);
     expect(back.thawCalls).toBe(1);
     expect(ports.lease.lease).toMatchObject({ holder: 'dr', epoch: 6, expiresAt: HELD_UNTIL_RELEASED });
     expect(ports.lease.lease?.writer).toBeUndefined();
@@ -383,14 +428,97 @@ describe('fail-back: the zero-loss switchover on the pair the re-protection left
   });
 });
 
-describe('the primary region\'s keeper and a lease that names another writer', () => {
+describe('the re-protection back: the estate returns to its configured pair, and alarms may fail it over again', () => {
+  /** Failed over, re-protected, failed back: the primary-region database writes, the old DR writer is stale under its name. */
+  async function failedBack() {
+    const w = await reprotected();
+    expect((await runFailover(SWITCHBACK, w.ports, SETTINGS, w.run('run-back'))).outcome).toBe('completed');
+    // The re-protection back: a fresh control plane under the DR name (the old DR writer the fail-back fenced and stopped).
+    w.reprotection.existing = { status: 'stopped', available: false };
+    w.reprotection.retireProgress = [{ done: true, detail: 'renamed' }];
+    w.reprotection.progress = [{ status: 'available', available: true, source: PRIMARY, replicationState: 'replicating' }];
+    (w.reprotection as unknown as { created: boolean; retired: boolean }).created = false;
+    (w.reprotection as unknown as { created: boolean; retired: boolean }).retired = false;
+    w.reprotection.backups = undefined;
+    w.calls.length = 0;
+    return w;
+  }
+
+  test('retires the old DR writer, creates the DR replica of the primary-region writer under its configured name: the configured pair again', async () => {
+    const w = await failedBack();
+    expect(whyNotOnConfiguredPair((await w.ports.store.read())!)).toMatch(/switchover to paydb-primary-db-dev \(primary region\) run-back completed/);
+
+    const result = await runFailover(REPROTECT, w.ports, SETTINGS, w.run('run-reprotect-back'));
+
+    expect(result.outcome).toBe('completed');
+    expect(w.calls.filter((call) => /^(retireOldWriter|createReplica|startBackupReplication)/.test(call))).toEqual([
+      `retireOldWriter(paydb-dr-replica-db-dev→${result.state?.reprotect?.retiredAs})`,
+      'createReplica(paydb-primary-db-dev→paydb-dr-replica-db-dev)', 'startBackupReplication(paydb-primary-db-dev→dr)',
+    ]);
+    const state = (await w.ports.store.read())!;
+    expect(rolesAfter(state, CONFIGURED)).toEqual({ writer: PRIMARY, replica: DR });
+    expect(writerNameFailedOver(state)).toBe(false);
+    expect(whyNotOnConfiguredPair(state)).toBeUndefined();
+    expect(state.history?.map((entry) => entry.mode)).toEqual(['failover', 'reprotect', 'switchover']);
+  });
+
+  test('re-armed: once the keeper renewed the lease and the primary region fails, an alarm fails the configured pair over as on the first day', async () => {
+    const w = await failedBack();
+    expect((await runFailover(REPROTECT, w.ports, SETTINGS, w.run('run-reprotect-back'))).outcome).toBe('completed');
+    // The keeper renewed the configured primary's lease, then its region went dark: the lease ran out.
+    w.ports.lease.lease = { holder: 'primary', epoch: 5, expiresAt: w.clock.now() - 600_000, writtenBy: 'keeper:k', writtenAt: w.clock.now() - 645_000 };
+    // The DR database is a replica again (the one the re-protection back created under its name).
+    w.ports.database.replica = { role: 'replica', status: 'available', available: true, replicationState: 'replicating' };
+    w.ports.database.promotionProgress = [{ role: 'promoting', status: 'modifying', available: false }, { role: 'writer', status: 'available', available: true }];
+    const promotionsBefore = w.ports.database.promoteCalls;
+
+    const alarm = await runFailover(ALARM, w.ports, SETTINGS, w.run('run-second-failover'));
+
+    expect(alarm.outcome).toBe('completed');
+    expect(w.ports.database.promoteCalls).toBe(promotionsBefore + 1);
+    const state = (await w.ports.store.read())!;
+    expect(state).toMatchObject({ mode: 'failover', status: 'completed', follows: 'run-reprotect-back' });
+    expect(state.pair).toBeUndefined();
+    expect(rolesAfter(state, CONFIGURED)).toEqual({ writer: DR });
+  });
+
+  test('mutation guard: before the re-protection back an alarm still finds nothing to fail over to', async () => {
+    const w = await failedBack();
+    const alarm = await runFailover(ALARM, w.ports, SETTINGS, w.run('run-alarm'));
+    expect(alarm.outcome).toBe('already_completed');
+    expect(w.calls.some((call) => /promoteReplica|casLease/.test(call))).toBe(false);
+  });
+});
+
+describe('the re-protection target is the configured database of the other region, nothing else', () => {
+  test('refused when the deployment would create the replica under another name', async () => {
+    const w = await failedOver();
+    w.reprotection.targets = { primary: { side: 'primary', instanceId: 'paydb-primary-db-dev-r2' } };
+
+    const result = await runFailover(REPROTECT, w.ports, SETTINGS, w.run('run-2'));
+
+    expect(result.outcome).toBe('refused');
+    expect(result.message).toMatch(/its replica would be paydb-primary-db-dev-r2 \(primary region\), not paydb-primary-db-dev \(primary region\)/);
+    expect(w.reprotection.creates + w.reprotection.retirements.length).toBe(0);
+  });
+
+  test('retiredIdentifier: dated, within RDS identifier rules even for the longest names', () => {
+    expect(retiredIdentifier('paydb-primary-db-dev', Date.parse('2026-12-01T05:07:00Z'))).toBe('paydb-primary-db-dev-retired-202612010507');
+    const long = retiredIdentifier(`a${'-b'.repeat(31)}`, START);
+    expect(long.length).toBeLessThanOrEqual(63);
+    expect(long).toMatch(/^[a-z][a-z0-9-]*[a-z0-9]$/);
+    expect(long).not.toContain('--');
+  });
+});
+
+describe('the primary region\'s keeper after the fail-back', () => {
   const timings = { ttlMs: 45_000, renewIntervalMs: 10_000, fenceBudgetMs: 15_000, takeoverMarginMs: 30_000 };
 
-  test('after the fail-back the lease names the new primary-region writer: the keeper of the old primary fences it and never renews', async () => {
+  test('the lease is the configured primary\'s again: its keeper renews it and lifts its fence', async () => {
     const calls: string[] = [];
-    const failedBack: WriteLease = { holder: 'primary', writer: 'paydb-primary-db-dev-r2', epoch: 5, expiresAt: HELD_UNTIL_RELEASED, writtenBy: 'run-back', writtenAt: START };
+    const failedBack: WriteLease = { holder: 'primary', epoch: 5, expiresAt: HELD_UNTIL_RELEASED, writtenBy: 'run-back', writtenAt: START };
     const lease = new FakeLeaseStore(calls, failedBack);
-    const fence = { answers: true, fenced: false, released: 0 };
+    const fence = { answers: true, fenced: true, released: 0 };
     const keeper = new LeaseKeeper({
       lease,
       fence: {
@@ -404,10 +532,9 @@ describe('the primary region\'s keeper and a lease that names another writer', (
 
     const tick = await keeper.tick();
 
-    expect(tick.state).toBe('fenced_lost');
-    expect(tick.detail).toMatch(/paydb-primary-db-dev-r2 \(primary region\) holds the write lease/);
-    expect(fence).toMatchObject({ fenced: true, released: 0 });
-    expect(lease.lease).toEqual(failedBack);
-    expect(calls.filter((call) => call.startsWith('casLease'))).toEqual([]);
+    expect(tick.state).toBe('held');
+    expect(fence).toMatchObject({ fenced: false, released: 1 });
+    expect(lease.lease).toMatchObject({ holder: 'primary', epoch: 5, writtenBy: 'keeper:k' });
+    expect(lease.lease?.expiresAt).toBeLessThan(HELD_UNTIL_RELEASED);
   });
 });

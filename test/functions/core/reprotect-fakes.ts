@@ -2,7 +2,7 @@ import type { DatabaseMember, DatabasePair, RegionSide } from '../../../function
 import type { FailoverPorts } from '../../../functions/core/failover-orchestrator';
 import {
   ReplicaTargetConflictError,
-  type BackupReplicationStatus, type DatabaseControl, type DatabaseFleet, type ReplicaProvisioning, type ReplicaTargetStatus,
+  type BackupReplicationStatus, type DatabaseControl, type DatabaseFleet, type ReplicaProvisioning, type ReplicaTargetStatus, type RetirementProgress,
 } from '../../../functions/core/ports';
 import { FakeDatabase, FakeDns, world } from './fakes';
 
@@ -10,8 +10,6 @@ import { FakeDatabase, FakeDns, world } from './fakes';
 export const PRIMARY: DatabaseMember = { side: 'primary', instanceId: 'paydb-primary-db-dev' };
 export const DR: DatabaseMember = { side: 'dr', instanceId: 'paydb-dr-replica-db-dev' };
 export const CONFIGURED: DatabasePair = { writer: PRIMARY, replica: DR };
-/** The replica a re-protection of the promoted DR database creates in the primary region. */
-export const REPROTECTED: DatabaseMember = { side: 'primary', instanceId: 'paydb-primary-db-dev-r2' };
 
 const key = (pair: DatabasePair) => `${pair.writer.instanceId}→${pair.replica.instanceId}`;
 
@@ -60,11 +58,18 @@ export class FakeRoleDns extends FakeDns {
 }
 
 /**
- * The other region's control plane as re-protection sees it: `existing` is what a describe finds before any create;
- * after a create, each describe moves one state along `progress` (the last repeats).
+ * The other region's control plane as re-protection sees it: `existing` is what a describe finds under the target's
+ * name before any create (by default the old writer the failover fenced: standalone and stopped) until a retirement
+ * finishes; each retirement call moves one state along `retireProgress` (the last repeats); after a create, each
+ * describe moves one state along `progress` (the last repeats).
  */
 export class FakeProvisioning implements ReplicaProvisioning {
-  existing: ReplicaTargetStatus | undefined;
+  existing: ReplicaTargetStatus | undefined = { status: 'stopped', available: false };
+  retireProgress: RetirementProgress[] = [{ done: false, detail: 'start requested' }, { done: true, detail: 'renamed' }];
+  /** Thrown by every retirement call while set. */
+  retireFailure: Error | undefined;
+  /** `old→retired` per retirement call. */
+  readonly retirements: string[] = [];
   progress: ReplicaTargetStatus[] = [
     { status: 'creating', available: false, source: DR },
     { status: 'available', available: true, source: DR, replicationState: 'replicating' },
@@ -76,8 +81,9 @@ export class FakeProvisioning implements ReplicaProvisioning {
   createFailureAfterAccept = false;
   creates = 0;
   backupStarts = 0;
-  targets: Partial<Record<RegionSide, DatabaseMember>> = { primary: REPROTECTED };
+  targets: Partial<Record<RegionSide, DatabaseMember>> = { primary: PRIMARY, dr: DR };
   private created = false;
+  private retired = false;
 
   constructor(private readonly log: string[]) {}
 
@@ -86,7 +92,7 @@ export class FakeProvisioning implements ReplicaProvisioning {
   }
   async describeTarget(target: DatabaseMember): Promise<ReplicaTargetStatus | undefined> {
     this.log.push(`describeTarget(${target.instanceId})`);
-    if (!this.created) return this.existing;
+    if (!this.created) return this.retired ? undefined : this.existing;
     return this.progress.length > 1 ? this.progress.shift() : this.progress[0];
   }
   async createReplica(writer: DatabaseMember, target: DatabaseMember): Promise<void> {
@@ -97,6 +103,14 @@ export class FakeProvisioning implements ReplicaProvisioning {
     this.creates += 1;
     this.created = true;
     if (failure) throw failure;
+  }
+  async retireOldWriter(oldWriter: DatabaseMember, retiredId: string): Promise<RetirementProgress> {
+    this.log.push(`retireOldWriter(${oldWriter.instanceId}→${retiredId})`);
+    this.retirements.push(`${oldWriter.instanceId}→${retiredId}`);
+    if (this.retireFailure) throw this.retireFailure;
+    const step = this.retireProgress.length > 1 ? this.retireProgress.shift()! : this.retireProgress[0];
+    if (step.done) this.retired = true;
+    return step;
   }
   async backupReplication(writer: DatabaseMember, destination: RegionSide): Promise<BackupReplicationStatus | undefined> {
     this.log.push(`backupReplication(${writer.instanceId}→${destination})`);

@@ -1,6 +1,6 @@
 /**
- * Issue 11: the orchestrator's re-protection settings (all or none) and the `reprotect` event. The infrastructure
- * does not set these variables yet: without them re-protection is refused as not configured (core test).
+ * Issue 11: the orchestrator's re-protection settings, both regions (all or none), and the `reprotect` event. Without
+ * them re-protection is refused as not configured (core test).
  */
 import { readOrchestratorConfig, REPROTECTION_ENV_VARS } from '../../../functions/failover-orchestrator/config';
 import { parseOrchestratorEvent } from '../../../functions/failover-orchestrator/events';
@@ -18,24 +18,25 @@ const BASE: NodeJS.ProcessEnv = {
   RUNBOOK_URL: 'https://example.com/runbooks',
 };
 const REPROTECTION: NodeJS.ProcessEnv = {
-  REPROTECT_REPLICA_DB_INSTANCE_ID: 'paydb-primary-db-dev-r2',
-  REPROTECT_KMS_KEY_ARN: 'arn:aws:kms:us-east-1:111111111111:key/primary',
-  REPROTECT_DB_SUBNET_GROUP: 'paydb-primary-subnets-dev',
-  REPROTECT_DB_PARAMETER_GROUP: 'paydb-primary-r2-dev-params',
-  REPROTECT_SECURITY_GROUP_IDS: 'sg-db, sg-orchestrator-sql',
+  PRIMARY_KMS_KEY_ARN: 'arn:aws:kms:us-east-1:111111111111:key/primary',
+  PRIMARY_DB_SUBNET_GROUP: 'paydb-primary-reprotect-db-dev-subnets',
+  PRIMARY_DB_SECURITY_GROUP_IDS: 'sg-db, sg-orchestrator-sql',
+  DR_KMS_KEY_ARN: 'arn:aws:kms:us-east-2:111111111111:key/dr',
+  DR_DB_SUBNET_GROUP: 'paydb-dr-replica-db-dev-subnets',
+  DR_DB_SECURITY_GROUP_IDS: 'sg-dr-db',
   DR_DB_PARAMETER_GROUP: 'paydb-dr-replica-db-dev-params',
   DR_FENCE_SECURITY_GROUP_ID: 'sg-dr-fence',
 };
 
 test('without any re-protection variable the function starts (re-protection off)', () => {
-  expect(readOrchestratorConfig(BASE)).toMatchObject({ reprotectReplicaInstanceId: undefined, drFenceSecurityGroupId: undefined, reprotectBackupRetentionDays: undefined });
+  expect(readOrchestratorConfig(BASE)).toMatchObject({ primaryKmsKeyArn: undefined, drFenceSecurityGroupId: undefined, reprotectBackupRetentionDays: undefined });
 });
 
 test('with all of them they are read, the security groups as a list', () => {
   expect(readOrchestratorConfig({ ...BASE, ...REPROTECTION, REPROTECT_BACKUP_RETENTION_DAYS: '14', REPROTECT_DB_INSTANCE_CLASS: 'db.r6g.large' })).toMatchObject({
-    reprotectReplicaInstanceId: 'paydb-primary-db-dev-r2', reprotectKmsKeyArn: 'arn:aws:kms:us-east-1:111111111111:key/primary',
-    reprotectSubnetGroup: 'paydb-primary-subnets-dev', reprotectParameterGroup: 'paydb-primary-r2-dev-params',
-    reprotectSecurityGroupIds: ['sg-db', 'sg-orchestrator-sql'], reprotectInstanceClass: 'db.r6g.large', reprotectBackupRetentionDays: 14,
+    primaryKmsKeyArn: 'arn:aws:kms:us-east-1:111111111111:key/primary', primarySubnetGroup: 'paydb-primary-reprotect-db-dev-subnets',
+    primarySecurityGroupIds: ['sg-db', 'sg-orchestrator-sql'], drKmsKeyArn: 'arn:aws:kms:us-east-2:111111111111:key/dr',
+    drSubnetGroup: 'paydb-dr-replica-db-dev-subnets', drSecurityGroupIds: ['sg-dr-db'], reprotectInstanceClass: 'db.r6g.large', reprotectBackupRetentionDays: 14,
     drParameterGroup: 'paydb-dr-replica-db-dev-params', drFenceSecurityGroupId: 'sg-dr-fence',
   });
 });
@@ -44,15 +45,15 @@ test.each(REPROTECTION_ENV_VARS.map((name) => [name]))('all or none: %s missing 
   expect(() => readOrchestratorConfig({ ...BASE, ...REPROTECTION, [name]: undefined })).toThrow(new RegExp(`re-protection needs all of .*; missing: ${name}$`));
 });
 
-test('the new replica may not take the old primary\'s name nor the deny-all group; the key must be an ARN', () => {
-  expect(() => readOrchestratorConfig({ ...BASE, ...REPROTECTION, REPROTECT_REPLICA_DB_INSTANCE_ID: CONFIG.primaryInstanceId }))
-    .toThrow(/REPROTECT_REPLICA_DB_INSTANCE_ID must differ from PRIMARY_DB_INSTANCE_ID/);
-  expect(() => readOrchestratorConfig({ ...BASE, ...REPROTECTION, REPROTECT_SECURITY_GROUP_IDS: 'sg-db,sg-fence' }))
-    .toThrow(/REPROTECT_SECURITY_GROUP_IDS must not include FENCE_SECURITY_GROUP_ID/);
-  expect(() => readOrchestratorConfig({ ...BASE, ...REPROTECTION, REPROTECT_KMS_KEY_ARN: 'alias/primary' }))
-    .toThrow(/REPROTECT_KMS_KEY_ARN must be an ARN, got "alias\/primary"/);
-  expect(() => readOrchestratorConfig({ ...BASE, ...REPROTECTION, REPROTECT_REPLICA_DB_INSTANCE_ID: 'Bad_Name' }))
-    .toThrow(/REPROTECT_REPLICA_DB_INSTANCE_ID must be an RDS DB instance identifier/);
+test('a new replica\'s client groups may not include its region\'s deny-all group; the keys must be ARNs', () => {
+  expect(() => readOrchestratorConfig({ ...BASE, ...REPROTECTION, PRIMARY_DB_SECURITY_GROUP_IDS: 'sg-db,sg-fence' }))
+    .toThrow(/PRIMARY_DB_SECURITY_GROUP_IDS must not include FENCE_SECURITY_GROUP_ID/);
+  expect(() => readOrchestratorConfig({ ...BASE, ...REPROTECTION, DR_DB_SECURITY_GROUP_IDS: 'sg-dr-fence' }))
+    .toThrow(/DR_DB_SECURITY_GROUP_IDS must not include DR_FENCE_SECURITY_GROUP_ID/);
+  expect(() => readOrchestratorConfig({ ...BASE, ...REPROTECTION, PRIMARY_KMS_KEY_ARN: 'alias/primary' }))
+    .toThrow(/PRIMARY_KMS_KEY_ARN must be an ARN, got "alias\/primary"/);
+  expect(() => readOrchestratorConfig({ ...BASE, ...REPROTECTION, DR_KMS_KEY_ARN: 'alias/dr' }))
+    .toThrow(/DR_KMS_KEY_ARN must be an ARN, got "alias\/dr"/);
 });
 
 test('the operator event {"action":"reprotect"} needs a reason', () => {

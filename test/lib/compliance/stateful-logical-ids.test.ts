@@ -28,7 +28,6 @@ const PINNED: readonly Pin[] = [
   ['PrimaryRegionStack', 'AWS::EC2::SecurityGroup', 'FenceSecurityGroupF6280FC5', 'paydb-primary-db-fence-dev'],
   // Named by the failover orchestrator's environment (re-protection): the replica it creates in the primary region.
   ['PrimaryRegionStack', 'AWS::RDS::DBSubnetGroup', 'ReprotectionTargetSubnets326E0A91', 'paydb-primary-reprotect-db-dev-subnets'],
-  ['PrimaryRegionStack', 'AWS::RDS::DBParameterGroup', 'ReprotectionTargetParametersAD9809A4', undefined],
   ['PrimaryRegionStack', 'AWS::S3::Bucket', 'BackupsAccessLogs4CD0EFAD', 'paydb-backup-primary-123456789012-dev-logs'],
   ['PrimaryRegionStack', 'AWS::S3::Bucket', 'BackupsBucket2936A3AA', 'paydb-backup-primary-123456789012-dev'],
   ['DRDatabaseStack', 'AWS::RDS::DBSubnetGroup', 'ReplicaSubnets79DCB701', 'paydb-dr-replica-db-dev-subnets'],

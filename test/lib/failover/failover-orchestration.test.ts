@@ -71,10 +71,10 @@ describe('failover orchestrator function', () => {
 });
 
 describe('failover orchestrator permissions', () => {
-  it('may promote only the DR replica, and (fail-back) the re-protection replica in the primary region', () => {
+  it('may promote only the DR replica, and (fail-back) the replica a re-protection created under the primary\'s name', () => {
     expect(grantsOf(orchestrator.statements, 'rds:PromoteReadReplica')).toEqual([
       { Action: 'rds:PromoteReadReplica', Resource: instanceArn('us-east-2', 'paydb-dr-replica-db-dev') },
-      { Action: 'rds:PromoteReadReplica', Resource: instanceArn('us-east-1', 'paydb-primary-reprotect-db-dev') },
+      { Action: 'rds:PromoteReadReplica', Resource: instanceArn('us-east-1', 'paydb-primary-db-dev') },
     ]);
   });
 
@@ -133,10 +133,11 @@ describe('failover orchestrator permissions', () => {
   it('has exactly the expected actions and no wildcard action anywhere in the stack', () => {
     expect(orchestrator.statements.flatMap(actionsOf).sort()).toEqual([
       'cloudwatch:GetMetricData', 'cloudwatch:PutMetricData', 'dynamodb:GetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
-      'kms:CreateGrant', 'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey', 'kms:GenerateDataKey', 'kms:GenerateDataKey',
+      'kms:CreateGrant', 'kms:CreateGrant', 'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:DescribeKey',
+      'kms:GenerateDataKey', 'kms:GenerateDataKey', 'kms:GenerateDataKey',
       'rds:CreateDBInstanceReadReplica', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBInstances',
       'rds:ModifyDBInstance', 'rds:ModifyDBInstance', 'rds:ModifyDBParameterGroup', 'rds:ModifyDBParameterGroup', 'rds:PromoteReadReplica', 'rds:PromoteReadReplica',
-      'rds:StartDBInstanceAutomatedBackupsReplication', 'rds:StopDBInstance', 'rds:StopDBInstance',
+      'rds:StartDBInstance', 'rds:StartDBInstanceAutomatedBackupsReplication', 'rds:StopDBInstance', 'rds:StopDBInstance',
       'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'secretsmanager:GetSecretValue',
       'sns:Publish', 'sqs:SendMessage', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);
@@ -149,33 +150,38 @@ describe('re-protection and fail-back: what the orchestrator is told', () => {
   const primaryDatabase = findOne(primary, 'AWS::RDS::DBInstance', { DBInstanceIdentifier: 'paydb-primary-db-dev' });
   const primaryKeyId = findOne(primary, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('primary-region') }).logicalId;
   const reprotectSubnets = findOne(primary, 'AWS::RDS::DBSubnetGroup', { DBSubnetGroupName: 'paydb-primary-reprotect-db-dev-subnets' });
-  const reprotectParameters = findOne(primary, 'AWS::RDS::DBParameterGroup', { DBParameterGroupName: 'paydb-primary-reprotect-db-dev-params' });
   const drFence = findOne(drDatabase, 'AWS::EC2::SecurityGroup', { GroupName: 'paydb-dr-db-fence-dev' });
+  const drInstance = propertiesOf(drDatabase, 'AWS::RDS::DBInstance', { DBInstanceIdentifier: 'paydb-dr-replica-db-dev' });
 
-  it('is configured for re-protection: every variable the handler needs together, by the names of the synthesized resources', () => {
+  it('is configured for re-protection both ways: every variable the handler needs together, by the names of the synthesized resources', () => {
     expect(variables).toMatchObject({
-      REPROTECT_REPLICA_DB_INSTANCE_ID: 'paydb-primary-reprotect-db-dev',
-      REPROTECT_DB_SUBNET_GROUP: 'paydb-primary-reprotect-db-dev-subnets',
-      REPROTECT_DB_PARAMETER_GROUP: 'paydb-primary-reprotect-db-dev-params',
+      PRIMARY_DB_SUBNET_GROUP: 'paydb-primary-reprotect-db-dev-subnets',
+      PRIMARY_DB_PARAMETER_GROUP: 'paydb-primary-db-dev-params',
+      DR_DB_SUBNET_GROUP: 'paydb-dr-replica-db-dev-subnets',
       DR_DB_PARAMETER_GROUP: 'paydb-dr-replica-db-dev-params',
       REPROTECT_DB_INSTANCE_CLASS: 'db.r6g.xlarge',
       REPROTECT_BACKUP_RETENTION_DAYS: '7',
     });
-    expect(variables.REPROTECT_DB_SUBNET_GROUP).toBe((reprotectSubnets.resource.Properties as Json).DBSubnetGroupName);
-    expect(variables.REPROTECT_DB_PARAMETER_GROUP).toBe((reprotectParameters.resource.Properties as Json).DBParameterGroupName);
-    const drParameterGroup = drDatabase.findResources('AWS::RDS::DBParameterGroup')[
-      referencedLogicalId(propertiesOf(drDatabase, 'AWS::RDS::DBInstance', { DBInstanceIdentifier: 'paydb-dr-replica-db-dev' }).DBParameterGroupName)];
-    expect(variables.DR_DB_PARAMETER_GROUP).toBe(drParameterGroup.Properties.DBParameterGroupName);
+    expect(variables.PRIMARY_DB_SUBNET_GROUP).toBe((reprotectSubnets.resource.Properties as Json).DBSubnetGroupName);
+    // The names the templates give the instances' own groups: a successor is created in them.
     const primaryProperties = primaryDatabase.resource.Properties as Json;
+    const primaryParameterGroup = primary.findResources('AWS::RDS::DBParameterGroup')[referencedLogicalId(primaryProperties.DBParameterGroupName)];
+    expect(variables.PRIMARY_DB_PARAMETER_GROUP).toBe(primaryParameterGroup.Properties.DBParameterGroupName);
+    const drParameterGroup = drDatabase.findResources('AWS::RDS::DBParameterGroup')[referencedLogicalId(drInstance.DBParameterGroupName)];
+    expect(variables.DR_DB_PARAMETER_GROUP).toBe(drParameterGroup.Properties.DBParameterGroupName);
+    const drSubnetGroup = drDatabase.findResources('AWS::RDS::DBSubnetGroup')[referencedLogicalId(drInstance.DBSubnetGroupName)];
+    expect(variables.DR_DB_SUBNET_GROUP).toBe(drSubnetGroup.Properties.DBSubnetGroupName);
     expect(variables.REPROTECT_DB_INSTANCE_CLASS).toBe(primaryProperties.DBInstanceClass);
     expect(variables.REPROTECT_BACKUP_RETENTION_DAYS).toBe(String(primaryProperties.BackupRetentionPeriod));
   });
 
-  it('creates the replica with the primary region\'s key, in the primary database\'s client group (not the fence), and fences the DR instance with the DR fence group', () => {
-    expect(crossRegionSource(variables.REPROTECT_KMS_KEY_ARN, orchestration, primary)).toEqual({ 'Fn::GetAtt': [primaryKeyId, 'Arn'] });
+  it('creates each replica with its region\'s key, in that database\'s client group (not the fence), and fences the DR instance with the DR fence group', () => {
+    expect(crossRegionSource(variables.PRIMARY_KMS_KEY_ARN, orchestration, primary)).toEqual({ 'Fn::GetAtt': [primaryKeyId, 'Arn'] });
     const [clientGroup] = (primaryDatabase.resource.Properties as Json).VPCSecurityGroups;
-    expect(crossRegionSource(variables.REPROTECT_SECURITY_GROUP_IDS, orchestration, primary)).toEqual(clientGroup);
-    expect(crossRegionSource(variables.REPROTECT_SECURITY_GROUP_IDS, orchestration, primary)).not.toEqual(crossRegionSource(variables.FENCE_SECURITY_GROUP_ID, orchestration, primary));
+    expect(crossRegionSource(variables.PRIMARY_DB_SECURITY_GROUP_IDS, orchestration, primary)).toEqual(clientGroup);
+    expect(crossRegionSource(variables.PRIMARY_DB_SECURITY_GROUP_IDS, orchestration, primary)).not.toEqual(crossRegionSource(variables.FENCE_SECURITY_GROUP_ID, orchestration, primary));
+    expect(importedFrom(variables.DR_KMS_KEY_ARN, dr)).toEqual(drKeyArn);
+    expect(importedFrom(variables.DR_DB_SECURITY_GROUP_IDS, drDatabase)).toEqual((drInstance.VPCSecurityGroups as Json[])[0]);
     expect(importedFrom(variables.DR_FENCE_SECURITY_GROUP_ID, drDatabase)).toEqual({ 'Fn::GetAtt': [drFence.logicalId, 'GroupId'] });
   });
 });
@@ -184,7 +190,7 @@ describe('re-protection and fail-back: the resources', () => {
   const drDatabase = Template.fromStack(stage.drDatabase);
   const primaryDatabase = propertiesOf(primary, 'AWS::RDS::DBInstance', { DBInstanceIdentifier: 'paydb-primary-db-dev' });
 
-  it('the replica\'s subnet group holds the primary VPC\'s database subnets, the primary instance\'s, and is deleted with the stack', () => {
+  it('the primary-region replica\'s subnet group holds the primary VPC\'s database subnets, the primary instance\'s, and is deleted with the stack', () => {
     const { resource } = findOne(primary, 'AWS::RDS::DBSubnetGroup', { DBSubnetGroupName: 'paydb-primary-reprotect-db-dev-subnets' });
     const primarySubnets = primary.findResources('AWS::RDS::DBSubnetGroup')[referencedLogicalId(primaryDatabase.DBSubnetGroupName)].Properties.SubnetIds;
     expect((resource.Properties as Json).SubnetIds).toEqual(primarySubnets);
@@ -193,12 +199,8 @@ describe('re-protection and fail-back: the resources', () => {
     expect([resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual(['Delete', 'Delete']);
   });
 
-  it('the replica\'s own parameter group has the primary\'s family and parameters, silent-session timeouts included (it writes after a fail-back)', () => {
-    const primaryGroup = primary.findResources('AWS::RDS::DBParameterGroup')[referencedLogicalId(primaryDatabase.DBParameterGroupName)].Properties;
-    const reprotectGroup = propertiesOf(primary, 'AWS::RDS::DBParameterGroup', { DBParameterGroupName: 'paydb-primary-reprotect-db-dev-params' });
-    expect(reprotectGroup.Family).toBe(primaryGroup.Family);
-    expect(reprotectGroup.Parameters).toEqual(primaryGroup.Parameters);
-    expect(reprotectGroup.Parameters).toMatchObject({ idle_session_timeout: '25000', idle_in_transaction_session_timeout: '25000', 'rds.force_ssl': '1' });
+  it('no parameter group of its own: a successor takes the instance\'s name and its group (the keeper and the switchover freeze that one)', () => {
+    expect(Object.values(primary.findResources('AWS::RDS::DBParameterGroup')).map((group) => group.Properties.DBParameterGroupName)).toEqual(['paydb-primary-db-dev-params']);
   });
 
   it('the DR fence group is in the DR VPC, admits only PostgreSQL from the DR function subnets and has no real egress', () => {
@@ -238,49 +240,60 @@ describe('re-protection and fail-back: the orchestrator\'s grants', () => {
   const sorted = (resources: unknown) => [resources].flat().map((resource) => JSON.stringify(resource)).sort();
   const primaryKeyId = findOne(primary, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('primary-region') }).logicalId;
 
-  it('may describe the re-protection replica', () => {
-    expect(bySid('ReadTheReprotectionReplica')).toEqual({ Action: 'rds:DescribeDBInstances', Resource: instanceArn('us-east-1', 'paydb-primary-reprotect-db-dev') });
+  const drKeyOf = (resource: unknown) => importedFrom(resource, dr);
+
+  it('may describe the old writers under their retired names, and start only the two instances (a stopped old writer, inside its fence, to rename it)', () => {
+    expect(bySid('ReadTheRetiredOldWriters')).toEqual({ Action: 'rds:DescribeDBInstances', Resource: [
+      rdsArn('us-east-1', 'db:paydb-primary-db-dev-retired-*'), rdsArn('us-east-2', 'db:paydb-dr-replica-db-dev-retired-*'),
+    ] });
+    expect(bySid('StartTheOldWriterInsideItsFenceToRenameIt')).toEqual({ Action: 'rds:StartDBInstance', Resource: [
+      instanceArn('us-east-1', 'paydb-primary-db-dev'), instanceArn('us-east-2', 'paydb-dr-replica-db-dev'),
+    ] });
   });
 
-  it('may create only the re-protection replica, only of the DR instance, only in its subnet group, parameter group and the default option group, and never a public one', () => {
+  it('may create replicas only under the two configured names, in their own subnet and parameter groups and the default option groups, never a public one', () => {
     const [create, ...others] = grantsOf(orchestrator.statements, 'rds:CreateDBInstanceReadReplica');
     expect(others).toEqual([]);
     expect(create.Action).toBe('rds:CreateDBInstanceReadReplica');
     expect(sorted(create.Resource)).toEqual(sorted([
-      instanceArn('us-east-1', 'paydb-primary-reprotect-db-dev'),
-      instanceArn('us-east-2', 'paydb-dr-replica-db-dev'),
-      rdsArn('us-east-1', 'subgrp:paydb-primary-reprotect-db-dev-subnets'),
-      rdsArn('us-east-1', 'pg:paydb-primary-reprotect-db-dev-params'),
-      rdsArn('us-east-1', 'og:default:postgres-14'),
+      instanceArn('us-east-1', 'paydb-primary-db-dev'), instanceArn('us-east-2', 'paydb-dr-replica-db-dev'),
+      rdsArn('us-east-1', 'subgrp:paydb-primary-reprotect-db-dev-subnets'), rdsArn('us-east-2', 'subgrp:paydb-dr-replica-db-dev-subnets'),
+      rdsArn('us-east-1', 'pg:paydb-primary-db-dev-params'), rdsArn('us-east-2', 'pg:paydb-dr-replica-db-dev-params'),
+      rdsArn('us-east-1', 'og:default:postgres-14'), rdsArn('us-east-2', 'og:default:postgres-14'),
     ]));
     expect(create.Condition).toEqual({ BoolIfExists: { 'rds:PubliclyAccessible': 'false' } });
   });
 
-  it('may replicate only the DR instance\'s automated backups, into the primary region, and read them there', () => {
+  it('may replicate only the two instances\' automated backups, and read them in either region', () => {
     const [start, ...others] = grantsOf(orchestrator.statements, 'rds:StartDBInstanceAutomatedBackupsReplication');
     expect(others).toEqual([]);
     expect(start.Condition).toBeUndefined();
-    expect(sorted(start.Resource)).toEqual(sorted([instanceArn('us-east-2', 'paydb-dr-replica-db-dev'), rdsArn('us-east-1', 'auto-backup:*')]));
+    expect(sorted(start.Resource)).toEqual(sorted([
+      instanceArn('us-east-1', 'paydb-primary-db-dev'), instanceArn('us-east-2', 'paydb-dr-replica-db-dev'), rdsArn('us-east-1', 'auto-backup:*'), rdsArn('us-east-2', 'auto-backup:*'),
+    ]));
     expect(grantsOf(orchestrator.statements, 'rds:DescribeDBInstanceAutomatedBackups')).toEqual([{
-      Action: 'rds:DescribeDBInstanceAutomatedBackups', Resource: rdsArn('us-east-1', 'auto-backup:*'),
+      Action: 'rds:DescribeDBInstanceAutomatedBackups', Resource: [rdsArn('us-east-1', 'auto-backup:*'), rdsArn('us-east-2', 'auto-backup:*')],
     }]);
   });
 
-  it('lets RDS use the primary region\'s key for it: grants only for AWS resources through RDS of the primary region, describe only through RDS', () => {
-    const [grant, ...otherGrants] = grantsOf(orchestrator.statements, 'kms:CreateGrant');
-    expect(otherGrants).toEqual([]);
-    expect(primaryKeyArn(grant.Resource)).toEqual({ 'Fn::GetAtt': [primaryKeyId, 'Arn'] });
-    expect(grant.Condition).toEqual({ Bool: { 'kms:GrantIsForAWSResource': 'true' }, StringEquals: { 'kms:ViaService': 'rds.us-east-1.amazonaws.com' } });
-    const [describe, ...otherDescribes] = grantsOf(orchestrator.statements, 'kms:DescribeKey');
-    expect(otherDescribes).toEqual([]);
-    expect(primaryKeyArn(describe.Resource)).toEqual({ 'Fn::GetAtt': [primaryKeyId, 'Arn'] });
-    expect(describe.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'rds.us-east-1.amazonaws.com' } });
+  it('lets RDS use each region\'s key for it: grants only for AWS resources through RDS of that region, describe only through RDS', () => {
+    const grants = grantsOf(orchestrator.statements, 'kms:CreateGrant');
+    expect(grants).toHaveLength(2);
+    const [primaryGrant, drGrant] = grants;
+    expect(primaryKeyArn(primaryGrant.Resource)).toEqual({ 'Fn::GetAtt': [primaryKeyId, 'Arn'] });
+    expect(primaryGrant.Condition).toEqual({ Bool: { 'kms:GrantIsForAWSResource': 'true' }, StringEquals: { 'kms:ViaService': 'rds.us-east-1.amazonaws.com' } });
+    expect(drKeyOf(drGrant.Resource)).toEqual(drKeyArn);
+    expect(drGrant.Condition).toEqual({ Bool: { 'kms:GrantIsForAWSResource': 'true' }, StringEquals: { 'kms:ViaService': 'rds.us-east-2.amazonaws.com' } });
+    const describes = grantsOf(orchestrator.statements, 'kms:DescribeKey');
+    expect(describes.map((statement) => statement.Condition)).toEqual([
+      { StringEquals: { 'kms:ViaService': 'rds.us-east-1.amazonaws.com' } }, { StringEquals: { 'kms:ViaService': 'rds.us-east-2.amazonaws.com' } },
+    ]);
   });
 
-  it('fail-back: may freeze the DR instance in its own parameter group, fence and stop it, and promote the re-protection replica; never delete', () => {
+  it('fail-back: may freeze the DR instance in its own parameter group, fence and stop it, and promote the primary-region replica; never delete', () => {
     expect(bySid('FreezeWritesOfTheDrInstanceForAFailBack')).toEqual({ Action: 'rds:ModifyDBParameterGroup', Resource: rdsArn('us-east-2', 'pg:paydb-dr-replica-db-dev-params') });
     expect(bySid('FenceTheDrInstanceInAFailBack')).toEqual({ Action: ['rds:ModifyDBInstance', 'rds:StopDBInstance'], Resource: instanceArn('us-east-2', 'paydb-dr-replica-db-dev') });
-    expect(bySid('PromoteTheReprotectionReplicaInAFailBack')).toEqual({ Action: 'rds:PromoteReadReplica', Resource: instanceArn('us-east-1', 'paydb-primary-reprotect-db-dev') });
+    expect(bySid('PromoteThePrimaryRegionReplicaInAFailBack')).toEqual({ Action: 'rds:PromoteReadReplica', Resource: instanceArn('us-east-1', 'paydb-primary-db-dev') });
     expect(grantsOf(orchestrator.statements, 'rds:DeleteDBInstance')).toEqual([]);
   });
 });

@@ -164,7 +164,7 @@ describe('post-deploy synthetic drill', () => {
     const gateCommands = buildCommands(projectOf(gate)).join('\n');
     expect(gateCommands).toContain('aws sts assume-role --role-arn arn:aws:iam::111111111111:role/cdk-hnb659fds-lookup-role-111111111111-us-east-2');
     expect(gateCommands).toContain('npx tsx functions/topology-gate/cli.ts --expected primary --primary-region us-east-1 --primary-instance paydb-primary-db-ci ' +
-      '--dr-region us-east-2 --dr-instance paydb-dr-replica-db-ci --reprotect-instance paydb-primary-reprotect-db-ci');
+      '--dr-region us-east-2 --dr-instance paydb-dr-replica-db-ci');
   });
 
   test('runs after the last deploy action of the stage (after Route53)', () => {

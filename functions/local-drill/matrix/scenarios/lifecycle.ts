@@ -5,25 +5,31 @@
  *    fires and the orchestrator fails over automatically once the primary's lease ran out;
  * 2. the primary region comes back WITHOUT its database (the old primary stays down): its API answers again, so the
  *    failover's fence completes and the record is `completed`;
- * 3. an operator re-protects: the orchestrator creates `primary-2` in the primary region, a base backup of the DR
- *    writer streaming from it, and replicates the writer's backups there (base backup + WAL archive);
+ * 3. an operator re-protects: the orchestrator renames the fenced old primary away (`primary-retired-<minute>`) and
+ *    creates a new server under the name `primary` in the primary region, a base backup of the DR writer streaming from
+ *    it, and replicates the writer's backups there (base backup + WAL archive);
  * 4. an operator fails back: the same zero-loss planned switchover, on the pair the re-protection left (the DR writer is
- *    frozen, `primary-2` catches up, the writer name moves, `primary-2` is promoted, the DR database is fenced).
+ *    frozen, the new `primary` catches up, the writer name moves, it is promoted, the DR database is fenced);
+ * 5. an operator re-protects back: the fenced old DR writer is renamed away and a new server under the name `replica`
+ *    streams from the primary: the configured pair again, on new servers, which the drills may rehearse again.
  *
- * The verdict is computed from the client history and the databases: one writer at any time (three tenures: primary,
- * replica, primary-2), the crash's loss bounded by what the replica lacked, no acknowledged write lost in the planned
- * switch back, exactly two promotions (the timeline history files), the writer back in the primary region.
+ * The verdict is computed from the client history and the databases: one writer at any time (three tenures: the
+ * original primary, the DR database, the new primary), the crash's loss bounded by what the replica lacked, no
+ * acknowledged write lost in the planned switch back, exactly two promotions (the timeline history files), the writer
+ * back in the primary region, and at each phase the topology gate allowing only the configuration that describes it.
  */
 import type { Client } from 'pg';
 import { readFailoverStatus, type FailoverResult } from '../../../core/failover-orchestrator';
 import type { FailoverState } from '../../../core/ports';
+import { describeMember, sameMember, whyNotOnConfiguredPair, type DatabaseMember } from '../../../core/estate-roles';
+import type { NodeHandle } from '../../../adapters/local/postgres-cluster';
 import { formatSeconds } from '../../../core/format-seconds';
 import { MonitorMetric } from '../../../core/metric-names';
 import { systemClock } from '../../../core/system-clock';
 import { formatTimeline } from '../../../core/timeline';
 import { topologyGateVerdict, type WriterRegion } from '../../../core/topology-gate';
 import { readWrittenIds, serverIdentity } from '../../client-load';
-import { LOCAL_MEMBERS, LOCAL_REPROTECT_TARGETS, type LocalEstate } from '../../estate';
+import { LOCAL_MEMBERS, type LocalEstate } from '../../estate';
 import type { CheckResult } from '../../history/checks';
 import {
   acksBy, check, FAILOVER_WAIT_MS, losePrimaryRegion, newWriterAck, promotionsRecorded, replicaIdsOnceReplayed, waitFor,
@@ -35,8 +41,8 @@ const PHASE_WAIT_MS = 30_000;
 
 export const lifecycle: Scenario = {
   name: 'lifecycle',
-  expected: 'primary crash → automatic failover → re-protect (new replica in the primary region) → zero-loss switch back under load: '
-    + 'the writer is back in the primary region; exactly 2 promotions',
+  expected: 'primary crash → automatic failover → re-protect (old primary renamed away, a new replica under its name) → zero-loss switch back '
+    + 'under load → re-protect back: the configured pair again, on new servers; exactly 2 promotions',
   failoverExpected: true,
   // The writer's WAL archive in the other region needs archive_mode, which only a restart changes: on from the start
   // (archive_command /bin/true until the re-protection points it at the primary region's backup directory).
@@ -56,7 +62,7 @@ export const lifecycle: Scenario = {
       const observed = await estate.observedTopology();
       const [primary, dr] = (['primary', 'dr'] as const).map((expected) => topologyGateVerdict({
         expected, observed, primaryInstanceId: LOCAL_MEMBERS.primary.instanceId, drInstanceId: LOCAL_MEMBERS.replica.instanceId,
-        reprotectInstanceId: LOCAL_REPROTECT_TARGETS.primary.instanceId, primaryRegion: 'primary region', drRegion: 'DR region',
+        primaryRegion: 'primary region', drRegion: 'DR region',
       }));
       const refused = allowed === 'primary' ? dr : primary;
       const ok = primary.allow === (allowed === 'primary') && dr.allow === (allowed === 'dr') && (!refusalMentions || refusalMentions.test(refused.message));
@@ -83,24 +89,16 @@ export const lifecycle: Scenario = {
     checks.push(check('failover started by the alarm, completed', failedOver.trigger.startsWith('alarm:'), `failover ${failedOver.runId} (${failedOver.trigger}) completed at ${failedOver.completedAt}`));
     await gate('after the failover', 'dr', /Set the context value writerRegion to "dr"/);
 
-    // 3. Operator: re-protect.
-    const reprotectAt = Date.now();
-    progress('OPERATOR: re-protect the promoted writer');
-    const reprotect = await estate.failover({ trigger: 'reprotect', reason: 'lifecycle drill: protect the promoted DR writer' });
-    notes.push(`reprotect request: ${reprotect.outcome}`);
-    const reprotected = await recordIn(estate, (state) => state.mode === 'reprotect' && state.status !== 'in_progress');
-    if (reprotected?.status !== 'completed') return stopped(`re-protection did not complete (${reprotect.outcome}: ${reprotect.message.split('\n')[0]})`, faultAt, replicaIds);
-    notes.push(`re-protected in ${formatSeconds((Date.parse(reprotected.completedAt!) - reprotectAt) / 1000)}:\n${formatTimeline(await timelineOf(estate, reprotect))}`);
-    const target = LOCAL_REPROTECT_TARGETS.primary;
-    const newNode = estate.nodeOf(target);
-    if (!newNode) return stopped(`re-protection completed but ${target.instanceId} does not exist`, faultAt, replicaIds);
-    const [{ in_recovery: inRecovery }] = await newNode.query<{ in_recovery: boolean }>('SELECT pg_is_in_recovery() AS in_recovery');
-    const [streaming] = await estate.cluster.replica.query<{ state: string }>('SELECT state FROM pg_stat_replication WHERE application_name = $1', [target.instanceId]);
-    checks.push(check('re-protected: a new primary-region replica streams from the DR writer', inRecovery && streaming?.state === 'streaming',
-      `${target.instanceId} in recovery: ${inRecovery}; the DR writer's walsender to it: ${streaming?.state ?? 'none'}`));
-    const backups = reprotected.steps.waitForReplica?.detail ?? '';
-    checks.push(check('the writer\'s backups replicate to the primary region', /automated backups replicate/.test(backups), backups));
-    const newId = await newNode.session(serverIdentity);
+    // 3. Operator: re-protect (the old primary renamed away, a new server under its name).
+    const oldPrimaryNode = estate.cluster.primary;
+    const reprotected = await reprotectAndCheck(estate, checks, notes, progress, {
+      phase: 're-protected', reason: 'lifecycle drill: protect the promoted DR writer', writer: LOCAL_MEMBERS.replica, target: LOCAL_MEMBERS.primary,
+    });
+    if (typeof reprotected === 'string') return stopped(reprotected, faultAt, replicaIds);
+    const newPrimary = reprotected;
+    checks.push(check('the old primary is kept under a retired name, not deleted', estate.memberAt(oldPrimaryNode.port)?.instanceId.startsWith('primary-retired-') === true,
+      `server ${oldPrimaryNode.name} answers to ${estate.memberAt(oldPrimaryNode.port)?.instanceId ?? 'nothing'}`));
+    const newId = await newPrimary.session(serverIdentity);
     await gate('after the re-protection', 'dr');
     // The monitor follows the failover state: it now measures the DR writer and its new replica (on AWS the estate's
     // alarms return to OK and the synthetic drill becomes ready), not the dead old primary.
@@ -110,25 +108,40 @@ export const lifecycle: Scenario = {
 
     // 4. Operator: fail back, under load.
     const switchAt = Date.now();
-    progress(`OPERATOR: switch back to ${target.instanceId} (planned, zero loss)`);
+    progress(`OPERATOR: switch back to the new ${LOCAL_MEMBERS.primary.instanceId} (planned, zero loss)`);
     const back = await estate.failover({ trigger: 'operator', reason: 'lifecycle drill: fail back to the primary region', switchover: true });
     notes.push(`switch back: ${back.outcome}\n${back.timeline ? formatTimeline(back.timeline) : ''}`);
     const backAck = await waitFor(() => acksBy(estate, newId, switchAt)[0], FAILOVER_WAIT_MS);
-    if (!backAck) return stopped(`no client saw ${target.instanceId} acknowledge a write after the switch back (${back.outcome}: ${back.message.split('\n')[0]})`, faultAt, replicaIds);
-    notes.push(`switch back: first write acknowledged by ${target.instanceId} ${formatSeconds((backAck.completedAt - switchAt) / 1000)} after the request`);
+    if (!backAck) return stopped(`no client saw the new primary acknowledge a write after the switch back (${back.outcome}: ${back.message.split('\n')[0]})`, faultAt, replicaIds);
+    notes.push(`switch back: first write acknowledged by the new primary ${formatSeconds((backAck.completedAt - switchAt) / 1000)} after the request`);
     checks.push(check('switch back started by the operator, completed', back.outcome === 'completed', `${back.outcome}: ${back.message.split('\n')[0]}`));
 
     // What the planned switch back may lose: nothing the DR writer acknowledged (its acks end at its freeze).
-    const finalIds = await newNode.session((client: Client) => readWrittenIds(client));
+    const finalIds = await newPrimary.session((client: Client) => readWrittenIds(client));
     const drAcks = acksBy(estate, estate.ids.replica);
     const lostInSwitch = drAcks.filter((ack) => !finalIds.has(ack.id));
     checks.push(check('switch back lost no acknowledged write', lostInSwitch.length === 0,
-      `${lostInSwitch.length} of the DR writer's ${drAcks.length} acknowledged writes missing on ${target.instanceId}${lostInSwitch[0] ? `, e.g. ${lostInSwitch[0].id}` : ''}`));
-    const [{ in_recovery: stillStandby }] = await newNode.query<{ in_recovery: boolean }>('SELECT pg_is_in_recovery() AS in_recovery');
-    checks.push(check('the writer is back in the primary region', !stillStandby && target.side === 'primary' && !estate.cluster.replica.isRunning(),
-      `${target.instanceId} (${target.side} region) ${stillStandby ? 'still a standby' : 'writes'}; the DR database ${estate.cluster.replica.isRunning() ? 'still runs' : 'is fenced and stopped'}`));
+      `${lostInSwitch.length} of the DR writer's ${drAcks.length} acknowledged writes missing on the new primary${lostInSwitch[0] ? `, e.g. ${lostInSwitch[0].id}` : ''}`));
+    const [{ in_recovery: stillStandby }] = await newPrimary.query<{ in_recovery: boolean }>('SELECT pg_is_in_recovery() AS in_recovery');
+    checks.push(check('the writer is back in the primary region, under the primary\'s name', !stillStandby && !estate.cluster.replica.isRunning(),
+      `${LOCAL_MEMBERS.primary.instanceId} (server ${newPrimary.name}) ${stillStandby ? 'still a standby' : 'writes'}; the old DR writer ${estate.cluster.replica.isRunning() ? 'still runs' : 'is fenced and stopped'}`));
+    // Both standalone now: the gate tells the new primary (created last) from the old DR writer.
+    await gate('after the fail-back', 'primary', /the estate failed back/);
 
-    await gate('after the fail-back', 'none', /failed back/);
+    // 5. Operator: re-protect back (the old DR writer renamed away, a new DR server under its name).
+    const oldDrNode = estate.cluster.replica;
+    const reprotectedBack = await reprotectAndCheck(estate, checks, notes, progress, {
+      phase: 're-protected back', reason: 'lifecycle drill: protect the primary again', writer: LOCAL_MEMBERS.primary, target: LOCAL_MEMBERS.replica,
+    });
+    if (typeof reprotectedBack === 'string') return stopped(reprotectedBack, faultAt, replicaIds);
+    checks.push(check('the old DR writer is kept under a retired name, not deleted', estate.memberAt(oldDrNode.port)?.instanceId.startsWith('replica-retired-') === true,
+      `server ${oldDrNode.name} answers to ${estate.memberAt(oldDrNode.port)?.instanceId ?? 'nothing'}`));
+    await gate('after the re-protection back (as built)', 'primary', /still a read replica/);
+    const offPair = whyNotOnConfiguredPair(await estate.store.read());
+    checks.push(check('the estate is on its configured pair again (the drills may rehearse it)', offPair === undefined, offPair ?? 'primary writes, replica replicates it'));
+    const measuredBack = await newPairMeasured(estate, Date.now());
+    checks.push(check('the monitor measures the configured pair on its new servers', measuredBack !== undefined,
+      measuredBack ?? 'no monitor cycle saw both reachable with a measured lag within the wait'));
 
     return {
       faultAt,
@@ -137,13 +150,43 @@ export const lifecycle: Scenario = {
       notes,
       writerChain: {
         writers: [estate.ids.primary, estate.ids.replica, newId],
-        finalWriter: newNode,
+        finalWriter: newPrimary,
         promotions: promotionsRecorded(estate.cluster.nodes),
         expectedPromotions: 2,
       },
     };
   },
 };
+
+/**
+ * Re-protection by the operator, checked on the servers: the old writer under `target`'s name renamed away, a new
+ * server under it streaming from the writer, the writer's backups replicated to that region. Returns the new server,
+ * or why the lifecycle cannot go on.
+ */
+async function reprotectAndCheck(
+  estate: LocalEstate, checks: CheckResult[], notes: string[], progress: (line: string) => void,
+  step: { readonly phase: string; readonly reason: string; readonly writer: DatabaseMember; readonly target: DatabaseMember },
+): Promise<NodeHandle | string> {
+  const startedAt = Date.now();
+  progress(`OPERATOR: re-protect ${describeMember(step.writer)} (${step.phase})`);
+  const request = await estate.failover({ trigger: 'reprotect', reason: step.reason });
+  notes.push(`reprotect request (${step.phase}): ${request.outcome}`);
+  const record = await recordIn(estate, (state) => state.mode === 'reprotect' && sameMember(state.reprotect?.writer, step.writer) && state.status !== 'in_progress');
+  if (record?.status !== 'completed') return `re-protection (${step.phase}) did not complete (${request.outcome}: ${request.message.split('\n')[0]})`;
+  notes.push(`${step.phase} in ${formatSeconds((Date.parse(record.completedAt!) - startedAt) / 1000)}:\n${formatTimeline(await timelineOf(estate, request))}`);
+  const retired = record.steps.retireOldWriter?.detail ?? '';
+  checks.push(check(`${step.phase}: the old writer under ${step.target.instanceId} renamed away first`, record.reprotect?.retiredAs !== undefined && /renamed/.test(retired), retired));
+  const node = estate.nodeOf(step.target);
+  const writerNode = estate.nodeOf(step.writer);
+  if (!node || !writerNode) return `re-protection (${step.phase}) completed but no server answers to ${!node ? step.target.instanceId : step.writer.instanceId}`;
+  const [{ in_recovery: inRecovery }] = await node.query<{ in_recovery: boolean }>('SELECT pg_is_in_recovery() AS in_recovery');
+  const [streaming] = await writerNode.query<{ state: string }>('SELECT state FROM pg_stat_replication WHERE application_name = $1', [node.name]);
+  checks.push(check(`${step.phase}: a new server under ${step.target.instanceId} streams from the writer`, inRecovery && streaming?.state === 'streaming',
+    `${step.target.instanceId} is server ${node.name}, in recovery: ${inRecovery}; the writer's walsender to it: ${streaming?.state ?? 'none'}`));
+  const backups = record.steps.waitForReplica?.detail ?? '';
+  checks.push(check(`${step.phase}: the writer's backups replicate to the ${step.target.side === 'primary' ? 'primary' : 'DR'} region`, /automated backups replicate/.test(backups), backups));
+  return node;
+}
 
 /**
  * A monitor cycle after `since` that measured the new pair: the writer and its replica reachable, the replica's lag

@@ -9,10 +9,16 @@
  *   error DBInstanceNotFound (HTTP 404), https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html
  * - DescribeDBInstanceAutomatedBackups by `DBInstanceAutomatedBackupsArn`, `RestoreWindow.LatestTime`,
  *   https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBInstanceAutomatedBackups.html
+ * - Renaming: ModifyDBInstance `NewDBInstanceIdentifier` + `ApplyImmediately`, refused on a stopped instance,
+ *   https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RenameInstance.html,
+ *   https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_StopInstance.html; StartDBInstance,
+ *   https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_StartDBInstance.html; security group memberships and
+ *   their status, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_VpcSecurityGroupMembership.html
  */
 import {
   CreateDBInstanceReadReplicaCommand, DBInstanceAlreadyExistsFault, DBInstanceNotFoundFault, DescribeDBInstanceAutomatedBackupsCommand,
-  DescribeDBInstancesCommand, KMSKeyNotAccessibleFault, RDSClient, StartDBInstanceAutomatedBackupsReplicationCommand,
+  DescribeDBInstancesCommand, KMSKeyNotAccessibleFault, ModifyDBInstanceCommand, ModifyDBParameterGroupCommand, RDSClient,
+  StartDBInstanceAutomatedBackupsReplicationCommand, StartDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { RdsReplicaProvisioning, type ReplicaTargetSettings } from '../../../../functions/adapters/aws/rds-replica-provisioning';
@@ -26,15 +32,25 @@ const dr = mockClient(drRds);
 
 const WRITER: DatabaseMember = { side: 'dr', instanceId: 'paydb-dr-replica-db-dev' };
 const WRITER_ARN = 'arn:aws:rds:us-east-2:111111111111:db:paydb-dr-replica-db-dev';
-const TARGET: DatabaseMember = { side: 'primary', instanceId: 'paydb-primary-db-dev-r2' };
+/** The configured primary-region instance: the replica of the DR writer takes its name once the old primary is renamed. */
+const TARGET: DatabaseMember = { side: 'primary', instanceId: 'paydb-primary-db-dev' };
+const RETIRED = 'paydb-primary-db-dev-retired-202612010507';
 const SETTINGS: ReplicaTargetSettings = {
-  instanceId: TARGET.instanceId, kmsKeyId: 'arn:aws:kms:us-east-1:111111111111:key/primary', dbSubnetGroupName: 'paydb-primary-subnets-dev',
-  dbParameterGroupName: 'paydb-primary-r2-dev-params', vpcSecurityGroupIds: ['sg-db'], backupRetentionDays: 7,
+  instanceId: TARGET.instanceId, fenceSecurityGroupId: 'sg-fence', kmsKeyId: 'arn:aws:kms:us-east-1:111111111111:key/primary',
+  dbSubnetGroupName: 'paydb-primary-reprotect-db-dev-subnets', dbParameterGroupName: 'paydb-primary-db-dev-params', vpcSecurityGroupIds: ['sg-db'], backupRetentionDays: 7,
 };
-const provisioning = () => new RdsReplicaProvisioning({
+const DR_SETTINGS: ReplicaTargetSettings = {
+  instanceId: WRITER.instanceId, fenceSecurityGroupId: 'sg-dr-fence', kmsKeyId: 'arn:aws:kms:us-east-2:111111111111:key/dr',
+  dbSubnetGroupName: 'paydb-dr-replica-db-dev-subnets', dbParameterGroupName: 'paydb-dr-replica-db-dev-params', vpcSecurityGroupIds: ['sg-dr-db'], backupRetentionDays: 7,
+};
+const provisioning = (targets: { primary?: ReplicaTargetSettings; dr?: ReplicaTargetSettings } = { primary: SETTINGS, dr: DR_SETTINGS }) => new RdsReplicaProvisioning({
   regions: { primary: { region: 'us-east-1', rds: primaryRds }, dr: { region: 'us-east-2', rds: drRds } },
-  targets: { primary: SETTINGS },
+  targets,
 });
+/** The old primary as RDS describes it: standalone, in `groups` (membership status `active`). */
+const oldPrimary = (status: string, groups: readonly string[] = ['sg-fence'], groupStatus = 'active') => ({ DBInstances: [{
+  DBInstanceIdentifier: TARGET.instanceId, DBInstanceStatus: status, VpcSecurityGroups: groups.map((id) => ({ VpcSecurityGroupId: id, Status: groupStatus })),
+}] });
 const notFound = () => new DBInstanceNotFoundFault({ message: 'DBInstance not found', $metadata: { httpStatusCode: 404 } });
 const replicaOf = (source: string, status = 'available', replication = 'replicating') => ({ DBInstances: [{
   DBInstanceIdentifier: TARGET.instanceId, DBInstanceStatus: status, ReadReplicaSourceDBInstanceIdentifier: source,
@@ -45,12 +61,15 @@ beforeEach(() => {
   primary.reset();
   dr.reset();
   dr.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: WRITER.instanceId }).resolves({ DBInstances: [{ DBInstanceIdentifier: WRITER.instanceId, DBInstanceArn: WRITER_ARN, DBInstanceStatus: 'available' }] });
+  // The target name is free (the old writer renamed away) unless a test says otherwise.
+  primary.on(DescribeDBInstancesCommand).rejects(notFound());
 });
 
 describe('the target', () => {
-  test('the replica of a DR writer goes to the primary region under the configured identifier; none is configured for the DR region', () => {
+  test('the replica of a writer goes to the other region under that region\'s configured identifier; none where no settings are given', () => {
     expect(provisioning().targetFor(WRITER)).toEqual(TARGET);
-    expect(provisioning().targetFor({ side: 'primary', instanceId: TARGET.instanceId })).toBeUndefined();
+    expect(provisioning().targetFor(TARGET)).toEqual(WRITER);
+    expect(provisioning({ primary: SETTINGS }).targetFor(TARGET)).toBeUndefined();
   });
 
   test('absent (DBInstanceNotFound in its region) reads as undefined; other errors propagate', async () => {
@@ -81,16 +100,38 @@ describe('CreateDBInstanceReadReplica', () => {
 
     expect(dr.commandCalls(CreateDBInstanceReadReplicaCommand)).toHaveLength(0);
     expect(primary.commandCalls(CreateDBInstanceReadReplicaCommand)[0].args[0].input).toEqual({
-      DBInstanceIdentifier: 'paydb-primary-db-dev-r2',
+      DBInstanceIdentifier: 'paydb-primary-db-dev',
       SourceDBInstanceIdentifier: WRITER_ARN,
       KmsKeyId: 'arn:aws:kms:us-east-1:111111111111:key/primary',
-      DBSubnetGroupName: 'paydb-primary-subnets-dev',
-      DBParameterGroupName: 'paydb-primary-r2-dev-params',
+      DBSubnetGroupName: 'paydb-primary-reprotect-db-dev-subnets',
+      DBParameterGroupName: 'paydb-primary-db-dev-params',
       VpcSecurityGroupIds: ['sg-db'],
       PubliclyAccessible: false,
       CopyTagsToSnapshot: true,
       DeletionProtection: true,
     });
+  });
+
+  test('the write freeze the old writer left in the parameter group the replica inherits is lifted first (immediate), in the target region', async () => {
+    primary.on(DescribeDBInstancesCommand).rejects(notFound());
+
+    await provisioning().createReplica(WRITER, TARGET);
+
+    expect(primary.commandCalls(ModifyDBParameterGroupCommand).map((call) => call.args[0].input)).toEqual([{
+      DBParameterGroupName: 'paydb-primary-db-dev-params',
+      Parameters: [{ ParameterName: 'default_transaction_read_only', ParameterValue: '0', ApplyMethod: 'immediate' }],
+    }]);
+    const calls = primary.calls().map((call) => call.args[0].constructor.name);
+    expect(calls.indexOf('ModifyDBParameterGroupCommand')).toBeLessThan(calls.indexOf('CreateDBInstanceReadReplicaCommand'));
+  });
+
+  test('never lifted while a database still answers to the target name (a retry that finds the replica: its group is left alone)', async () => {
+    primary.on(DescribeDBInstancesCommand).resolves(replicaOf(WRITER_ARN, 'creating'));
+    primary.on(CreateDBInstanceReadReplicaCommand).rejects(new DBInstanceAlreadyExistsFault({ message: 'DB instance already exists', $metadata: { httpStatusCode: 400 } }));
+
+    await provisioning().createReplica(WRITER, TARGET);
+
+    expect(primary.commandCalls(ModifyDBParameterGroupCommand)).toHaveLength(0);
   });
 
   test('DBInstanceAlreadyExists for a replica of this writer (a retry whose first request went through) is adopted', async () => {
@@ -155,5 +196,97 @@ describe('automated backups replicated to the primary region', () => {
     expect(await provisioning().backupReplication(WRITER, 'primary')).toEqual({
       state: 'replicating', detail: `${BACKUPS_ARN} replicating, restorable in us-east-1 up to 2026-11-21T10:05:00.000Z`,
     });
+  });
+});
+
+describe('retiring the old writer that holds the target name (ModifyDBInstance NewDBInstanceIdentifier)', () => {
+  const describeOld = (response: ReturnType<typeof oldPrimary>) => primary.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: TARGET.instanceId }).resolves(response);
+
+  test('stopped inside its fence group: started first (a stopped instance cannot be modified), nothing renamed yet', async () => {
+    describeOld(oldPrimary('stopped'));
+
+    const progress = await provisioning().retireOldWriter(TARGET, RETIRED);
+
+    expect(progress).toEqual({ done: false, detail: expect.stringMatching(/start requested/) });
+    expect(primary.commandCalls(StartDBInstanceCommand).map((call) => call.args[0].input)).toEqual([{ DBInstanceIdentifier: TARGET.instanceId }]);
+    expect(primary.commandCalls(ModifyDBInstanceCommand)).toHaveLength(0);
+  });
+
+  test('stopped OUTSIDE its fence group: refused (started, it could take writes), nothing started', async () => {
+    describeOld(oldPrimary('stopped', ['sg-db']));
+
+    const refused = provisioning().retireOldWriter(TARGET, RETIRED);
+
+    await expect(refused).rejects.toBeInstanceOf(ReplicaTargetConflictError);
+    await expect(refused).rejects.toThrow(/stopped outside its fence \(security groups are sg-db \(active\), not only sg-fence/);
+    expect(primary.commandCalls(StartDBInstanceCommand)).toHaveLength(0);
+  });
+
+  test('running outside its fence: moved into the fence group first (immediately), not renamed yet', async () => {
+    describeOld(oldPrimary('available', ['sg-db']));
+
+    const progress = await provisioning().retireOldWriter(TARGET, RETIRED);
+
+    expect(progress.done).toBe(false);
+    expect(primary.commandCalls(ModifyDBInstanceCommand).map((call) => call.args[0].input)).toEqual([
+      { DBInstanceIdentifier: TARGET.instanceId, VpcSecurityGroupIds: ['sg-fence'], ApplyImmediately: true },
+    ]);
+  });
+
+  test('the fence group requested but not active yet: waits, requests nothing again', async () => {
+    describeOld(oldPrimary('available', ['sg-fence'], 'adding'));
+
+    const progress = await provisioning().retireOldWriter(TARGET, RETIRED);
+
+    expect(progress).toEqual({ done: false, detail: expect.stringMatching(/isolating it before the rename/) });
+    expect(primary.commandCalls(ModifyDBInstanceCommand)).toHaveLength(0);
+  });
+
+  test('available and isolated: renamed, applied immediately, in its own region', async () => {
+    describeOld(oldPrimary('available'));
+
+    const progress = await provisioning().retireOldWriter(TARGET, RETIRED);
+
+    expect(progress).toEqual({ done: false, detail: expect.stringMatching(/rename to paydb-primary-db-dev-retired-202612010507 requested/) });
+    expect(primary.commandCalls(ModifyDBInstanceCommand).map((call) => call.args[0].input)).toEqual([
+      { DBInstanceIdentifier: TARGET.instanceId, NewDBInstanceIdentifier: RETIRED, ApplyImmediately: true },
+    ]);
+    expect(dr.commandCalls(ModifyDBInstanceCommand)).toHaveLength(0);
+  });
+
+  test('starting, rebooting, renaming: waits', async () => {
+    for (const status of ['starting', 'rebooting', 'renaming', 'modifying']) {
+      describeOld(oldPrimary(status));
+      expect(await provisioning().retireOldWriter(TARGET, RETIRED)).toEqual({ done: false, detail: `status ${status}: waiting until it is available` });
+    }
+    expect(primary.commandCalls(ModifyDBInstanceCommand)).toHaveLength(0);
+  });
+
+  test('done once nothing answers to the old name (the retired one does, or nothing at all)', async () => {
+    primary.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: TARGET.instanceId }).rejects(notFound());
+    primary.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: RETIRED }).resolves({ DBInstances: [{ DBInstanceIdentifier: RETIRED, DBInstanceStatus: 'rebooting' }] });
+    expect(await provisioning().retireOldWriter(TARGET, RETIRED)).toEqual({ done: true, detail: `${RETIRED} is rebooting; nothing answers to paydb-primary-db-dev any more` });
+
+    primary.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: RETIRED }).rejects(notFound());
+    expect((await provisioning().retireOldWriter(TARGET, RETIRED)).detail).toMatch(/neither paydb-primary-db-dev nor .* exists \(deleted\?\): the name is free/);
+  });
+
+  test('a read replica under the name is never renamed', async () => {
+    primary.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: TARGET.instanceId }).resolves(replicaOf('arn:aws:rds:eu-west-1:111111111111:db:elsewhere'));
+    await expect(provisioning().retireOldWriter(TARGET, RETIRED)).rejects.toBeInstanceOf(ReplicaTargetConflictError);
+    expect(primary.commandCalls(ModifyDBInstanceCommand)).toHaveLength(0);
+  });
+
+  test('the old DR writer after a fail-back: in the DR region, with the DR fence group', async () => {
+    dr.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: WRITER.instanceId }).resolves({ DBInstances: [{
+      DBInstanceIdentifier: WRITER.instanceId, DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-dr-fence', Status: 'active' }],
+    }] });
+
+    await provisioning().retireOldWriter(WRITER, 'paydb-dr-replica-db-dev-retired-202612020101');
+
+    expect(dr.commandCalls(ModifyDBInstanceCommand).map((call) => call.args[0].input)).toEqual([
+      { DBInstanceIdentifier: WRITER.instanceId, NewDBInstanceIdentifier: 'paydb-dr-replica-db-dev-retired-202612020101', ApplyImmediately: true },
+    ]);
+    expect(primary.calls()).toHaveLength(0);
   });
 });
