@@ -1,7 +1,7 @@
 /**
  * Replication monitor: runs every minute in the DR region, inside the DR VPC. It measures the writer and its replica
- * as the failover state names them (`rolesAfter`): the configured pair as built, the promoted DR instance and the
- * replica a re-protection created after a failover (its endpoint read from RDS: `RdsEndpoints`).
+ * as the failover state names them (`rolesAfter`): the configured pair as built, the promoted DR instance after a
+ * failover, and the replica a re-protection created under the configured name of the other region (same endpoint).
  *
  * Environment (validated at cold start; a missing variable fails every invocation with its name):
  * - `ENVIRONMENT_SUFFIX`      dimension `EnvironmentSuffix` of every metric
@@ -30,13 +30,12 @@ import { CloudWatchMetrics } from '../adapters/aws/cloudwatch-metrics';
 import { readDatabaseCredentials } from '../adapters/aws/database-credentials';
 import { DynamoDbFailoverStateStore } from '../adapters/aws/dynamodb-failover-state-store';
 import { powertoolsLogger, type InvocationContext } from '../adapters/aws/powertools-logger';
-import { RdsEndpoints } from '../adapters/aws/rds-endpoints';
 import { describeInstanceStatus } from '../adapters/aws/rds-instance-status';
 import { sdkClientOptions } from '../adapters/aws/sdk-client-options';
 import type { DatabaseTarget } from '../adapters/postgres/connectivity';
 import { postgresReplicationProbes, type ProbeTarget } from '../adapters/postgres/replication-probes';
-import { sameMember, type DatabaseMember, type EstateRoles } from '../core/estate-roles';
-import { configuredPair } from '../shared/database-pair';
+import type { DatabaseMember, EstateRoles } from '../core/estate-roles';
+import { configuredEndpointOf, configuredPair } from '../shared/database-pair';
 import { readMonitorConfig } from './config';
 import { runMonitorCycle } from './monitor';
 
@@ -57,10 +56,6 @@ const primaryRds = new RDSClient({ region: config.primaryRegion, ...sdkClientOpt
 const drRds = new RDSClient({ region: config.drRegion, ...sdkClientOptions(READ_SDK) });
 const rdsOf = { primary: { rds: primaryRds }, dr: { rds: drRds } } as const;
 const configured = configuredPair(config);
-/** The endpoints synthesized into the environment: the two instances the infrastructure created. */
-const configuredEndpointOf = (member: DatabaseMember): string | undefined => (sameMember(member, configured.writer) ? config.primaryEndpoint
-  : sameMember(member, configured.replica) ? config.replicaEndpoint : undefined);
-const endpoints = new RdsEndpoints(rdsOf, configuredEndpointOf);
 /** The roles the last run of this container measured: used while the failover state table does not answer. */
 let lastRoles: EstateRoles | undefined;
 const failoverState = new DynamoDbFailoverStateStore(new DynamoDBClient({ region: config.drRegion, ...sdkClientOptions(READ_SDK) }), config.failoverStateTable);
@@ -95,10 +90,13 @@ export async function handler(_event?: unknown, context?: InvocationContext): Pr
         password,
         ssl: { rejectUnauthorized: true },
       });
-      // A configured endpoint needs no API call; any other is looked up when probed, so a silent API fails only its own checks.
+      // A database the state names but the estate does not know fails only its own checks, when probed.
       const targetOf = (member: DatabaseMember): ProbeTarget => {
-        const known = configuredEndpointOf(member);
-        return known ? target(known) : async () => target(await endpoints.endpointOf(member));
+        try {
+          return target(configuredEndpointOf(config, member));
+        } catch (unknown) {
+          return async () => { throw unknown; };
+        }
       };
       return (roles) => postgresReplicationProbes({
         primary: targetOf(roles.writer),

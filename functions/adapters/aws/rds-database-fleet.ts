@@ -1,10 +1,10 @@
 /**
  * The estate's RDS instances by role: `RdsDatabaseControl` bound to any writer → replica pair, in whichever regions
  * they run. The configured pair keeps its own control (create-handler.ts); this one serves the pairs a re-protection
- * leaves (the promoted DR instance → its replica in the primary region).
+ * leaves (the promoted DR instance → the replica created under the primary's name, and back).
  *
- * A database's SQL endpoint: `RdsEndpoints` (configured for the two instances the infrastructure created, read from
- * RDS for any other). Such a pair has no lag data here: `replicationLagSeconds` is `undefined` (unknown), which the
+ * A database's SQL endpoint is its settings' (the two instances' configured endpoints: a re-protection keeps their
+ * names, and RDS derives an endpoint from the identifier). Such a pair has no lag data here: `replicationLagSeconds` is `undefined` (unknown), which the
  * core never counts as within budget; a planned switchover does not need it (it waits until the replica replayed
  * the frozen writer's last WAL position).
  */
@@ -13,12 +13,11 @@ import type { Clock, DatabaseControl, DatabaseFleet } from '../../core/ports';
 import type { DatabaseTarget, ProbeResult } from '../postgres/connectivity';
 import type { TargetProvider } from './database-session';
 import { RdsDatabaseControl } from './rds-database-control';
-import { RdsEndpoints } from './rds-endpoints';
 import type { RdsRegion } from './rds-replica-provisioning';
 
 /** What the fleet needs to know about one database beyond its region and identifier. */
 export interface RdsMemberSettings {
-  /** SQL endpoint; absent: read from RDS. */
+  /** SQL endpoint; absent for a database the estate does not know. */
   readonly endpoint?: string;
   /** Deny-all security group of its VPC: its fence once it is replaced as the writer. */
   readonly fenceSecurityGroupId?: string;
@@ -38,11 +37,7 @@ export interface RdsDatabaseFleetOptions {
 }
 
 export class RdsDatabaseFleet implements DatabaseFleet {
-  private readonly endpoints: RdsEndpoints;
-
-  constructor(private readonly options: RdsDatabaseFleetOptions) {
-    this.endpoints = new RdsEndpoints(options.regions, (member) => options.settingsOf(member).endpoint);
-  }
+  constructor(private readonly options: RdsDatabaseFleetOptions) {}
 
   get configured(): DatabasePair {
     return this.options.configured;
@@ -72,9 +67,11 @@ export class RdsDatabaseFleet implements DatabaseFleet {
     });
   }
 
-  /** The database's SQL endpoint (`RdsEndpoints.endpointOf`). */
-  endpointOf(member: DatabaseMember): Promise<string> {
-    return this.endpoints.endpointOf(member);
+  /** The database's SQL endpoint (its settings'); THROWS for a database the estate does not know. */
+  async endpointOf(member: DatabaseMember): Promise<string> {
+    const { endpoint } = this.options.settingsOf(member);
+    if (!endpoint) throw new Error(`${describeMember(member)} has no known endpoint: not one of the estate's two instances`);
+    return endpoint;
   }
 
   private targetOf(member: DatabaseMember): TargetProvider {

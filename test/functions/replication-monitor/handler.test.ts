@@ -227,7 +227,8 @@ test('a missing replica instance and a failed status both count as unavailable; 
   expect(summary.errors).toEqual([expect.stringMatching(/^describe replica rds-payments-replica-test: /)]);
 });
 
-const REPROTECTION = { writer: { side: 'dr', instanceId: 'paydb-dr-replica-db-dev' }, target: { side: 'primary', instanceId: 'paydb-primary-reprotect-db-dev' } };
+/** A re-protection's replica takes the configured name of its region (the old writer renamed away first). */
+const REPROTECTION = { writer: { side: 'dr', instanceId: ENV.REPLICA_DB_INSTANCE_ID }, target: { side: 'primary', instanceId: ENV.PRIMARY_DB_INSTANCE_ID } };
 
 test.each([
   ['the failedOver flag is set', failoverItem('in_progress', true), 1],
@@ -237,7 +238,7 @@ test.each([
   // Issue 11: the fail-back pointed the PRIMARY record at the new primary-region writer and withdrew the signal; a 1
   // here would keep that record unhealthy and send the writer name back to the fenced DR database.
   ['a fail-back toward the re-protection replica completed (it withdrew the signal)', failoverItem('completed', false, {
-    mode: 'switchover', pair: { writer: { side: 'dr', instanceId: 'paydb-dr-replica-db-dev' }, replica: { side: 'primary', instanceId: 'paydb-primary-db-dev-r2' } },
+    mode: 'switchover', pair: { writer: REPROTECTION.writer, replica: REPROTECTION.target },
   }), 0],
 ])('FailedOver is re-published from the state table when %s', async (_, item, expected) => {
   fakeProbes();
@@ -527,18 +528,10 @@ describe('cold-start validation of the environment', () => {
 // last in this file: the handler remembers the roles of its last run (a warm container) and the silent-table test
 // relies on the run before it.
 describe('the monitor measures the writer and replica the failover state names', () => {
-  const REPROTECTED = REPROTECTION.target.instanceId;
-  const REPROTECTED_ENDPOINT = `${REPROTECTED}.abc.us-east-1.rds.amazonaws.com`;
   const target = (host: string) => ({ host, port: 5432, database: 'payments', user: 'monitor', password: 's3cret', ssl: { rejectUnauthorized: true } });
   const describedIn = async () => Object.fromEntries(await Promise.all(
     rds.commandCalls(DescribeDBInstancesCommand).map(async (call) => [call.args[0].input.DBInstanceIdentifier, await (call.thisValue as RDSClient).config.region()]),
   ));
-
-  beforeEach(() => {
-    rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: REPROTECTED }).resolves({
-      DBInstances: [{ DBInstanceIdentifier: REPROTECTED, DBInstanceStatus: 'available', Endpoint: { Address: REPROTECTED_ENDPOINT } }],
-    });
-  });
 
   test('after a failover: the promoted DR instance is the writer, no replica answers, no lag, WriterProtected=0', async () => {
     const probes = fakeProbes({ probePrimary: jest.fn().mockResolvedValue(up(false)) });
@@ -558,17 +551,15 @@ describe('the monitor measures the writer and replica the failover state names',
     expect(summary.errors).toEqual([]);
   });
 
-  test('after a re-protection: the DR writer and its replica in the primary region, with lag; the old primary is not asked', async () => {
+  test('after a re-protection: the DR writer and its replica under the primary\'s name (same endpoint), with lag; no other instance is asked', async () => {
     const probes = fakeProbes();
-    dynamo.on(GetItemCommand).resolves({ Item: failoverItem('completed', true, { mode: 'reprotect', reprotect: { ...REPROTECTION, writer: { side: 'dr', instanceId: ENV.REPLICA_DB_INSTANCE_ID } } }) });
+    dynamo.on(GetItemCommand).resolves({ Item: failoverItem('completed', true, { mode: 'reprotect', reprotect: REPROTECTION }) });
 
     const summary = await handler();
 
-    const [[targets]] = buildProbes.mock.calls;
-    expect(targets.primary).toEqual(target(ENV.REPLICA_DB_ENDPOINT));
-    // The re-protection replica's endpoint is only RDS's: looked up when probed.
-    expect(await (targets.replica as () => Promise<DatabaseTarget>)()).toEqual(target(REPROTECTED_ENDPOINT));
-    expect(await describedIn()).toEqual({ [ENV.REPLICA_DB_INSTANCE_ID]: 'us-east-2', [REPROTECTED]: 'us-east-1' });
+    // Roles swapped: the DR instance writes, the primary-region instance replicates; both at their configured endpoints.
+    expect(buildProbes).toHaveBeenCalledWith({ primary: target(ENV.REPLICA_DB_ENDPOINT), replica: target(ENV.PRIMARY_DB_ENDPOINT), timeoutMs: 5000 });
+    expect(await describedIn()).toEqual({ [ENV.REPLICA_DB_INSTANCE_ID]: 'us-east-2', [ENV.PRIMARY_DB_INSTANCE_ID]: 'us-east-1' });
     expect(values(published())).toEqual({
       PrimaryReachable: 1, PrimaryWritable: 1, ReplicaReachable: 1, PrimaryAvailable: 1, ReplicaAvailable: 1, PrimaryFailedState: 0, PrimaryRoutineState: 0,
       PrimaryApiUnreachable: 0, ReplicationLagSeconds: 0.05, FailedOver: 1, WriterProtected: 1, MonitorErrors: 0,
@@ -590,8 +581,21 @@ describe('the monitor measures the writer and replica the failover state names',
     }
 
     // The run before this one saw the re-protected pair.
-    expect(await describedIn()).toEqual({ [ENV.REPLICA_DB_INSTANCE_ID]: 'us-east-2', [REPROTECTED]: 'us-east-1' });
+    expect(await describedIn()).toEqual({ [ENV.REPLICA_DB_INSTANCE_ID]: 'us-east-2', [ENV.PRIMARY_DB_INSTANCE_ID]: 'us-east-1' });
     expect(values(published())).toMatchObject({ PrimaryReachable: 1, ReplicaReachable: 1, MonitorErrors: 1 });
     expect(published().FailedOver).toBeUndefined();
   });
+});
+
+test('a database the state names that is not one of the two instances fails only its own probe (no endpoint, no API call)', async () => {
+  fakeProbes();
+  dynamo.on(GetItemCommand).resolves({ Item: failoverItem('completed', true, {
+    mode: 'reprotect', reprotect: { writer: REPROTECTION.writer, target: { side: 'primary', instanceId: 'paydb-someone-else' } },
+  }) });
+
+  await handler();
+
+  const [[targets]] = buildProbes.mock.calls;
+  expect(targets.primary).toEqual({ host: ENV.REPLICA_DB_ENDPOINT, port: 5432, database: 'payments', user: 'monitor', password: 's3cret', ssl: { rejectUnauthorized: true } });
+  await expect((targets.replica as () => Promise<unknown>)()).rejects.toThrow(/paydb-someone-else \(primary region\) is not one of the estate's two instances/);
 });

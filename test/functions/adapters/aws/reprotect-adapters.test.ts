@@ -7,8 +7,9 @@
  *   BEFORE the failed-over signal is withdrawn, https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html;
  * - the fleet binds RdsDatabaseControl to the fail-back pair: the DR instance is the one frozen (its own parameter
  *   group, ModifyDBParameterGroup) and fenced (the DR VPC's deny-all group, ModifyDBInstance), the primary-region
- *   replica the one promoted (PromoteReadReplica in us-east-1), its endpoint read from DescribeDBInstances
- *   `Endpoint.Address`, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html.
+ *   replica the one promoted (PromoteReadReplica in us-east-1), at the configured primary's endpoint (the replica
+ *   carries its name; RDS derives the endpoint from the identifier,
+ *   https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RenameInstance.html).
  */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -27,8 +28,9 @@ import type { FailoverState } from '../../../../functions/core/ports';
 import { HELD_UNTIL_RELEASED, type WriteLease } from '../../../../functions/core/write-lease';
 
 const DR: DatabaseMember = { side: 'dr', instanceId: 'paydb-dr-replica-db-dev' };
-const R2: DatabaseMember = { side: 'primary', instanceId: 'paydb-primary-db-dev-r2' };
-const R2_ENDPOINT = 'paydb-primary-db-dev-r2.abc.us-east-1.rds.amazonaws.com';
+/** The replica a re-protection created under the configured primary's name, promoted by the fail-back. */
+const R2: DatabaseMember = { side: 'primary', instanceId: 'paydb-primary-db-dev' };
+const R2_ENDPOINT = 'paydb-primary-db-dev.abc.us-east-1.rds.amazonaws.com';
 
 describe('DynamoDB: the lease names a writer; a record follows a completed one', () => {
   const dynamo = mockClient(DynamoDBClient);
@@ -121,7 +123,7 @@ describe('the fleet binds the database control to the fail-back pair', () => {
     regions: { primary: { region: 'us-east-1', rds: primaryRds }, dr: { region: 'us-east-2', rds: drRds } },
     settingsOf: (member) => (member.instanceId === DR.instanceId
       ? { endpoint: 'dr.example', ...(drFence ? { fenceSecurityGroupId: drFence, parameterGroup: 'paydb-dr-params' } : {}) }
-      : member.instanceId === R2.instanceId ? { fenceSecurityGroupId: 'sg-primary-fence', parameterGroup: 'paydb-r2-params' } : {}),
+      : member.instanceId === R2.instanceId ? { endpoint: R2_ENDPOINT, fenceSecurityGroupId: 'sg-primary-fence', parameterGroup: 'paydb-primary-params' } : {}),
     target: (host) => async () => ({ host, port: 5432, database: 'payments', user: 'u', password: 'p', ssl: { rejectUnauthorized: true } }),
     probe: async (target) => ({ reachable: true, latencyMs: 1, error: target.host }),
     sqlTimeoutMs: 1_000,
@@ -155,8 +157,8 @@ describe('the fleet binds the database control to the fail-back pair', () => {
     expect(() => fleet().control({ writer: DR, replica: R2 })).toThrow(/cannot act on paydb-dr-replica-db-dev \(DR region\) as the writer: a fence security group and its own DB parameter group not configured/);
   });
 
-  test('a database with no endpoint yet (being created) is named', async () => {
-    primary.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: R2.instanceId, DBInstanceStatus: 'creating' }] });
-    await expect(fleet('sg').endpointOf(R2)).rejects.toThrow(/has no endpoint yet \(status creating\)/);
+  test('a database the estate does not know has no endpoint: named, and RDS is not asked', async () => {
+    await expect(fleet('sg').endpointOf({ side: 'primary', instanceId: 'paydb-someone-else' })).rejects.toThrow(/paydb-someone-else \(primary region\) has no known endpoint/);
+    expect(primary.calls()).toHaveLength(0);
   });
 });
