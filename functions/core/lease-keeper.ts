@@ -7,7 +7,8 @@
  * request). When a renewal fails (no answer, a conflict, a deadline) it keeps trying and fences once less than
  * `fenceBudgetMs` remains. With no memory of a renewal (a fresh start) nothing remains: a fresh keeper that
  * cannot renew fences at once, and stays fenced until it holds the lease again. A lease held by the DR side is
- * final: the keeper fences and never releases it (only an operator's hand-back returns the lease).
+ * final: the keeper fences and never releases it (only an operator's fail-back returns the lease; the keeper then
+ * renews it and lifts its fence).
  */
 import { formatSeconds } from './format-seconds';
 import type { Alerts, Clock, Logger } from './ports';
@@ -183,7 +184,7 @@ export class LeaseKeeper {
 
   private async lost(current: WriteLease): Promise<KeeperTick> {
     this.heldUntil = undefined;
-    const holder = current.writer !== undefined ? `${current.writer} (${current.holder} region)` : `the ${current.holder === 'dr' ? 'DR side' : `${current.holder} region`}`;
+    const holder = `the ${current.holder === 'dr' ? 'DR side' : `${current.holder} region`}`;
     const verified = await this.fenceAndVerify(`${holder} holds the write lease (epoch ${current.epoch}, written by ${current.writtenBy})`);
     return { state: 'fenced_lost', fenceVerified: verified.fenced, detail: verified.detail };
   }

@@ -31,12 +31,6 @@ export interface WriteLease {
   readonly writtenBy: string;
   /** Epoch ms of this version's write (the writer's clock). */
   readonly writtenAt: number;
-  /**
-   * The database that may write under this lease, when it is not the configured instance of the holder's region: the
-   * orchestrator names the new writer when it moves the lease to a database created after a failover (re-protection,
-   * fail-back). Absent: the configured instance (the primary region's keeper guards only that one).
-   */
-  readonly writer?: string;
 }
 
 /** The DR side keeps a lease it took until an operator hands it back (no automatic fail-back). */
@@ -126,12 +120,15 @@ export function worstCaseTakeoverDelayMs(timings: LeaseTimings): number {
 export function describeLease(lease: WriteLease | undefined): string {
   if (!lease) return 'no write lease established';
   const until = lease.expiresAt >= HELD_UNTIL_RELEASED ? 'until an operator releases it' : `until ${new Date(lease.expiresAt).toISOString()}`;
-  return `write lease epoch ${lease.epoch} held by ${lease.holder}${lease.writer !== undefined ? ` for ${lease.writer}` : ''} ${until} (written by ${lease.writtenBy})`;
+  return `write lease epoch ${lease.epoch} held by ${lease.holder} ${until} (written by ${lease.writtenBy})`;
 }
 
-/** The database `lease` authorizes: the one it names, or the configured instance of the holder's region. */
+/**
+ * The database `lease` authorizes: the configured instance of the holder's region. Every writer the estate has carries
+ * one of the two configured names (a re-protection creates its replica under the name of its region), so a region
+ * names its writer.
+ */
 export function leaseWriter(lease: WriteLease, configured: DatabasePair): DatabaseMember {
-  if (lease.writer !== undefined) return { side: lease.holder, instanceId: lease.writer };
   const member = [configured.writer, configured.replica].find((candidate) => candidate.side === lease.holder);
   if (!member) throw new Error(`no configured database in the ${lease.holder} region`);
   return member;
@@ -145,21 +142,20 @@ export function leaseHeldBy(lease: WriteLease | undefined, member: DatabaseMembe
 }
 
 /**
- * The lease the orchestrator writes to give `member` write authority, held until an operator moves it again (nobody
- * renews it). `writer` is written only for a database that is not the configured instance of its region.
+ * The lease the orchestrator writes to give `member` write authority, held until an operator moves it again (or, in
+ * the primary region, until its keeper renews it). THROWS for a database that is not the configured instance of its
+ * region: no lease could name it.
  */
 export function leaseFor(member: DatabaseMember, configured: DatabasePair, epoch: number, writtenBy: string, writtenAt: number): WriteLease {
   const configuredInRegion = [configured.writer, configured.replica].find((candidate) => candidate.side === member.side);
-  return {
-    holder: member.side, epoch, expiresAt: HELD_UNTIL_RELEASED, writtenBy, writtenAt,
-    ...(configuredInRegion?.instanceId === member.instanceId ? {} : { writer: member.instanceId }),
-  };
+  if (configuredInRegion?.instanceId !== member.instanceId) throw new Error(`the write lease can name only the configured instance of a region, not ${member.instanceId}`);
+  return { holder: member.side, epoch, expiresAt: HELD_UNTIL_RELEASED, writtenBy, writtenAt };
 }
 
 /**
- * The primary region's keeper may renew `lease` only if it is the primary region's lease for the configured primary:
- * a lease the DR side holds, or one naming another database (a writer created after a failover), is final for it.
+ * The primary region's keeper may renew `lease` only if the primary region holds it (or nobody yet): a lease the DR
+ * side holds is final for it, until a fail-back hands it back to the primary region.
  */
 export function keeperMayHold(lease: WriteLease | undefined): boolean {
-  return lease === undefined || (lease.holder === 'primary' && lease.writer === undefined);
+  return lease === undefined || lease.holder === 'primary';
 }

@@ -29,8 +29,8 @@ export class LeaseWriteContendedError extends Error {
  * and https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html#V2globaltables_HowItWorks.consistency-modes-mrsc
  *
  * Attributes: `pk`, `holder` (S: `primary` | `dr`), `epoch` (N), `expiresAt` (N, epoch ms), `writtenBy` (S),
- * `writtenAt` (N, epoch ms), and `writer` (S) only when the lease names a database other than the configured instance
- * of its region (a writer created by re-protection; the primary region's keeper never renews such a lease).
+ * `writtenAt` (N, epoch ms). The holder's region names the writer: its configured instance (a re-protection keeps the
+ * configured names).
  * IAM: `dynamodb:GetItem` and `dynamodb:PutItem` on the table ARN of the caller's Region (+ `kms:Decrypt` /
  * `kms:GenerateDataKey` if the table has a customer-managed key).
  */
@@ -101,7 +101,6 @@ export function leaseToItem(lease: WriteLease): Record<string, AttributeValue> {
     expiresAt: { N: String(lease.expiresAt) },
     writtenBy: { S: lease.writtenBy },
     writtenAt: { N: String(lease.writtenAt) },
-    ...(lease.writer !== undefined ? { writer: { S: lease.writer } } : {}),
   };
 }
 
@@ -123,10 +122,8 @@ export function leaseFromItem(item: Record<string, AttributeValue>): WriteLease 
   const writtenAt = number('writtenAt', true);
   const writtenBy = item.writtenBy?.S;
   if (writtenBy === undefined) problems.push('writtenBy is missing');
-  const writer = item.writer?.S;
-  if (item.writer !== undefined && (writer === undefined || writer.trim() === '')) problems.push(`writer must be a database identifier, got ${JSON.stringify(item.writer)}`);
   if (problems.length > 0) throw new Error(`write lease item is malformed: ${problems.join('; ')}`);
-  return { holder: holder as LeaseHolder, epoch, expiresAt, writtenBy: writtenBy!, writtenAt, ...(writer !== undefined ? { writer } : {}) };
+  return { holder: holder as LeaseHolder, epoch, expiresAt, writtenBy: writtenBy!, writtenAt };
 }
 
 function storedLeaseOf(item: Record<string, AttributeValue> | undefined): { lease?: WriteLease; problem?: string } {

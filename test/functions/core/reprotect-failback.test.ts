@@ -10,7 +10,7 @@ import { rolesAfter, whyNotOnConfiguredPair, writerNameFailedOver } from '../../
 import { readFailoverStatus, retiredIdentifier, runFailover } from '../../../functions/core/failover-orchestrator';
 import type { FailoverRequest } from '../../../functions/core/failover-request';
 import { LeaseKeeper } from '../../../functions/core/lease-keeper';
-import { HELD_UNTIL_RELEASED, keeperMayHold, type WriteLease } from '../../../functions/core/write-lease';
+import { HELD_UNTIL_RELEASED, keeperMayHold, leaseFor, type WriteLease } from '../../../functions/core/write-lease';
 import { FakeAlerts, FakeClock, FakeLeaseStore, SETTINGS, SilentLogger, START } from './fakes';
 import { conflict, CONFIGURED, DR, fleetWorld, PRIMARY } from './reprotect-fakes';
 
@@ -405,7 +405,6 @@ describe('fail-back: the zero-loss switchover on the pair the re-protection left
     expect(dns.moves).toEqual(['paydb-primary-db-dev', 'paydb-dr-replica-db-dev']);
     expect(back.thawCalls).toBe(1);
     expect(ports.lease.lease).toMatchObject({ holder: 'dr', epoch: 6, expiresAt: HELD_UNTIL_RELEASED });
-    expect(ports.lease.lease?.writer).toBeUndefined();
   });
 
   test('an alarm after an abandoned fail-back does not fail over the re-protected pair (only the configured pair fails over on alarms)', async () => {
@@ -500,6 +499,11 @@ describe('the re-protection target is the configured database of the other regio
     expect(result.outcome).toBe('refused');
     expect(result.message).toMatch(/its replica would be paydb-primary-db-dev-r2 \(primary region\), not paydb-primary-db-dev \(primary region\)/);
     expect(w.reprotection.creates + w.reprotection.retirements.length).toBe(0);
+  });
+
+  test('the write lease names a region, whose configured instance writes: it cannot be written for any other database', () => {
+    expect(leaseFor(PRIMARY, CONFIGURED, 5, 'run-back', START)).toEqual({ holder: 'primary', epoch: 5, expiresAt: HELD_UNTIL_RELEASED, writtenBy: 'run-back', writtenAt: START });
+    expect(() => leaseFor({ side: 'primary', instanceId: 'paydb-primary-db-dev-r2' }, CONFIGURED, 5, 'run-back', START)).toThrow(/only the configured instance of a region, not paydb-primary-db-dev-r2/);
   });
 
   test('retiredIdentifier: dated, within RDS identifier rules even for the longest names', () => {

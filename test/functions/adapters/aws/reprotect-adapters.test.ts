@@ -1,7 +1,5 @@
 /**
  * The other AWS adapters re-protection and fail-back need (aws-sdk-client-mock):
- * - the write lease names a writer created after a failover (`writer` attribute), DynamoDB PutItem/GetItem,
- *   https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html;
  * - a record that follows a completed one replaces exactly that one (conditional PutItem);
  * - Route53: the writer name moves to a database other than the configured DR one by an UPSERT of the PRIMARY record
  *   BEFORE the failed-over signal is withdrawn, https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html;
@@ -20,36 +18,19 @@ import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchMetrics } from '../../../../functions/adapters/aws/cloudwatch-metrics';
 import { DynamoDbFailoverStateStore } from '../../../../functions/adapters/aws/dynamodb-failover-state-store';
-import { DynamoDbWriteLeaseStore, leaseFromItem, leaseToItem } from '../../../../functions/adapters/aws/dynamodb-write-lease-store';
 import { RdsDatabaseFleet } from '../../../../functions/adapters/aws/rds-database-fleet';
 import { Route53Dns } from '../../../../functions/adapters/aws/route53-dns';
 import type { DatabaseMember } from '../../../../functions/core/estate-roles';
 import type { FailoverState } from '../../../../functions/core/ports';
-import { HELD_UNTIL_RELEASED, type WriteLease } from '../../../../functions/core/write-lease';
 
 const DR: DatabaseMember = { side: 'dr', instanceId: 'paydb-dr-replica-db-dev' };
 /** The replica a re-protection created under the configured primary's name, promoted by the fail-back. */
 const R2: DatabaseMember = { side: 'primary', instanceId: 'paydb-primary-db-dev' };
 const R2_ENDPOINT = 'paydb-primary-db-dev.abc.us-east-1.rds.amazonaws.com';
 
-describe('DynamoDB: the lease names a writer; a record follows a completed one', () => {
+describe('DynamoDB: a record follows a completed one', () => {
   const dynamo = mockClient(DynamoDBClient);
   beforeEach(() => dynamo.reset());
-
-  test('a lease for a database created after the failover is written and read back with its `writer`', async () => {
-    const failedBack: WriteLease = { holder: 'primary', writer: R2.instanceId, epoch: 5, expiresAt: HELD_UNTIL_RELEASED, writtenBy: 'run-back', writtenAt: 1_800_000_000_000 };
-    dynamo.on(PutItemCommand).resolves({});
-    const store = new DynamoDbWriteLeaseStore(new DynamoDBClient({}), 'lease');
-
-    await store.compareAndSet({ holder: 'dr', epoch: 4, expiresAt: HELD_UNTIL_RELEASED, writtenBy: 'run-1', writtenAt: 1 }, failedBack);
-
-    const item = dynamo.commandCalls(PutItemCommand)[0].args[0].input.Item!;
-    expect(item.writer).toEqual({ S: R2.instanceId });
-    expect(leaseFromItem(item)).toEqual(failedBack);
-    // The configured instance of a region is never named: such items stay as before.
-    expect(leaseToItem({ ...failedBack, writer: undefined, holder: 'dr' }).writer).toBeUndefined();
-    expect(() => leaseFromItem({ ...item, writer: { S: ' ' } })).toThrow(/writer must be a database identifier/);
-  });
 
   test('acquire of a record that follows a completed one: the condition admits exactly that completed record', async () => {
     dynamo.on(PutItemCommand).resolves({});
