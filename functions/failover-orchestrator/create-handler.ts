@@ -182,7 +182,7 @@ function reprotectionOf(config: OrchestratorConfig, regions: Record<'primary' | 
     || !drParameterGroup || !drFenceSecurityGroupId) return undefined;
   const common = {
     ...(config.reprotectInstanceClass ? { dbInstanceClass: config.reprotectInstanceClass } : {}),
-    backupRetentionDays: config.reprotectBackupRetentionDays ?? 7,
+    backupRetentionDays: backupRetentionDaysOf(config),
   };
   return new RdsReplicaProvisioning({
     regions,
@@ -199,14 +199,21 @@ function reprotectionOf(config: OrchestratorConfig, regions: Record<'primary' | 
   });
 }
 
+/** The automated-backup retention of both instances' templates: the replicated backups and a promoted replica keep it too. */
+function backupRetentionDaysOf(config: OrchestratorConfig): number {
+  return config.reprotectBackupRetentionDays ?? 7;
+}
+
 /** What the fleet knows of each database: endpoints of the deployed pair, each region's fence group, own parameter groups. */
 function memberSettings(config: OrchestratorConfig, member: DatabaseMember): RdsMemberSettings {
+  const backupRetentionDays = backupRetentionDaysOf(config);
   if (member.side === 'primary' && member.instanceId === config.primaryInstanceId) {
-    return { endpoint: config.primaryEndpoint, fenceSecurityGroupId: config.fenceSecurityGroupId, parameterGroup: config.primaryParameterGroup };
+    return { endpoint: config.primaryEndpoint, fenceSecurityGroupId: config.fenceSecurityGroupId, parameterGroup: config.primaryParameterGroup, backupRetentionDays };
   }
   if (member.side === 'dr' && member.instanceId === config.replicaInstanceId) {
     return {
       endpoint: config.replicaEndpoint,
+      backupRetentionDays,
       ...(config.drFenceSecurityGroupId ? { fenceSecurityGroupId: config.drFenceSecurityGroupId } : {}),
       ...(config.drParameterGroup ? { parameterGroup: config.drParameterGroup } : {}),
     };

@@ -18,12 +18,13 @@
  * (5000), PRIMARY_PROBE_INTERVAL_MS (5000) — the re-verification that the primary is down;
  * LEASE_TAKEOVER_MARGIN_SECONDS (30) — the lease is taken only this long after it ran out;
  * SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS (300) — longest wait for the replica to replay the frozen primary's WAL.
- * Re-protection and fail-back (all or none; without them `{"action":"reprotect"}` is refused as not configured):
- * REPROTECT_REPLICA_DB_INSTANCE_ID, REPROTECT_KMS_KEY_ARN, REPROTECT_DB_SUBNET_GROUP, REPROTECT_DB_PARAMETER_GROUP,
- * REPROTECT_SECURITY_GROUP_IDS (comma-separated) — the replica of the promoted DR instance in the primary region;
- * DR_DB_PARAMETER_GROUP, DR_FENCE_SECURITY_GROUP_ID — the DR instance's own parameter group and the DR VPC's deny-all
- * group (the fail-back freezes and fences it); optional REPROTECT_DB_INSTANCE_CLASS (the source's),
- * REPROTECT_BACKUP_RETENTION_DAYS (7) — retention of the automated backups replicated to the primary region.
+ * Re-protection (both ways) and fail-back (all or none; without them `{"action":"reprotect"}` is refused as not
+ * configured): PRIMARY_KMS_KEY_ARN, PRIMARY_DB_SUBNET_GROUP, PRIMARY_DB_SECURITY_GROUP_IDS (comma-separated) — where a
+ * replica under PRIMARY_DB_INSTANCE_ID is created (with PRIMARY_DB_PARAMETER_GROUP) after a failover; DR_KMS_KEY_ARN,
+ * DR_DB_SUBNET_GROUP, DR_DB_SECURITY_GROUP_IDS, DR_DB_PARAMETER_GROUP — where one under REPLICA_DB_INSTANCE_ID is
+ * created after a fail-back; DR_FENCE_SECURITY_GROUP_ID — the DR VPC's deny-all group (the fail-back fences the DR
+ * instance with it; the old DR writer is renamed only inside it); optional REPROTECT_DB_INSTANCE_CLASS (the source's),
+ * REPROTECT_BACKUP_RETENTION_DAYS (7) — retention of the automated backups replicated to the other region.
  * Also honoured: NODE_EXTRA_CA_CERTS (RDS CA bundle for verified TLS), POWERTOOLS_* logger settings.
  *
  * Every AWS client has real per-call deadlines (adapters/aws/sdk-client-options.ts). A primary probe refused for a

@@ -13,9 +13,10 @@
  * The orchestrator runs in-process (the same `runFailover` as the Lambda), triggered by the local composite alarm,
  * by a resume schedule (the AWS resume rule), or by a scenario acting as an operator.
  *
- * Databases by role (`LOCAL_MEMBERS`): `primary` (primary region) and `replica` (DR region) are the configured pair;
- * a re-protection creates `primary-2` in the primary region (or `replica-2` in the DR region), a new server cloned
- * from the writer, reached directly (`nodeOf`).
+ * Databases by role (`LOCAL_MEMBERS`): `primary` (primary region) and `replica` (DR region) are the configured pair,
+ * names the estate maps to servers (`nodeOf`). A re-protection renames the old writer's server away
+ * (`primary-retired-<minute>`) and gives the name to a new server cloned from the writer (`primary-2`, reached
+ * directly), as RDS renames an instance and creates another under the old identifier.
  */
 import { randomBytes } from 'node:crypto';
 import { HistoryRecorder, type ServerId } from './history/history';

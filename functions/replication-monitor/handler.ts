@@ -18,7 +18,7 @@
  * Every AWS client has real per-call deadlines (sdk-client-options.ts) and every check its own deadline
  * (`DEFAULT_MONITOR_DEADLINES`): a region whose API hangs costs one metric (`PrimaryApiUnreachable=1`), never the run.
  *
- * IAM: `rds:DescribeDBInstances` on both instance ARNs and the re-protection replica's (each in its region), `secretsmanager:GetSecretValue` on
+ * IAM: `rds:DescribeDBInstances` on both instance ARNs (each in its region), `secretsmanager:GetSecretValue` on
  * the secret (+ `kms:Decrypt` on its key), `dynamodb:GetItem` on the table (+ `kms:Decrypt` if it has a CMK), `cloudwatch:PutMetricData`
  * (condition `cloudwatch:namespace`), plus the VPC-access ENI permissions.
  */

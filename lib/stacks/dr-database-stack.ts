@@ -66,7 +66,7 @@ export class DRDatabaseStack extends Stack {
       description: 'Deny-all: the DR instance is moved here by a fail-back so no client can write to it',
       allowAllOutbound: false,
     });
-    // The fail-back freezes the DR writer, waits until the re-protection replica replayed its last WAL position and
+    // The fail-back freezes the DR writer, waits until the primary-region replica replayed its last WAL position and
     // may undo the freeze, all over SQL from the orchestrator: after a fence applied early (a retried run) the
     // orchestrator must still reach the instance. Only the DR function subnets; clients stay out, and the read-only
     // default plus the session cut are the data-level fence.

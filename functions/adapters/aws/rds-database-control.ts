@@ -26,6 +26,12 @@ export interface RdsDatabaseControlOptions {
   /** The primary's own DB parameter group (env `PRIMARY_DB_PARAMETER_GROUP`): the switchover's write freeze. */
   readonly primaryParameterGroup: string;
   /**
+   * Retention the promoted database gets when the replica keeps no automated backups of its own (RDS creates a read
+   * replica with backups off unless they are turned on; promoted without `BackupRetentionPeriod` it would get RDS's
+   * default of 1 day): the one its template gives the instance under that name.
+   */
+  readonly promotedBackupRetentionDays?: number;
+  /**
    * How the primary is reached over SQL (credentials are read lazily; `refreshCredentials` re-reads a rotated
    * secret). A failure to read them throws from `probePrimary`.
    */
@@ -105,8 +111,9 @@ export class RdsDatabaseControl implements DatabaseControl {
   async promoteReplica(): Promise<void> {
     const replica = await describeInstance(this.options.drRds, this.options.replicaInstanceId);
     if (!replica.ReadReplicaSourceDBInstanceIdentifier) return;
-    // Omitting BackupRetentionPeriod would reset it to RDS's default of 1 day: keep the replica's PITR window.
-    const retention = replica.BackupRetentionPeriod;
+    // Omitting BackupRetentionPeriod would reset it to RDS's default of 1 day: keep the replica's PITR window, or give
+    // a replica without backups the template's.
+    const retention = replica.BackupRetentionPeriod !== undefined && replica.BackupRetentionPeriod > 0 ? replica.BackupRetentionPeriod : this.options.promotedBackupRetentionDays;
     await this.options.drRds.send(new PromoteReadReplicaCommand({
       DBInstanceIdentifier: this.options.replicaInstanceId,
       ...(retention !== undefined && retention > 0 ? { BackupRetentionPeriod: retention } : {}),

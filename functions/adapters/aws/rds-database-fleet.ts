@@ -23,6 +23,8 @@ export interface RdsMemberSettings {
   readonly fenceSecurityGroupId?: string;
   /** Its own DB parameter group: the write freeze of a switchover away from it. */
   readonly parameterGroup?: string;
+  /** The automated-backup retention its template gives it: what it keeps once promoted if, as a replica, it had none. */
+  readonly backupRetentionDays?: number;
 }
 
 export interface RdsDatabaseFleetOptions {
@@ -58,6 +60,7 @@ export class RdsDatabaseFleet implements DatabaseFleet {
       replicaInstanceId: pair.replica.instanceId,
       fenceSecurityGroupId: writer.fenceSecurityGroupId!,
       primaryParameterGroup: writer.parameterGroup!,
+      ...(this.options.settingsOf(pair.replica).backupRetentionDays !== undefined ? { promotedBackupRetentionDays: this.options.settingsOf(pair.replica).backupRetentionDays } : {}),
       primaryTarget: this.targetOf(pair.writer),
       replicaTarget: this.targetOf(pair.replica),
       probe: this.options.probe,

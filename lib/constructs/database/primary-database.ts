@@ -41,8 +41,8 @@ export function writerSilentSessionTimeout(config: Pick<DrConfig, 'failover'>): 
 
 /**
  * The writer's parameters beyond the estate's (`createPostgresParameterGroup`): sessions idle, or idle in a transaction,
- * for `timeout` are ended (see `PrimaryDatabaseProps.silentSessionTimeout`). Also those of the re-protection replica's
- * group, the writer after a fail-back.
+ * for `timeout` are ended (see `PrimaryDatabaseProps.silentSessionTimeout`). Also in the DR instance's own group while
+ * it writes (`writerRegion: dr`).
  */
 export function silentSessionParameters(timeout: Duration): Record<string, string> {
   const milliseconds = String(timeout.toMilliseconds());

@@ -104,7 +104,7 @@ describe('the fleet binds the database control to the fail-back pair', () => {
     regions: { primary: { region: 'us-east-1', rds: primaryRds }, dr: { region: 'us-east-2', rds: drRds } },
     settingsOf: (member) => (member.instanceId === DR.instanceId
       ? { endpoint: 'dr.example', ...(drFence ? { fenceSecurityGroupId: drFence, parameterGroup: 'paydb-dr-params' } : {}) }
-      : member.instanceId === R2.instanceId ? { endpoint: R2_ENDPOINT, fenceSecurityGroupId: 'sg-primary-fence', parameterGroup: 'paydb-primary-params' } : {}),
+      : member.instanceId === R2.instanceId ? { endpoint: R2_ENDPOINT, fenceSecurityGroupId: 'sg-primary-fence', parameterGroup: 'paydb-primary-params', backupRetentionDays: 7 } : {}),
     target: (host) => async () => ({ host, port: 5432, database: 'payments', user: 'u', password: 'p', ssl: { rejectUnauthorized: true } }),
     probe: async (target) => ({ reachable: true, latencyMs: 1, error: target.host }),
     sqlTimeoutMs: 1_000,
@@ -127,7 +127,8 @@ describe('the fleet binds the database control to the fail-back pair', () => {
     await control.promoteReplica();
     await control.fencePrimary();
 
-    expect(primary.commandCalls(PromoteReadReplicaCommand)[0].args[0].input).toMatchObject({ DBInstanceIdentifier: R2.instanceId });
+    // A replica RDS created with backups off gets its template's retention, not RDS's 1-day default.
+    expect(primary.commandCalls(PromoteReadReplicaCommand)[0].args[0].input).toEqual({ DBInstanceIdentifier: R2.instanceId, BackupRetentionPeriod: 7 });
     expect(dr.commandCalls(PromoteReadReplicaCommand)).toHaveLength(0);
     expect(dr.commandCalls(ModifyDBInstanceCommand)[0].args[0].input).toEqual({ DBInstanceIdentifier: DR.instanceId, VpcSecurityGroupIds: ['sg-dr-fence'], ApplyImmediately: true });
     expect(primary.commandCalls(ModifyDBInstanceCommand)).toHaveLength(0);
