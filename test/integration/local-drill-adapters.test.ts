@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import { LocalDatabaseControl } from '../../functions/adapters/local/local-database-control';
 import { LocalDns } from '../../functions/adapters/local/local-dns';
+import { LocalReplicaProvisioning } from '../../functions/adapters/local/local-replica-provisioning';
+import type { DatabaseMember } from '../../functions/core/estate-roles';
 import { NodeHandle, PostgresCluster, startCluster } from '../../functions/adapters/local/postgres-cluster';
 import type { RecordedDatum } from '../../functions/adapters/local/recording-observability';
 import { WriterEndpoint } from '../../functions/adapters/local/writer-endpoint';
@@ -30,6 +32,26 @@ async function endpointClient(): Promise<Client> {
   client.on('error', () => undefined);
   await client.connect();
   return client;
+}
+
+/** Re-protection's renaming of the old primary over a name registry, as the local estate keeps one. */
+const PRIMARY_MEMBER: DatabaseMember = { side: 'primary', instanceId: 'primary' };
+function retirement() {
+  const names = new Map<string, NodeHandle>([['primary', cluster.primary]]);
+  const renames: string[] = [];
+  const provisioning = new LocalReplicaProvisioning({
+    cluster,
+    nodeOf: (member) => names.get(member.instanceId),
+    memberAt: () => undefined,
+    targets: { primary: PRIMARY_MEMBER },
+    onCreated: () => undefined,
+    rename: (member, newId) => {
+      renames.push(`${member.instanceId}→${newId}`);
+      names.set(newId, names.get(member.instanceId)!);
+      names.delete(member.instanceId);
+    },
+  });
+  return { provisioning, renames };
 }
 
 const serverPort = async (client: Client) => (await client.query<{ port: number }>('SELECT inet_server_port() AS port')).rows[0].port;
@@ -78,6 +100,14 @@ test('the endpoint forwards to the writer; switching cuts old connections and ro
   expect(await dns.currentWriterTarget()).toBe(`replica (127.0.0.1:${cluster.replica.port})`);
 });
 
+test('re-protection never renames an old writer that is not fenced: a running primary that takes writes is refused, nothing renamed', async () => {
+  const { provisioning, renames } = retirement();
+
+  await expect(provisioning.retireOldWriter(PRIMARY_MEMBER, 'primary-retired-202612010600'))
+    .rejects.toThrow(/primary \(primary region\) is not fenced \(server running, default_transaction_read_only=off\)/);
+  expect(renames).toEqual([]);
+});
+
 test('fencing stops the old primary and is safe to repeat', async () => {
   const first = await control.fencePrimary();
   const second = await control.fencePrimary();
@@ -87,6 +117,16 @@ test('fencing stops the old primary and is safe to repeat', async () => {
   expect(await control.describePrimary()).toEqual({ status: 'stopped', available: false });
   expect(await control.probePrimary(1000)).toMatchObject({ reachable: false, error: expect.stringMatching(/ECONNREFUSED/) });
   expect((await control.describeReplica()).replicationState).toMatch(/^not streaming/);
+});
+
+test('the stopped old primary whose data directory keeps the fence is renamed away (the local "stopped inside its fence group"), once', async () => {
+  const { provisioning, renames } = retirement();
+
+  expect(await provisioning.retireOldWriter(PRIMARY_MEMBER, 'primary-retired-202612010600'))
+    .toEqual({ done: true, detail: expect.stringMatching(/server down, default_transaction_read_only=on in its postgresql.auto.conf\) is known as primary-retired-202612010600/) });
+  expect(await provisioning.retireOldWriter(PRIMARY_MEMBER, 'primary-retired-202612010600'))
+    .toEqual({ done: true, detail: expect.stringMatching(/^primary-retired-202612010600 is server primary; nothing answers to primary any more/) });
+  expect(renames).toEqual(['primary→primary-retired-202612010600']);
 });
 
 test('promotion is safe to request twice and ends with an available writer', async () => {
