@@ -1103,7 +1103,7 @@ class FailoverOrchestrator {
     if (found) {
       if (!replicatesFrom(found, writer)) {
         throw new RefuseReprotection(`${describeMember(target)} already exists (status ${found.status}) and ${describeSource(found)}, not from the writer `
-          + `${describeMember(writer)}. Nothing was created; delete or rename it (or configure another replica identifier), then re-protect again.`);
+          + `${describeMember(writer)}. Nothing was created; find out what it is (it took the name after the old writer was renamed away), then re-protect again.`);
       }
       const ours = record.createRequestedAt !== undefined;
       if (!ours) await this.save({ ...this.current, reprotect: { ...record, adopted: true } });
