@@ -485,7 +485,7 @@ export class LocalEstate {
   private newKeeperLoop(): KeeperLoop {
     return new KeeperLoop(new LeaseKeeper({
       lease: this.primaryLease,
-      fence: new LocalPrimarySelfFence(this.cluster.primary),
+      fence: new LocalPrimarySelfFence(() => this.instances.get(LOCAL_MEMBERS.primary.instanceId)?.node ?? this.cluster.primary),
       clock: systemClock,
       logger: prefixedLogger(this.options.progress, 'keeper'),
       alerts: this.alerts,

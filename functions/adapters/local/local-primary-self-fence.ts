@@ -2,7 +2,8 @@
  * The lease keeper's self-fence on the local primary, through the primary alone: `default_transaction_read_only`
  * in postgresql.auto.conf (not replicated, survives restarts), a reload, then every client session older than the
  * fence terminated; verified from a new session. A primary that is down counts as fenced once its configuration
- * is read-only: it comes back refusing writes.
+ * is read-only: it comes back refusing writes. It acts on the server that answers to the primary's name at each call,
+ * as the AWS keeper addresses the instance by its identifier (a re-protection gives the name to a new server).
  */
 import type { PrimarySelfFence, SelfFenceCheck } from '../../core/lease-keeper';
 import { probeDatabase } from '../postgres/connectivity';
@@ -16,7 +17,11 @@ const PROBE_TIMEOUT_MS = 500;
 export class LocalPrimarySelfFence implements PrimarySelfFence {
   private fencedAt: Date | undefined;
 
-  constructor(private readonly primary: NodeHandle) {}
+  constructor(private readonly primaryNow: () => NodeHandle) {}
+
+  private get primary(): NodeHandle {
+    return this.primaryNow();
+  }
 
   async primaryAnswers(): Promise<boolean> {
     if (!this.primary.isRunning()) return false;

@@ -141,10 +141,13 @@ async function verdict(scenario: Scenario, estate: LocalEstate, facts: ScenarioF
   const promotions = chain ? chain.promotions : await promotionsOf(estate.cluster.replica).catch(() => Number.NaN);
   const survivor = chain?.finalWriter ?? (promoted ? estate.cluster.replica : estate.cluster.primary);
   const survivingIds = await survivor.session((client: Client) => readWrittenIds(client)).catch(() => undefined);
-  const oldPrimaryAcks = events.filter((event): event is AcknowledgedOperation => event.outcome === 'ok' && event.server === estate.ids.primary);
-  const lossBound = facts.replicaIdsWhenPrimaryStopped
-    ? oldPrimaryAcks.filter((ack) => !facts.replicaIdsWhenPrimaryStopped!.has(ack.id)).length
-    : 0;
+  const acksOf = (server: string) => events.filter((event): event is AcknowledgedOperation => event.outcome === 'ok' && event.server === server);
+  const oldPrimaryAcks = acksOf(estate.ids.primary);
+  const crashes = [
+    ...(facts.replicaIdsWhenPrimaryStopped ? [{ writer: estate.ids.primary, replicaIds: facts.replicaIdsWhenPrimaryStopped }] : []),
+    ...(facts.laterCrashes ?? []),
+  ];
+  const lossBound = crashes.reduce((bound, crash) => bound + acksOf(crash.writer).filter((ack) => !crash.replicaIds.has(ack.id)).length, 0);
   const loss = boundedLoss(events, { survivingIds, lossBound });
   const result = decisiveResult(estate);
   const lagEstimate = (await estate.store.read())?.lagSecondsAtDecision;

@@ -42,6 +42,11 @@ export interface ScenarioFacts {
    * Absent when nothing may be lost (no failover, planned switchover).
    */
   readonly replicaIdsWhenPrimaryStopped?: ReadonlySet<string>;
+  /**
+   * Later crashes of other writers (a scenario whose estate fails over again after a fail-back): each may lose that
+   * writer's acknowledgements outside the ids its replica held once it had replayed everything it received.
+   */
+  readonly laterCrashes?: ReadonlyArray<{ readonly writer: string; readonly replicaIds: ReadonlySet<string> }>;
   /** Scenario-specific invariants (e.g. no promotion while the primary held its lease). */
   readonly checks?: readonly CheckResult[];
   readonly notes?: readonly string[];

@@ -11,12 +11,14 @@
  * 4. an operator fails back: the same zero-loss planned switchover, on the pair the re-protection left (the DR writer is
  *    frozen, the new `primary` catches up, the writer name moves, it is promoted, the DR database is fenced);
  * 5. an operator re-protects back: the fenced old DR writer is renamed away and a new server under the name `replica`
- *    streams from the primary: the configured pair again, on new servers, which the drills may rehearse again.
+ *    streams from the primary: the configured pair again, on new servers, which the drills may rehearse again;
+ * 6. re-armed: the primary region is lost again (the new primary SIGKILLed with its keeper, links and API) and the
+ *    composite alarm fails the configured pair over automatically, as on the first day.
  *
- * The verdict is computed from the client history and the databases: one writer at any time (three tenures: the
- * original primary, the DR database, the new primary), the crash's loss bounded by what the replica lacked, no
- * acknowledged write lost in the planned switch back, exactly two promotions (the timeline history files), the writer
- * back in the primary region, and at each phase the topology gate allowing only the configuration that describes it.
+ * The verdict is computed from the client history and the databases: one writer at any time (four tenures: the
+ * original primary, the DR database, the new primary, the new DR database), each crash's loss bounded by what its
+ * replica lacked, no acknowledged write lost in the planned switch back, exactly three promotions (the timeline history
+ * files), and at each phase the topology gate allowing only the configuration that describes it.
  */
 import type { Client } from 'pg';
 import { readFailoverStatus, type FailoverResult } from '../../../core/failover-orchestrator';
@@ -42,7 +44,7 @@ const PHASE_WAIT_MS = 30_000;
 export const lifecycle: Scenario = {
   name: 'lifecycle',
   expected: 'primary crash → automatic failover → re-protect (old primary renamed away, a new replica under its name) → zero-loss switch back '
-    + 'under load → re-protect back: the configured pair again, on new servers; exactly 2 promotions',
+    + 'under load → re-protect back: the configured pair again, on new servers → a second crash fails it over automatically; exactly 3 promotions',
   failoverExpected: true,
   // The writer's WAL archive in the other region needs archive_mode, which only a restart changes: on from the start
   // (archive_command /bin/true until the re-protection points it at the primary region's backup directory).
@@ -80,10 +82,13 @@ export const lifecycle: Scenario = {
     if (!failoverAck) return stopped('no client saw the DR writer acknowledge a write after the crash', faultAt, replicaIds);
     notes.push(`failover: first write acknowledged by the DR writer ${formatSeconds((failoverAck.completedAt - faultAt) / 1000)} after the crash`);
 
-    // 2. The primary region's API and quorum replica come back; its old database stays down (fenced on disk by the resume).
+    // 2. The primary region's API, quorum replica and lease keeper come back; its old database stays down (fenced on disk
+    // by the resume). The keeper finds the lease with the DR side: it fences whatever answers to the primary's name, from
+    // now on through the re-protection (the new replica under that name) until the fail-back hands the lease back.
     estate.primaryLease.setRemoteLinks('open');
     estate.controlPlane.answers = true;
-    progress('the primary region comes back without its database: API and lease replica reachable again, old primary stays down');
+    await estate.restartKeeper();
+    progress('the primary region comes back without its database: API, lease replica and keeper back, old primary stays down');
     const failedOver = await recordIn(estate, (state) => state.mode === 'failover' && state.status === 'completed');
     if (!failedOver) return stopped(`the failover did not complete (record: ${await describeRecord(estate)})`, faultAt, replicaIds);
     checks.push(check('failover started by the alarm, completed', failedOver.trigger.startsWith('alarm:'), `failover ${failedOver.runId} (${failedOver.trigger}) completed at ${failedOver.completedAt}`));
@@ -143,16 +148,39 @@ export const lifecycle: Scenario = {
     checks.push(check('the monitor measures the configured pair on its new servers', measuredBack !== undefined,
       measuredBack ?? 'no monitor cycle saw both reachable with a measured lag within the wait'));
 
+    // 6. Re-armed: the same crash again, on the new servers; nobody but the alarm acts.
+    const keeperHolds = await waitFor(() => (estate.keeper.lastTick?.state === 'held' ? estate.keeper.lastTick.detail : undefined), PHASE_WAIT_MS, 50);
+    checks.push(check('the primary region\'s keeper holds the lease again after the fail-back', keeperHolds !== undefined, keeperHolds ?? `keeper: ${estate.keeper.lastTick?.detail ?? 'no tick'}`));
+    const newReplica = reprotectedBack;
+    const newReplicaId = await newReplica.session(serverIdentity);
+    const secondFaultAt = Date.now();
+    estate.primaryLease.setRemoteLinks('blackhole');
+    estate.controlPlane.answers = false;
+    await estate.keeper.stop();
+    await newPrimary.kill('SIGKILL');
+    progress(`FAULT: the primary region lost again (${LOCAL_MEMBERS.primary.instanceId}, server ${newPrimary.name}, SIGKILLed; keeper dead, quorum links and API silent)`);
+    const secondReplicaIds = await replicaIdsOnceReplayed(newReplica);
+    const secondAck = await waitFor(() => acksBy(estate, newReplicaId, secondFaultAt)[0], FAILOVER_WAIT_MS);
+    if (!secondAck) return stopped(`no client saw the new DR database acknowledge a write after the second crash (record: ${await describeRecord(estate)})`, faultAt, replicaIds);
+    notes.push(`second failover: first write acknowledged by the new DR database ${formatSeconds((secondAck.completedAt - secondFaultAt) / 1000)} after the crash`);
+    estate.primaryLease.setRemoteLinks('open');
+    estate.controlPlane.answers = true;
+    const second = await recordIn(estate, (state) => state.mode === 'failover' && state.status === 'completed' && Date.parse(state.startedAt) >= secondFaultAt);
+    checks.push(check('re-armed: the alarm failed the configured pair over again, as on the first day', second !== undefined && second.trigger.startsWith('alarm:') && second.pair === undefined,
+      second ? `failover ${second.runId} (${second.trigger}) of ${second.pair ? 'another pair' : 'the configured pair'} completed at ${second.completedAt}` : `record: ${await describeRecord(estate)}`));
+    await gate('after the second failover', 'dr', /the estate has failed over/);
+
     return {
       faultAt,
       replicaIdsWhenPrimaryStopped: replicaIds,
+      laterCrashes: [{ writer: newId, replicaIds: secondReplicaIds }],
       checks,
       notes,
       writerChain: {
-        writers: [estate.ids.primary, estate.ids.replica, newId],
-        finalWriter: newPrimary,
+        writers: [estate.ids.primary, estate.ids.replica, newId, newReplicaId],
+        finalWriter: newReplica,
         promotions: promotionsRecorded(estate.cluster.nodes),
-        expectedPromotions: 2,
+        expectedPromotions: 3,
       },
     };
   },
