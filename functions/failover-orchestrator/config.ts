@@ -49,7 +49,11 @@ export interface OrchestratorConfig extends DatabasePairConfig {
   readonly drSecurityGroupIds?: readonly string[];
   readonly drParameterGroup?: string;
   readonly drFenceSecurityGroupId?: string;
+  /** Each region's enhanced-monitoring role, as its instance's template uses it. */
+  readonly primaryMonitoringRoleArn?: string;
+  readonly drMonitoringRoleArn?: string;
   readonly reprotectInstanceClass?: string;
+  readonly reprotectMaxAllocatedStorageGiB?: number;
   readonly reprotectBackupRetentionDays?: number;
 }
 
@@ -57,6 +61,7 @@ export interface OrchestratorConfig extends DatabasePairConfig {
 export const REPROTECTION_ENV_VARS = [
   'PRIMARY_KMS_KEY_ARN', 'PRIMARY_DB_SUBNET_GROUP', 'PRIMARY_DB_SECURITY_GROUP_IDS',
   'DR_KMS_KEY_ARN', 'DR_DB_SUBNET_GROUP', 'DR_DB_SECURITY_GROUP_IDS', 'DR_DB_PARAMETER_GROUP', 'DR_FENCE_SECURITY_GROUP_ID',
+  'PRIMARY_DB_MONITORING_ROLE_ARN', 'DR_DB_MONITORING_ROLE_ARN',
 ] as const;
 
 const ORCHESTRATOR_SPEC = {
@@ -88,7 +93,10 @@ const ORCHESTRATOR_SPEC = {
   drKmsKeyArn: optional(arn('DR_KMS_KEY_ARN')),
   drSubnetGroup: optional(text('DR_DB_SUBNET_GROUP')),
   drSecurityGroupIds: optional(commaList('DR_DB_SECURITY_GROUP_IDS')),
+  primaryMonitoringRoleArn: optional(arn('PRIMARY_DB_MONITORING_ROLE_ARN')),
+  drMonitoringRoleArn: optional(arn('DR_DB_MONITORING_ROLE_ARN')),
   reprotectInstanceClass: optional(text('REPROTECT_DB_INSTANCE_CLASS')),
+  reprotectMaxAllocatedStorageGiB: optional(integer('REPROTECT_MAX_ALLOCATED_STORAGE_GIB', { min: 20, max: 65_536 })),
   // Default 7 (create-handler.ts): a default here would show in every configuration, re-protection on or not.
   reprotectBackupRetentionDays: optional(integer('REPROTECT_BACKUP_RETENTION_DAYS', { min: 1, max: 35 })),
   drParameterGroup: optional(text('DR_DB_PARAMETER_GROUP')),

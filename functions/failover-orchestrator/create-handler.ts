@@ -134,6 +134,8 @@ function buildPorts(
       replicaInstanceId: config.replicaInstanceId,
       fenceSecurityGroupId: config.fenceSecurityGroupId,
       primaryParameterGroup: config.primaryParameterGroup,
+      // A DR replica a re-protection back created has no backups of its own (the template's had them).
+      promotedBackupRetentionDays: backupRetentionDaysOf(config),
       replicationLag: new CloudWatchReplicationLag({
         cloudWatch: drCloudWatch,
         metricNamespace: config.metricNamespace,
@@ -177,11 +179,15 @@ function buildPorts(
  * the new primary's replica becomes `REPLICA_DB_INSTANCE_ID` again.
  */
 function reprotectionOf(config: OrchestratorConfig, regions: Record<'primary' | 'dr', RdsRegion>): RdsReplicaProvisioning | undefined {
-  const { primaryKmsKeyArn, primarySubnetGroup, primarySecurityGroupIds, drKmsKeyArn, drSubnetGroup, drSecurityGroupIds, drParameterGroup, drFenceSecurityGroupId } = config;
-  if (!primaryKmsKeyArn || !primarySubnetGroup || !primarySecurityGroupIds?.length || !drKmsKeyArn || !drSubnetGroup || !drSecurityGroupIds?.length
-    || !drParameterGroup || !drFenceSecurityGroupId) return undefined;
+  const {
+    primaryKmsKeyArn, primarySubnetGroup, primarySecurityGroupIds, primaryMonitoringRoleArn,
+    drKmsKeyArn, drSubnetGroup, drSecurityGroupIds, drParameterGroup, drFenceSecurityGroupId, drMonitoringRoleArn,
+  } = config;
+  if (!primaryKmsKeyArn || !primarySubnetGroup || !primarySecurityGroupIds?.length || !primaryMonitoringRoleArn || !drKmsKeyArn || !drSubnetGroup
+    || !drSecurityGroupIds?.length || !drParameterGroup || !drFenceSecurityGroupId || !drMonitoringRoleArn) return undefined;
   const common = {
     ...(config.reprotectInstanceClass ? { dbInstanceClass: config.reprotectInstanceClass } : {}),
+    ...(config.reprotectMaxAllocatedStorageGiB !== undefined ? { maxAllocatedStorageGiB: config.reprotectMaxAllocatedStorageGiB } : {}),
     backupRetentionDays: backupRetentionDaysOf(config),
   };
   return new RdsReplicaProvisioning({
@@ -189,11 +195,13 @@ function reprotectionOf(config: OrchestratorConfig, regions: Record<'primary' | 
     targets: {
       primary: {
         instanceId: config.primaryInstanceId, fenceSecurityGroupId: config.fenceSecurityGroupId, kmsKeyId: primaryKmsKeyArn,
-        dbSubnetGroupName: primarySubnetGroup, dbParameterGroupName: config.primaryParameterGroup, vpcSecurityGroupIds: primarySecurityGroupIds, ...common,
+        dbSubnetGroupName: primarySubnetGroup, dbParameterGroupName: config.primaryParameterGroup, vpcSecurityGroupIds: primarySecurityGroupIds,
+        monitoringRoleArn: primaryMonitoringRoleArn, ...common,
       },
       dr: {
         instanceId: config.replicaInstanceId, fenceSecurityGroupId: drFenceSecurityGroupId, kmsKeyId: drKmsKeyArn,
-        dbSubnetGroupName: drSubnetGroup, dbParameterGroupName: drParameterGroup, vpcSecurityGroupIds: drSecurityGroupIds, ...common,
+        dbSubnetGroupName: drSubnetGroup, dbParameterGroupName: drParameterGroup, vpcSecurityGroupIds: drSecurityGroupIds,
+        monitoringRoleArn: drMonitoringRoleArn, ...common,
       },
     },
   });

@@ -103,6 +103,8 @@ export class DisasterRecoveryStage extends Stage {
         primaryDatabaseSecurityGroupId: this.primaryRegion.database.securityGroup.securityGroupId,
         drDatabaseSecurityGroupId: this.drDatabase.replica.securityGroup.securityGroupId,
         drFenceSecurityGroupId: this.drDatabase.fenceSecurityGroup.securityGroupId,
+        primaryMonitoringRoleArn: this.primaryRegion.database.monitoringRole.roleArn,
+        drMonitoringRoleArn: this.drDatabase.replica.monitoringRole.roleArn,
       },
     });
     const orchestrator = this.failoverOrchestration.orchestration;

@@ -19,6 +19,7 @@ const lookup: EstateLookup = {
   functionRoleArn: (name) => `arn:aws:iam::123456789012:role/${name}`,
   secretArn: (side) => `arn:aws:secretsmanager:${side === 'dr' ? 'us-east-2' : 'us-east-1'}:123456789012:secret:credentials-AbCdEf`,
   securityGroupArn: (side) => `arn:aws:ec2:us-east-1:123456789012:security-group/sg-${side}`,
+  monitoringRoleArn: (side) => `arn:aws:iam::123456789012:role/${side}-monitoring`,
 };
 const functions = functionAwsCalls(lookup);
 

@@ -29,6 +29,8 @@ export interface EstateLookup {
   /** The database secret in that region (the primary secret, or its DR-region replica). */
   secretArn(side: 'primary' | 'dr'): string;
   securityGroupArn(side: 'primary-fence' | 'primary-database' | 'replica' | 'dr-fence'): string;
+  /** The enhanced-monitoring role the region's database instance uses. */
+  monitoringRoleArn(side: 'primary' | 'dr'): string;
 }
 
 export interface AwsCall {
@@ -108,6 +110,7 @@ export function functionAwsCalls(lookup: EstateLookup): FunctionCalls[] {
     { action: 'rds:ModifyDBParameterGroup', resource: rdsIn(region, 'pg', parameterGroup) },
     { action: 'kms:CreateGrant', resource: lookup.keyArn(key), context: { 'kms:GrantIsForAWSResource': 'true', ...via('rds', region) }, implied: `RDS encrypts the replica and the replicated backups with the ${key} region's key on the caller's behalf` },
     { action: 'kms:DescribeKey', resource: lookup.keyArn(key), context: via('rds', region), implied: `RDS encrypts the replica and the replicated backups with the ${key} region's key on the caller's behalf` },
+    { action: 'iam:PassRole', resource: lookup.monitoringRoleArn(key), implied: 'CreateDBInstanceReadReplica names the region\'s enhanced-monitoring role (MonitoringRoleArn)' },
   ];
   const reprotection: AwsCall[] = [
     ...[primaryDb, replicaDb].flatMap((instance): AwsCall[] => [
@@ -158,6 +161,7 @@ export function functionAwsCalls(lookup: EstateLookup): FunctionCalls[] {
       deny('rds:StartDBInstance', db(primary, 'paydb-someone-elses-db'), 'only the estate\'s own instances are started'),
       deny('rds:CreateDBInstanceReadReplica', primaryDb, 'a re-protection replica is private', { 'rds:PubliclyAccessible': 'true' }),
       deny('rds:CreateDBInstanceReadReplica', db(primary, 'paydb-someone-elses-db'), 'replicas only under the configured names', privateReplica),
+      deny('iam:PassRole', lookup.functionRoleArn(names.failoverOrchestratorFunction), 'only the instances\' enhanced-monitoring roles are passed'),
       deny('kms:CreateGrant', lookup.keyArn('primary'), 'grants on the primary key only for RDS resources', { 'kms:GrantIsForAWSResource': 'false', ...via('rds', primary) }),
       deny('kms:CreateGrant', lookup.keyArn('primary'), 'grants on the primary key only through RDS', { 'kms:GrantIsForAWSResource': 'true', ...via('dynamodb', primary) }),
       deny('kms:CreateGrant', lookup.keyArn('dr'), 'grants on the DR key only through RDS', { 'kms:GrantIsForAWSResource': 'true', ...via('dynamodb', dr) }),

@@ -26,7 +26,12 @@
  *   created in"); `DBSubnetGroupName`, `DBParameterGroupName` and `VpcSecurityGroupIds` are the destination's (a
  *   cross-region replica gets the default parameter group otherwise); RDS creates read replicas with backups disabled
  *   and the source must have backup retention enabled. Error `DBInstanceAlreadyExists` (HTTP 400): "The user already
- *   has a DB instance with the given identifier".
+ *   has a DB instance with the given identifier". Everything else the estate's instances are
+ *   (`ESTATE_INSTANCE_SETTINGS`: Multi-AZ, gp3, IAM authentication, Performance Insights with the region's key,
+ *   enhanced monitoring with the region's monitoring role, PostgreSQL logs to CloudWatch, the CA) is requested with it:
+ *   CloudFormation would never add it later (it sends only what changes between templates). Passing the monitoring role
+ *   needs `iam:PassRole` ("The user that enables Enhanced Monitoring must be granted the PassRole permission",
+ *   https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html).
  *   https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html
  *   The SDK's RDS middleware signs the `PreSignedUrl` for the source region itself when the source is an ARN of another
  *   region (@aws-sdk/middleware-sdk-rds, `SourceDBInstanceIdentifier` and `SourceDBInstanceArn`).
@@ -49,6 +54,7 @@
  * - `rds:DescribeDBInstances` on the writer's `db:` ARN, the target's and its retired names' (`<target>-retired-*`);
  * - `rds:StartDBInstance` and `rds:ModifyDBInstance` on the target's `db:` ARN (the old writer), the fence `secgrp:`;
  * - `rds:ModifyDBParameterGroup` on the target's own `pg:` ARN;
+ * - `iam:PassRole` on the target region's enhanced-monitoring role;
  * - `rds:CreateDBInstanceReadReplica` on the target `db:` ARN, the writer's (source) `db:` ARN, the target region's
  *   `subgrp:` and `pg:` ARNs (and its default `og:` of the engine);
  * - `rds:StartDBInstanceAutomatedBackupsReplication` on the writer's `db:` ARN (and the destination's `auto-backup:*`);
@@ -64,6 +70,7 @@ import { describeMember, type DatabaseMember, type RegionSide } from '../../core
 import {
   ReplicaTargetConflictError, type BackupReplicationStatus, type ReplicaProvisioning, type ReplicaTargetStatus, type RetirementProgress,
 } from '../../core/ports';
+import { ESTATE_INSTANCE_SETTINGS } from '../../shared/estate-instance-settings';
 import { hasExactlySecurityGroups, networkFenceOf, setReadOnlyDefault } from './rds-write-fence';
 
 const REPLICATION_STATUS_TYPE = 'read replication';
@@ -88,6 +95,10 @@ export interface ReplicaTargetSettings {
   readonly vpcSecurityGroupIds: readonly string[];
   /** Default: the source's class. */
   readonly dbInstanceClass?: string;
+  /** The region's enhanced-monitoring role (the one its instance's template uses). */
+  readonly monitoringRoleArn: string;
+  /** Storage autoscaling ceiling of the template's instance; default: none. */
+  readonly maxAllocatedStorageGiB?: number;
   /** Retention of the replicated automated backups, days. */
   readonly backupRetentionDays: number;
 }
@@ -136,9 +147,20 @@ export class RdsReplicaProvisioning implements ReplicaProvisioning {
         DBParameterGroupName: settings.dbParameterGroupName,
         VpcSecurityGroupIds: [...settings.vpcSecurityGroupIds],
         ...(settings.dbInstanceClass ? { DBInstanceClass: settings.dbInstanceClass } : {}),
+        ...(settings.maxAllocatedStorageGiB !== undefined ? { MaxAllocatedStorage: settings.maxAllocatedStorageGiB } : {}),
+        MultiAZ: ESTATE_INSTANCE_SETTINGS.multiAz,
+        StorageType: ESTATE_INSTANCE_SETTINGS.storageType,
+        EnableIAMDatabaseAuthentication: ESTATE_INSTANCE_SETTINGS.iamDatabaseAuthentication,
+        EnablePerformanceInsights: ESTATE_INSTANCE_SETTINGS.performanceInsights,
+        PerformanceInsightsKMSKeyId: settings.kmsKeyId,
+        MonitoringInterval: ESTATE_INSTANCE_SETTINGS.monitoringIntervalSeconds,
+        MonitoringRoleArn: settings.monitoringRoleArn,
+        EnableCloudwatchLogsExports: [...ESTATE_INSTANCE_SETTINGS.cloudwatchLogsExports],
+        CACertificateIdentifier: ESTATE_INSTANCE_SETTINGS.caCertificateIdentifier,
+        AutoMinorVersionUpgrade: ESTATE_INSTANCE_SETTINGS.autoMinorVersionUpgrade,
         // The estate's instances are not reachable from the internet; a replica must not be either.
-        PubliclyAccessible: false,
-        CopyTagsToSnapshot: true,
+        PubliclyAccessible: ESTATE_INSTANCE_SETTINGS.publiclyAccessible,
+        CopyTagsToSnapshot: ESTATE_INSTANCE_SETTINGS.copyTagsToSnapshot,
         DeletionProtection: true,
       }));
     } catch (error) {

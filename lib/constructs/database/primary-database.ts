@@ -1,10 +1,12 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { silentSessionTimeoutMs } from '../../../functions/core/write-lease';
+import { ESTATE_INSTANCE_SETTINGS } from '../../../functions/shared/estate-instance-settings';
 import { DatabaseConfig, DrConfig, leaseTimingsOf, longestRenewalGapSeconds } from '../../config/dr-config';
 import { DatabaseSecurityGroup } from './database-security-group';
 import { createEnhancedMonitoringRole } from './enhanced-monitoring-role';
@@ -59,6 +61,8 @@ export class PrimaryDatabase extends Construct {
   readonly securityGroup: ec2.SecurityGroup;
   /** The primary's own parameter group (`parameterGroupNames`): not shared with the replica, so a read-only default set here stays on this instance. */
   readonly parameterGroup: rds.ParameterGroup;
+  /** The role RDS enhanced monitoring assumes for this instance, and for a replica a re-protection creates under its name. */
+  readonly monitoringRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: PrimaryDatabaseProps) {
     super(scope, id);
@@ -78,6 +82,7 @@ export class PrimaryDatabase extends Construct {
     });
 
     this.parameterGroup = createPostgresParameterGroup(this, props.instanceIdentifier, database, silentSessionParameters(props.silentSessionTimeout));
+    this.monitoringRole = createEnhancedMonitoringRole(this, 'EnhancedMonitoringRole');
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       instanceIdentifier: props.instanceIdentifier,
       engine: postgresEngine(database.engineVersion),
@@ -90,7 +95,7 @@ export class PrimaryDatabase extends Construct {
       databaseName: database.databaseName,
       credentials: rds.Credentials.fromSecret(this.secret),
       parameterGroup: this.parameterGroup,
-      multiAz: true,
+      multiAz: ESTATE_INSTANCE_SETTINGS.multiAz,
       storageType: rds.StorageType.GP3,
       allocatedStorage: database.allocatedStorageGiB,
       maxAllocatedStorage: database.maxAllocatedStorageGiB,
@@ -99,17 +104,17 @@ export class PrimaryDatabase extends Construct {
       backupRetention: Duration.days(database.backupRetentionDays),
       preferredBackupWindow: '03:00-04:00',
       preferredMaintenanceWindow: 'sun:05:00-sun:06:00',
-      copyTagsToSnapshot: true,
-      iamAuthentication: true,
-      enablePerformanceInsights: true,
+      copyTagsToSnapshot: ESTATE_INSTANCE_SETTINGS.copyTagsToSnapshot,
+      iamAuthentication: ESTATE_INSTANCE_SETTINGS.iamDatabaseAuthentication,
+      enablePerformanceInsights: ESTATE_INSTANCE_SETTINGS.performanceInsights,
       performanceInsightEncryptionKey: props.key,
-      monitoringInterval: Duration.seconds(60),
-      monitoringRole: createEnhancedMonitoringRole(this, 'EnhancedMonitoringRole'),
-      cloudwatchLogsExports: ['postgresql', 'upgrade'],
-      caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
+      monitoringInterval: Duration.seconds(ESTATE_INSTANCE_SETTINGS.monitoringIntervalSeconds),
+      monitoringRole: this.monitoringRole,
+      cloudwatchLogsExports: [...ESTATE_INSTANCE_SETTINGS.cloudwatchLogsExports],
+      caCertificate: rds.CaCertificate.of(ESTATE_INSTANCE_SETTINGS.caCertificateIdentifier),
       // The replica's maintenance window comes a day earlier, so it is upgraded first.
-      autoMinorVersionUpgrade: true,
-      publiclyAccessible: false,
+      autoMinorVersionUpgrade: ESTATE_INSTANCE_SETTINGS.autoMinorVersionUpgrade,
+      publiclyAccessible: ESTATE_INSTANCE_SETTINGS.publiclyAccessible,
       deletionProtection: false,
       removalPolicy: RemovalPolicy.DESTROY,
     });

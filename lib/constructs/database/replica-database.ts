@@ -1,8 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
+import { ESTATE_INSTANCE_SETTINGS } from '../../../functions/shared/estate-instance-settings';
 import { acknowledgeFindings } from '../../compliance/nag';
 import { DatabaseConfig } from '../../config/dr-config';
 import { subnetGroupNameOf } from '../../config/resource-names';
@@ -47,6 +49,8 @@ export interface ReplicaDatabaseProps {
 export class ReplicaDatabase extends Construct {
   readonly instance: rds.CfnDBInstance;
   readonly securityGroup: ec2.SecurityGroup;
+  /** The role RDS enhanced monitoring assumes for this instance, and for a replica a re-protection creates under its name. */
+  readonly monitoringRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: ReplicaDatabaseProps) {
     super(scope, id);
@@ -66,7 +70,7 @@ export class ReplicaDatabase extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const parameterGroup = createPostgresParameterGroup(this, props.instanceIdentifier, database, props.promoted ? props.writerParameters : {});
-    const monitoringRole = createEnhancedMonitoringRole(this, 'EnhancedMonitoringRole');
+    this.monitoringRole = createEnhancedMonitoringRole(this, 'EnhancedMonitoringRole');
 
     this.instance = new rds.CfnDBInstance(this, 'Instance', {
       dbInstanceIdentifier: props.instanceIdentifier,
@@ -86,8 +90,8 @@ export class ReplicaDatabase extends Construct {
       sourceDbInstanceIdentifier: props.sourceInstanceArn,
       kmsKeyId: props.key.keyArn,
       dbInstanceClass: database.instanceClass,
-      multiAz: true,
-      storageType: 'gp3',
+      multiAz: ESTATE_INSTANCE_SETTINGS.multiAz,
+      storageType: ESTATE_INSTANCE_SETTINGS.storageType,
       maxAllocatedStorage: database.maxAllocatedStorageGiB,
       dbSubnetGroupName: subnetGroup.subnetGroupName,
       vpcSecurityGroups: [this.securityGroup.securityGroupId],
@@ -97,16 +101,16 @@ export class ReplicaDatabase extends Construct {
       preferredBackupWindow: '03:00-04:00',
       // A day before the primary's window, so automatic minor upgrades reach the replica first.
       preferredMaintenanceWindow: 'sat:05:00-sat:06:00',
-      copyTagsToSnapshot: true,
-      enableIamDatabaseAuthentication: true,
-      enablePerformanceInsights: true,
+      copyTagsToSnapshot: ESTATE_INSTANCE_SETTINGS.copyTagsToSnapshot,
+      enableIamDatabaseAuthentication: ESTATE_INSTANCE_SETTINGS.iamDatabaseAuthentication,
+      enablePerformanceInsights: ESTATE_INSTANCE_SETTINGS.performanceInsights,
       performanceInsightsKmsKeyId: props.key.keyArn,
-      monitoringInterval: 60,
-      monitoringRoleArn: monitoringRole.roleArn,
-      enableCloudwatchLogsExports: ['postgresql', 'upgrade'],
-      caCertificateIdentifier: 'rds-ca-rsa2048-g1',
-      autoMinorVersionUpgrade: true,
-      publiclyAccessible: false,
+      monitoringInterval: ESTATE_INSTANCE_SETTINGS.monitoringIntervalSeconds,
+      monitoringRoleArn: this.monitoringRole.roleArn,
+      enableCloudwatchLogsExports: [...ESTATE_INSTANCE_SETTINGS.cloudwatchLogsExports],
+      caCertificateIdentifier: ESTATE_INSTANCE_SETTINGS.caCertificateIdentifier,
+      autoMinorVersionUpgrade: ESTATE_INSTANCE_SETTINGS.autoMinorVersionUpgrade,
+      publiclyAccessible: ESTATE_INSTANCE_SETTINGS.publiclyAccessible,
       deletionProtection: false,
     });
     this.instance.applyRemovalPolicy(RemovalPolicy.DESTROY);

@@ -45,6 +45,9 @@ export interface ReprotectionReferences {
   readonly drDatabaseSecurityGroupId: string;
   /** Deny-all group of the DR VPC (DR database stack): the fail-back's fence of the DR instance, and where it is renamed. */
   readonly drFenceSecurityGroupId: string;
+  /** Each instance's enhanced-monitoring role: a replica created under its name gets the same one. */
+  readonly primaryMonitoringRoleArn: string;
+  readonly drMonitoringRoleArn: string;
 }
 
 /** Worst case RDS documents for promoting a replica is minutes; the function stops 20 s before its own timeout. */
@@ -120,6 +123,9 @@ export class FailoverOrchestration extends Construct {
         DR_DB_SECURITY_GROUP_IDS: props.reprotection.drDatabaseSecurityGroupId,
         DR_DB_PARAMETER_GROUP: parameterGroupNames(config).replica,
         DR_FENCE_SECURITY_GROUP_ID: props.reprotection.drFenceSecurityGroupId,
+        PRIMARY_DB_MONITORING_ROLE_ARN: props.reprotection.primaryMonitoringRoleArn,
+        DR_DB_MONITORING_ROLE_ARN: props.reprotection.drMonitoringRoleArn,
+        REPROTECT_MAX_ALLOCATED_STORAGE_GIB: String(config.database.maxAllocatedStorageGiB),
         // The replica is what the primary was: its class and backup retention (of the backups replicated to the primary region).
         REPROTECT_DB_INSTANCE_CLASS: config.database.instanceClass,
         REPROTECT_BACKUP_RETENTION_DAYS: String(config.database.backupRetentionDays),
@@ -275,6 +281,10 @@ export class FailoverOrchestration extends Construct {
     // into the DR VPC's deny-all group and asks RDS to stop it, as a failover does to the old primary
     // (FenceOnlyTheOldPrimary). Decided: the orchestrator may modify, stop, start and rename the DR instance, never
     // delete it; it fences only the writer it replaces (functions/core/failover-orchestrator.ts).
+    // A replica gets its region's enhanced-monitoring role, as the template's instance: passing it needs iam:PassRole
+    // ("The user that enables Enhanced Monitoring must be granted the PassRole permission",
+    // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html). Those two roles only.
+    allow('PassOnlyTheInstancesMonitoringRoles', ['iam:PassRole'], [props.reprotection.primaryMonitoringRoleArn, props.reprotection.drMonitoringRoleArn]);
     allow('FreezeWritesOfTheDrInstanceForAFailBack', ['rds:ModifyDBParameterGroup'], [rdsArn(dr, 'pg', groups.replica)]);
     allow('FenceTheDrInstanceInAFailBack', ['rds:ModifyDBInstance', 'rds:StopDBInstance'], [drDb]);
     allow('PromoteThePrimaryRegionReplicaInAFailBack', ['rds:PromoteReadReplica'], [primaryDb]);

@@ -26,6 +26,8 @@ const REPROTECTION: NodeJS.ProcessEnv = {
   DR_DB_SECURITY_GROUP_IDS: 'sg-dr-db',
   DR_DB_PARAMETER_GROUP: 'paydb-dr-replica-db-dev-params',
   DR_FENCE_SECURITY_GROUP_ID: 'sg-dr-fence',
+  PRIMARY_DB_MONITORING_ROLE_ARN: 'arn:aws:iam::111111111111:role/primary-monitoring',
+  DR_DB_MONITORING_ROLE_ARN: 'arn:aws:iam::111111111111:role/dr-monitoring',
 };
 
 test('without any re-protection variable the function starts (re-protection off)', () => {
@@ -33,7 +35,11 @@ test('without any re-protection variable the function starts (re-protection off)
 });
 
 test('with all of them they are read, the security groups as a list', () => {
-  expect(readOrchestratorConfig({ ...BASE, ...REPROTECTION, REPROTECT_BACKUP_RETENTION_DAYS: '14', REPROTECT_DB_INSTANCE_CLASS: 'db.r6g.large' })).toMatchObject({
+  expect(readOrchestratorConfig({
+    ...BASE, ...REPROTECTION, REPROTECT_BACKUP_RETENTION_DAYS: '14', REPROTECT_DB_INSTANCE_CLASS: 'db.r6g.large', REPROTECT_MAX_ALLOCATED_STORAGE_GIB: '500',
+  })).toMatchObject({
+    primaryMonitoringRoleArn: 'arn:aws:iam::111111111111:role/primary-monitoring', drMonitoringRoleArn: 'arn:aws:iam::111111111111:role/dr-monitoring',
+    reprotectMaxAllocatedStorageGiB: 500,
     primaryKmsKeyArn: 'arn:aws:kms:us-east-1:111111111111:key/primary', primarySubnetGroup: 'paydb-primary-reprotect-db-dev-subnets',
     primarySecurityGroupIds: ['sg-db', 'sg-orchestrator-sql'], drKmsKeyArn: 'arn:aws:kms:us-east-2:111111111111:key/dr',
     drSubnetGroup: 'paydb-dr-replica-db-dev-subnets', drSecurityGroupIds: ['sg-dr-db'], reprotectInstanceClass: 'db.r6g.large', reprotectBackupRetentionDays: 14,

@@ -133,7 +133,7 @@ describe('failover orchestrator permissions', () => {
   it('has exactly the expected actions and no wildcard action anywhere in the stack', () => {
     expect(orchestrator.statements.flatMap(actionsOf).sort()).toEqual([
       'cloudwatch:GetMetricData', 'cloudwatch:PutMetricData', 'dynamodb:GetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
-      'kms:CreateGrant', 'kms:CreateGrant', 'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:DescribeKey',
+      'iam:PassRole', 'kms:CreateGrant', 'kms:CreateGrant', 'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:DescribeKey',
       'kms:GenerateDataKey', 'kms:GenerateDataKey', 'kms:GenerateDataKey',
       'rds:CreateDBInstanceReadReplica', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBInstances', 'rds:DescribeDBInstances',
       'rds:ModifyDBInstance', 'rds:ModifyDBInstance', 'rds:ModifyDBParameterGroup', 'rds:ModifyDBParameterGroup', 'rds:PromoteReadReplica', 'rds:PromoteReadReplica',
@@ -288,6 +288,19 @@ describe('re-protection and fail-back: the orchestrator\'s grants', () => {
     expect(describes.map((statement) => statement.Condition)).toEqual([
       { StringEquals: { 'kms:ViaService': 'rds.us-east-1.amazonaws.com' } }, { StringEquals: { 'kms:ViaService': 'rds.us-east-2.amazonaws.com' } },
     ]);
+  });
+
+  it('may pass only the two instances\' enhanced-monitoring roles (a replica gets its region\'s, as the template\'s instance)', () => {
+    const [pass, ...others] = grantsOf(orchestrator.statements, 'iam:PassRole');
+    expect(others).toEqual([]);
+    const [primaryRole, drRole] = pass.Resource as unknown[];
+    const primaryInstance = propertiesOf(primary, 'AWS::RDS::DBInstance', { DBInstanceIdentifier: 'paydb-primary-db-dev' });
+    expect(crossRegionSource(primaryRole, orchestration, primary)).toEqual(primaryInstance.MonitoringRoleArn);
+    const drInstance = propertiesOf(Template.fromStack(stage.drDatabase), 'AWS::RDS::DBInstance', { DBInstanceIdentifier: 'paydb-dr-replica-db-dev' });
+    expect(importedFrom(drRole, Template.fromStack(stage.drDatabase))).toEqual(drInstance.MonitoringRoleArn);
+    expect(variables.PRIMARY_DB_MONITORING_ROLE_ARN).toEqual(primaryRole);
+    expect(variables.DR_DB_MONITORING_ROLE_ARN).toEqual(drRole);
+    expect(variables.REPROTECT_MAX_ALLOCATED_STORAGE_GIB).toBe(String(primaryInstance.MaxAllocatedStorage));
   });
 
   it('fail-back: may freeze the DR instance in its own parameter group, fence and stop it, and promote the primary-region replica; never delete', () => {

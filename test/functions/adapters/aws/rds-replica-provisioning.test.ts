@@ -38,10 +38,12 @@ const RETIRED = 'paydb-primary-db-dev-retired-202612010507';
 const SETTINGS: ReplicaTargetSettings = {
   instanceId: TARGET.instanceId, fenceSecurityGroupId: 'sg-fence', kmsKeyId: 'arn:aws:kms:us-east-1:111111111111:key/primary',
   dbSubnetGroupName: 'paydb-primary-reprotect-db-dev-subnets', dbParameterGroupName: 'paydb-primary-db-dev-params', vpcSecurityGroupIds: ['sg-db'], backupRetentionDays: 7,
+  monitoringRoleArn: 'arn:aws:iam::111111111111:role/primary-monitoring', maxAllocatedStorageGiB: 500,
 };
 const DR_SETTINGS: ReplicaTargetSettings = {
   instanceId: WRITER.instanceId, fenceSecurityGroupId: 'sg-dr-fence', kmsKeyId: 'arn:aws:kms:us-east-2:111111111111:key/dr',
   dbSubnetGroupName: 'paydb-dr-replica-db-dev-subnets', dbParameterGroupName: 'paydb-dr-replica-db-dev-params', vpcSecurityGroupIds: ['sg-dr-db'], backupRetentionDays: 7,
+  monitoringRoleArn: 'arn:aws:iam::111111111111:role/dr-monitoring',
 };
 const provisioning = (targets: { primary?: ReplicaTargetSettings; dr?: ReplicaTargetSettings } = { primary: SETTINGS, dr: DR_SETTINGS }) => new RdsReplicaProvisioning({
   regions: { primary: { region: 'us-east-1', rds: primaryRds }, dr: { region: 'us-east-2', rds: drRds } },
@@ -93,7 +95,7 @@ describe('the target', () => {
 });
 
 describe('CreateDBInstanceReadReplica', () => {
-  test('called in the TARGET region with the writer\'s ARN, that region\'s key, subnet group, parameter group and security groups', async () => {
+  test('called in the TARGET region with the writer\'s ARN, that region\'s key, subnet group, parameter group, security groups and monitoring role, and everything the templates give an instance', async () => {
     primary.on(CreateDBInstanceReadReplicaCommand).resolves({ DBInstance: { DBInstanceIdentifier: TARGET.instanceId, DBInstanceStatus: 'creating' } });
 
     await provisioning().createReplica(WRITER, TARGET);
@@ -106,6 +108,18 @@ describe('CreateDBInstanceReadReplica', () => {
       DBSubnetGroupName: 'paydb-primary-reprotect-db-dev-subnets',
       DBParameterGroupName: 'paydb-primary-db-dev-params',
       VpcSecurityGroupIds: ['sg-db'],
+      MaxAllocatedStorage: 500,
+      // What lib/constructs/database/*.ts give both instances (ESTATE_INSTANCE_SETTINGS): CloudFormation would never add it.
+      MultiAZ: true,
+      StorageType: 'gp3',
+      EnableIAMDatabaseAuthentication: true,
+      EnablePerformanceInsights: true,
+      PerformanceInsightsKMSKeyId: 'arn:aws:kms:us-east-1:111111111111:key/primary',
+      MonitoringInterval: 60,
+      MonitoringRoleArn: 'arn:aws:iam::111111111111:role/primary-monitoring',
+      EnableCloudwatchLogsExports: ['postgresql', 'upgrade'],
+      CACertificateIdentifier: 'rds-ca-rsa2048-g1',
+      AutoMinorVersionUpgrade: true,
       PubliclyAccessible: false,
       CopyTagsToSnapshot: true,
       DeletionProtection: true,

@@ -151,6 +151,11 @@ export class PermissionGraph {
           : only(owner, 'AWS::EC2::SecurityGroup', (resource) => String(resource.Properties.GroupDescription).startsWith('PostgreSQL clients of'));
         return `arn:aws:ec2:${owner.region}:${owner.account}:security-group/${resolver.resolve(owner, { Ref: logicalId })}`;
       },
+      monitoringRoleArn: (side) => {
+        const owner = stage(side === 'dr' ? 'DRDatabaseStack' : 'PrimaryRegionStack');
+        const instance = resolver.resources(owner).find(([, resource]) => resource.Type === 'AWS::RDS::DBInstance')![1];
+        return resolver.resolve(owner, instance.Properties.MonitoringRoleArn);
+      },
     };
   }
 
