@@ -1027,8 +1027,12 @@ class FailoverOrchestrator {
       ? ` The replica ${describeMember(record.target)} ${record.adopted ? 'was adopted' : `was requested at ${record.createRequestedAt}`} and is left as it is `
         + '(the orchestrator never deletes a database): delete it, or re-protect again to adopt it.'
       : ' Nothing was created.';
+    // A rename already requested completes on its own; the old writer keeps its new name (re-protecting again finds the name free).
+    const renamed = record.retiredAs !== undefined
+      ? ` The old writer that held ${record.target.instanceId} is (being) renamed ${record.retiredAs}, isolated in its fence group, and kept.`
+      : '';
     await this.save({ ...this.current, status: 'aborted', leaseExpiresAt: this.ports.clock.now(), lastDecision: reason });
-    const message = `Re-protection ${this.current.runId} aborted: ${reason}.${left}`;
+    const message = `Re-protection ${this.current.runId} aborted: ${reason}.${left}${renamed}`;
     await this.notify('re-protection aborted', message);
     return this.finish('aborted', message, this.current);
   }

@@ -287,6 +287,7 @@ describe('re-protection: create, replicate backups, wait across resumes', () => 
 
     expect(cancelled.outcome).toBe('aborted');
     expect(cancelled.message).toMatch(/paydb-primary-db-dev \(primary region\) was requested at .* left as it is/);
+    expect(cancelled.message).toMatch(/The old writer that held paydb-primary-db-dev is \(being\) renamed paydb-primary-db-dev-retired-\d{12}, isolated in its fence group, and kept\./);
     expect(w.calls).not.toContain('withdrawFailoverSignal');
     expect(w.ports.lease.lease).toMatchObject({ holder: 'dr', epoch: 4 });
     w.reprotection.progress = [{ status: 'available', available: true, source: DR, replicationState: 'replicating' }];
