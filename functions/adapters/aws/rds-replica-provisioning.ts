@@ -63,7 +63,7 @@
  */
 import {
   CreateDBInstanceReadReplicaCommand, DBInstanceAlreadyExistsFault, DBInstanceNotFoundFault, DescribeDBInstanceAutomatedBackupsCommand,
-  DescribeDBInstancesCommand, ModifyDBInstanceCommand, StartDBInstanceAutomatedBackupsReplicationCommand, StartDBInstanceCommand,
+  DescribeDBInstancesCommand, InvalidDBInstanceStateFault, ModifyDBInstanceCommand, StartDBInstanceAutomatedBackupsReplicationCommand, StartDBInstanceCommand,
   type DBInstance, type RDSClient,
 } from '@aws-sdk/client-rds';
 import { describeMember, type DatabaseMember, type RegionSide } from '../../core/estate-roles';
@@ -233,8 +233,9 @@ export class RdsReplicaProvisioning implements ReplicaProvisioning {
     try {
       await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: oldWriter.instanceId, NewDBInstanceIdentifier: retiredId, ApplyImmediately: true }));
     } catch (error) {
-      // A rename that went through on an earlier call while the old name still answered: the new one is taken by it.
-      if (!(error instanceof DBInstanceAlreadyExistsFault)) throw error;
+      // A rename that went through on an earlier call while the old name still answered (an instance goes by its former
+      // identifier until it leaves `modifying`): the new name is taken by it, or the instance is busy with it.
+      if (!(error instanceof DBInstanceAlreadyExistsFault) && !(error instanceof InvalidDBInstanceStateFault)) throw error;
     }
     return { done: false, detail: `isolated (${fence.detail}); rename to ${retiredId} requested (RDS reboots it; the new name takes about 10 minutes)` };
   }

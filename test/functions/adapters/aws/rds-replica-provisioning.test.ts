@@ -17,7 +17,7 @@
  */
 import {
   CreateDBInstanceReadReplicaCommand, DBInstanceAlreadyExistsFault, DBInstanceNotFoundFault, DescribeDBInstanceAutomatedBackupsCommand,
-  DescribeDBInstancesCommand, KMSKeyNotAccessibleFault, ModifyDBInstanceCommand, ModifyDBParameterGroupCommand, RDSClient,
+  DescribeDBInstancesCommand, InvalidDBInstanceStateFault, KMSKeyNotAccessibleFault, ModifyDBInstanceCommand, ModifyDBParameterGroupCommand, RDSClient,
   StartDBInstanceAutomatedBackupsReplicationCommand, StartDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -266,6 +266,19 @@ describe('retiring the old writer that holds the target name (ModifyDBInstance N
       { DBInstanceIdentifier: TARGET.instanceId, NewDBInstanceIdentifier: RETIRED, ApplyImmediately: true },
     ]);
     expect(dr.commandCalls(ModifyDBInstanceCommand)).toHaveLength(0);
+  });
+
+  test('a rename an earlier call already requested (the name taken by it, or the instance busy with it) is waited for, not failed', async () => {
+    describeOld(oldPrimary('available'));
+    for (const refusal of [
+      new DBInstanceAlreadyExistsFault({ message: 'DB instance already exists', $metadata: { httpStatusCode: 400 } }),
+      new InvalidDBInstanceStateFault({ message: 'DB instance is not available for modification', $metadata: { httpStatusCode: 400 } }),
+    ]) {
+      primary.on(ModifyDBInstanceCommand).rejects(refusal);
+      expect((await provisioning().retireOldWriter(TARGET, RETIRED)).done).toBe(false);
+    }
+    primary.on(ModifyDBInstanceCommand).rejects(new Error('AccessDenied'));
+    await expect(provisioning().retireOldWriter(TARGET, RETIRED)).rejects.toThrow('AccessDenied');
   });
 
   test('starting, rebooting, renaming: waits', async () => {
