@@ -85,11 +85,11 @@ export function writerNameFailedOver(state: FailoverState | undefined): boolean 
 }
 
 /**
- * A completed re-protection of a writer in the primary region: failed over, re-protected, failed back and re-protected
- * back. A re-protection's writer and replica always carry the configured names of their regions (the orchestrator
- * refuses any other target), so this is the configured pair again, as built.
+ * Is the estate back on its configured pair after a full cycle: a completed re-protection of a writer in the primary
+ * region (failed over, re-protected, failed back, re-protected back)? A re-protection's writer and replica always carry
+ * the configured names of their regions (the orchestrator refuses any other target), so this is the pair as built.
  */
-function reprotectedBackToPrimaryRegion(state: FailoverState): boolean {
+export function backOnConfiguredPair(state: FailoverState): boolean {
   return state.mode === 'reprotect' && state.status === 'completed' && state.reprotect?.writer.side === 'primary';
 }
 
@@ -109,7 +109,7 @@ export function writerProtected(state: FailoverState | undefined): boolean {
  * or an aborted one). The drills rehearse a promotion of the configured pair only, so any other answer refuses them.
  */
 export function whyNotOnConfiguredPair(state: FailoverState | undefined): string | undefined {
-  if (!state || state.status === 'aborted' || reprotectedBackToPrimaryRegion(state)) return undefined;
+  if (!state || state.status === 'aborted' || backOnConfiguredPair(state)) return undefined;
   const what = state.mode === 'reprotect' ? 're-protection'
     : state.pair ? `switchover to ${describeMember(state.pair.replica)}` : state.mode === 'switchover' ? 'switchover' : 'failover';
   if (state.status === 'in_progress') return `${what} ${state.runId} is in progress (started ${state.startedAt})`;

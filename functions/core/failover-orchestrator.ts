@@ -1,5 +1,5 @@
 import {
-  describeMember, describeRoles, otherSide, rolesAfter, sameMember, writerNameFailedOver,
+  backOnConfiguredPair, describeMember, describeRoles, otherSide, rolesAfter, sameMember, writerNameFailedOver,
   type DatabaseMember, type DatabasePair, type EstateRoles,
 } from './estate-roles';
 import type { FailoverRequest } from './failover-request';
@@ -342,12 +342,7 @@ class FailoverOrchestrator {
    */
   private mayFollow(completed: FailoverState, wanted: RecordedRequest): boolean {
     if (completed.mode !== 'reprotect' || this.ports.fleet === undefined) return false;
-    return this.backOnConfiguredPair(completed) || (wanted.trigger === 'operator' && wanted.switchover);
-  }
-
-  private backOnConfiguredPair(state: FailoverState): boolean {
-    const roles = rolesAfter(state, this.configured);
-    return sameMember(roles.writer, this.configured.writer) && sameMember(roles.replica, this.configured.replica);
+    return backOnConfiguredPair(completed) || (wanted.trigger === 'operator' && wanted.switchover);
   }
 
   /** A re-protection in progress is continued only by `resume` or `reprotect`; an operator changing a fail-back's intent is refused. */

@@ -52,15 +52,13 @@ export function topologyGateVerdict(input: TopologyGateInput): TopologyGateVerdi
   const describe = (name: string, instance: ObservedInstance) => (!instance.exists ? `${name} does not exist`
     : `${name} is ${instance.replicaOf ? `a read replica of ${instance.replicaOf}` : 'a standalone writer'} (status ${instance.status}${instance.createdAt ? `, created ${instance.createdAt}` : ''})`);
   const seen = `RDS reports: ${describe(`${primaryInstanceId} (${primaryRegion})`, observed.primary)}; ${describe(`${drInstanceId} (${drRegion})`, observed.dr)}.`;
-  const isReplicaOf = (instance: ObservedInstance, sourceId: string) => instance.exists && instance.replicaOf !== undefined && sourceOf(instance.replicaOf) === sourceId;
-  const isStandalone = (instance: ObservedInstance) => instance.exists && instance.replicaOf === undefined;
 
   if (!observed.primary.exists && !observed.dr.exists) {
     return expected === 'primary'
       ? { allow: true, observedWriter: 'none', message: `First deployment: neither database exists yet. ${seen}` }
       : { allow: false, observedWriter: 'none', message: `Refused: writerRegion is "dr" but no database exists; a new estate starts with writerRegion "primary". ${seen}` };
   }
-  const writer = writerOf(observed, isStandalone, isReplicaOf, primaryInstanceId, drInstanceId);
+  const writer = writerOf(observed, primaryInstanceId, drInstanceId);
   if (writer === 'unknown') {
     return {
       allow: false, observedWriter: 'unknown',
@@ -99,13 +97,7 @@ export function topologyGateVerdict(input: TopologyGateInput): TopologyGateVerdi
  * younger (the last one promoted). `unknown` for anything else (both replicas, a replica of a third database, a
  * standalone pair without creation times).
  */
-function writerOf(
-  observed: ObservedTopology,
-  isStandalone: (instance: ObservedInstance) => boolean,
-  isReplicaOf: (instance: ObservedInstance, sourceId: string) => boolean,
-  primaryInstanceId: string,
-  drInstanceId: string,
-): WriterRegion | 'unknown' {
+function writerOf(observed: ObservedTopology, primaryInstanceId: string, drInstanceId: string): WriterRegion | 'unknown' {
   const { primary, dr } = observed;
   if (isStandalone(primary) && isStandalone(dr)) {
     const primaryCreated = primary.exists ? Date.parse(primary.createdAt ?? '') : NaN;
@@ -116,6 +108,14 @@ function writerOf(
   if (isStandalone(dr) && (!primary.exists || isReplicaOf(primary, drInstanceId))) return 'dr';
   if (isStandalone(primary) && (!dr.exists || isReplicaOf(dr, primaryInstanceId))) return 'primary';
   return 'unknown';
+}
+
+function isReplicaOf(instance: ObservedInstance, sourceId: string): boolean {
+  return instance.exists && instance.replicaOf !== undefined && sourceOf(instance.replicaOf) === sourceId;
+}
+
+function isStandalone(instance: ObservedInstance): boolean {
+  return instance.exists && instance.replicaOf === undefined;
 }
 
 /** `arn:aws:rds:<region>:<account>:db:<id>` or `<id>` → `<id>` (RDS reports a cross-region source by ARN). */

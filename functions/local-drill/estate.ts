@@ -254,8 +254,13 @@ export class LocalEstate {
    * through `drToPrimary`, the others directly. `undefined` for a name no server answers to (yet).
    */
   nodeOf(member: DatabaseMember): NodeHandle | undefined {
-    const node = this.instances.get(member.instanceId)?.node;
+    const node = this.serverOf(member);
     return node === this.cluster.primary ? this.drPrimary : node;
+  }
+
+  /** The server that answers to `member`'s identifier now, as applications reach it (no DR-region path). */
+  private serverOf(member: DatabaseMember): NodeHandle | undefined {
+    return this.instances.get(member.instanceId)?.node;
   }
 
   /** The database whose server (or whose path from the DR region) listens on `port`. */
@@ -317,7 +322,7 @@ export class LocalEstate {
 
   /** Where the writer endpoint sends a database's clients: the server itself, as applications reach it. */
   private endpointTargetOf(member: DatabaseMember): EndpointTarget {
-    const node = this.instances.get(member.instanceId)?.node;
+    const node = this.serverOf(member);
     if (!node) throw new Error(`no server for ${member.instanceId}`);
     return endpointTarget(node);
   }
@@ -467,8 +472,8 @@ export class LocalEstate {
       database: this.databaseControl(),
       dns: new LocalDns(
         this.endpoint,
-        endpointTarget(this.instances.get(LOCAL_MEMBERS.replica.instanceId)?.node ?? this.cluster.replica),
-        endpointTarget(this.instances.get(LOCAL_MEMBERS.primary.instanceId)?.node ?? this.cluster.primary),
+        endpointTarget(this.serverOf(LOCAL_MEMBERS.replica) ?? this.cluster.replica),
+        endpointTarget(this.serverOf(LOCAL_MEMBERS.primary) ?? this.cluster.primary),
         (member) => this.endpointTargetOf(member),
       ),
       lease: this.drLease,
@@ -485,7 +490,7 @@ export class LocalEstate {
   private newKeeperLoop(): KeeperLoop {
     return new KeeperLoop(new LeaseKeeper({
       lease: this.primaryLease,
-      fence: new LocalPrimarySelfFence(() => this.instances.get(LOCAL_MEMBERS.primary.instanceId)?.node ?? this.cluster.primary),
+      fence: new LocalPrimarySelfFence(() => this.serverOf(LOCAL_MEMBERS.primary) ?? this.cluster.primary),
       clock: systemClock,
       logger: prefixedLogger(this.options.progress, 'keeper'),
       alerts: this.alerts,

@@ -48,6 +48,7 @@ export class RdsDatabaseFleet implements DatabaseFleet {
   /** THROWS when the writer has no fence group or parameter group configured: such a writer cannot be switched over from. */
   control(pair: DatabasePair): DatabaseControl {
     const writer = this.options.settingsOf(pair.writer);
+    const { backupRetentionDays } = this.options.settingsOf(pair.replica);
     const missing = [
       ...(writer.fenceSecurityGroupId ? [] : ['a fence security group']),
       ...(writer.parameterGroup ? [] : ['its own DB parameter group']),
@@ -60,7 +61,7 @@ export class RdsDatabaseFleet implements DatabaseFleet {
       replicaInstanceId: pair.replica.instanceId,
       fenceSecurityGroupId: writer.fenceSecurityGroupId!,
       primaryParameterGroup: writer.parameterGroup!,
-      ...(this.options.settingsOf(pair.replica).backupRetentionDays !== undefined ? { promotedBackupRetentionDays: this.options.settingsOf(pair.replica).backupRetentionDays } : {}),
+      ...(backupRetentionDays !== undefined ? { promotedBackupRetentionDays: backupRetentionDays } : {}),
       primaryTarget: this.targetOf(pair.writer),
       replicaTarget: this.targetOf(pair.replica),
       probe: this.options.probe,
