@@ -451,8 +451,9 @@ export function loadConfig(sources: ConfigSources): DrConfig {
     throw new ConfigError('writerRegion', `"${writerRegion}" must be one of ${WRITER_REGIONS.join(', ')} (where the writer is now)`);
   }
   if (writerRegion === 'dr' && database.allowMajorVersionUpgrade) {
-    // After a failover the old primary is stopped (RDS cannot modify it) and the DR writer's replica is outside the
-    // templates: an engine change cannot be applied to this estate (docs/runbooks/major-version-upgrade.md).
+    // After a failover the old primary is stopped until a re-protection (RDS cannot modify it), and the DR instance's
+    // resource keeps the replica's template in both topologies: an engine change cannot be applied to this estate
+    // consistently (docs/runbooks/major-version-upgrade.md).
     throw new ConfigError('allowMajorVersionUpgrade', 'must be false while writerRegion is "dr": fail back before a major version upgrade');
   }
   const topology: TopologyConfig = { writerRegion: writerRegion as WriterRegion };

@@ -4,9 +4,9 @@
  * leaves (the promoted DR instance → the replica created under the primary's name, and back).
  *
  * A database's SQL endpoint is its settings' (the two instances' configured endpoints: a re-protection keeps their
- * names, and RDS derives an endpoint from the identifier). Such a pair has no lag data here: `replicationLagSeconds` is `undefined` (unknown), which the
- * core never counts as within budget; a planned switchover does not need it (it waits until the replica replayed
- * the frozen writer's last WAL position).
+ * names, and RDS derives an endpoint from the identifier). Such a pair has no lag data here: `replicationLagSeconds` is
+ * `undefined` (unknown), which the core never counts as within budget; a planned switchover does not need it (it waits
+ * until the replica replayed the frozen writer's last WAL position).
  */
 import { describeMember, type DatabaseMember, type DatabasePair, type RegionSide } from '../../core/estate-roles';
 import type { Clock, DatabaseControl, DatabaseFleet } from '../../core/ports';

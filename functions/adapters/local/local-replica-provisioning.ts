@@ -7,9 +7,10 @@
  * is isolated by the local fence (`LocalDatabaseControl.fencePrimary`: the read-only default persisted, the server
  * down), the local counterpart of "stopped inside its fence security group"; a running one must refuse writes.
  * There is no shared parameter group locally (each server's settings are its own), so nothing is lifted: the new
- * server's settings come from the writer's base backup, which no fence touched. The writer's "automated backups replicated to the other
- * region" are a base backup of the writer plus continuous WAL archiving (`archive_command`) into that region's backup
- * directory: what a point-in-time restore there needs, as RDS replicates snapshots and transaction logs.
+ * server's settings come from the writer's base backup, which no fence touched. The writer's "automated backups
+ * replicated to the other region" are a base backup of the writer plus continuous WAL archiving (`archive_command`)
+ * into that region's backup directory: what a point-in-time restore there needs, as RDS replicates snapshots and
+ * transaction logs.
  *
  * The status is read from the servers themselves (`pg_is_in_recovery`, `pg_stat_wal_receiver`, `pg_stat_archiver`),
  * never from what this adapter did.

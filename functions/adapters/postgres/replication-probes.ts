@@ -13,8 +13,8 @@ export interface ReplicationProbes {
 }
 
 /**
- * A database to probe: its target, or how to find it (a database whose endpoint only its control plane knows); a
- * failure to find it fails that database's checks only.
+ * A database to probe: its target, or how to find it when probed (a database the roles name that may not exist, or not
+ * yet); a failure to find it fails that database's checks only.
  */
 export type ProbeTarget = DatabaseTarget | (() => Promise<DatabaseTarget>);
 

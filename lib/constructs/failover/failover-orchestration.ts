@@ -114,7 +114,7 @@ export class FailoverOrchestration extends Construct {
         LEASE_TAKEOVER_MARGIN_SECONDS: String(lease.takeoverMarginSeconds),
         SWITCHOVER_CATCH_UP_TIMEOUT_SECONDS: String(SWITCHOVER_CATCH_UP_TIMEOUT.toSeconds()),
         PRIMARY_DB_PARAMETER_GROUP: parameterGroupNames(config).primary,
-        // Re-protection, both ways, and fail-back (all eight or none: functions/failover-orchestrator/config.ts).
+        // Re-protection, both ways, and fail-back (all ten or none: functions/failover-orchestrator/config.ts).
         PRIMARY_KMS_KEY_ARN: props.reprotection.primaryKeyArn,
         PRIMARY_DB_SUBNET_GROUP: names.reprotectSubnetGroup,
         PRIMARY_DB_SECURITY_GROUP_IDS: props.reprotection.primaryDatabaseSecurityGroupId,
